@@ -1,0 +1,212 @@
+/*
+ * The plugin ABI: what a domain plugin exports and the table of host services the core
+ * hands it. A plugin is a shared object `<domain>.so` that exports one function,
+ * `ph_<domain>_plugin()`, returning a const struct ph_plugin. Both structs start with
+ * their version fields, which protect the rest: the loader accepts a plugin whose major
+ * equals the host's and whose minor is not newer. Fields are only ever appended, so a
+ * struct's `size` tells which of them exist.
+ *
+ * Plugins link jansson themselves; json_t is the one type shared across the boundary.
+ * Ownership follows jansson: a json_t returned by a host call is a new reference the
+ * plugin must json_decref(); a json_t passed in is borrowed unless the name says `take`.
+ */
+#ifndef PARITY_PLUGIN_H
+#define PARITY_PLUGIN_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "parity/err.h"
+
+#define PH_ABI_MAJOR 1
+#define PH_ABI_MINOR 0
+
+/* Divergence classes, ordered by severity so that the worst is the largest. */
+enum ph_class {
+	PH_PARITY = 0,
+	PH_TIMING = 1,
+	PH_SEMANTIC = 2,
+	PH_STRUCTURAL = 3,
+	PH_ERROR = 4 /* the harness could not evaluate: never parity */
+};
+
+/* Which runtime a call concerns. */
+enum ph_side { PH_REFERENCE = 0, PH_CANDIDATE = 1 };
+
+enum ph_log_level { PH_LOG_DEBUG, PH_LOG_INFO, PH_LOG_WARN, PH_LOG_ERROR };
+
+/* One HTTP header, borrowed. */
+struct ph_header {
+	const char *name;
+	const char *value;
+};
+
+/* An HTTP request to a runtime; every pointer is borrowed for the call. */
+struct ph_request {
+	const char *method;          /* "GET", "POST", ... */
+	const char *path;            /* path and query string, e.g. "/api/memories?limit=5" */
+	const char *body;            /* NULL: no body */
+	size_t body_len;
+	const struct ph_header *headers;
+	size_t n_headers;
+	long timeout_ms;             /* 0: the host's default */
+};
+
+/*
+ * What a runtime answered, or, for `parity compare`, what a file holds. Owned by whoever
+ * filled it; release with the host's response_release (or ph_response_release in core).
+ */
+struct ph_response {
+	long status;                 /* HTTP status; 0 when nothing was answered */
+	char *body;                  /* NUL-terminated for convenience; may contain NULs */
+	size_t body_len;
+	char *content_type;          /* NULL when absent */
+	json_t *headers;             /* object: lower-case name -> value; may be NULL */
+	double latency_ms;           /* < 0 when unknown */
+	char *error;                 /* transport failure text, NULL when the exchange completed */
+};
+
+/* One difference found by a comparison. */
+struct ph_divergence {
+	enum ph_class cls;
+	const char *kind;            /* static: "status", "missing", "extra", "type", "value", ... */
+	char *path;                  /* dot path, "" for the whole body */
+	json_t *a;                   /* reference value, or NULL when absent */
+	json_t *b;                   /* candidate value, or NULL when absent */
+	char *message;
+};
+
+/* The outcome of one comparison; release with result_release. */
+struct ph_result {
+	char *rule;                  /* the matched endpoint key, or "default" */
+	enum ph_class verdict;       /* worst class present, PH_PARITY when none */
+	size_t count;
+	struct ph_divergence *items;
+};
+
+/*
+ * One matrix row. `feature` is the rule key or what the domain checks ("GET /api/memories",
+ * "candidate db opened by reference"), `case_name` the suite case, `reference` a short
+ * summary of what the reference runtime did ("200, 10 memories"). When `result` is given
+ * its divergences are copied into the row and its verdict is the row's class unless
+ * `cls` is worse. `error` explains an error row. All pointers are borrowed.
+ */
+struct ph_row {
+	const char *feature;
+	const char *case_name;
+	const char *reference;
+	enum ph_class cls;
+	const struct ph_result *result;
+	double latency_reference_ms; /* < 0: not measured */
+	double latency_candidate_ms;
+	const char *error;
+};
+
+struct ph_run; /* opaque: one domain's run inside `parity run` */
+
+/*
+ * Services of the core, passed to every hook. Unless stated, calls return 0 or a
+ * negative PH_E_* code with err filled.
+ */
+struct ph_host {
+	unsigned abi_major;
+	unsigned abi_minor;
+	size_t size;
+
+	/* Log a line to the run's log (and stderr at WARN and above). */
+	void (*log)(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+
+	/* The domain name and folders; borrowed for the run. */
+	const char *(*domain)(struct ph_run *run);
+	const char *(*suite_dir)(struct ph_run *run);        /* suites/<domain> */
+	const char *(*repo_dir)(struct ph_run *run);
+	const char *(*out_dir)(struct ph_run *run);          /* the report folder */
+	const char *(*workspace)(struct ph_run *run, enum ph_side side);
+	const char *(*runtime_name)(struct ph_run *run, enum ph_side side);
+
+	/* Send req to one runtime; resp is filled even on transport failure (resp->error). */
+	int (*http)(struct ph_run *run, enum ph_side side, const struct ph_request *req,
+		    struct ph_response *resp, struct ph_err *err);
+	void (*response_release)(struct ph_response *resp);
+
+	/*
+	 * Compare two responses under the run's rules for endpoint "METHOD /path?query".
+	 * Fills out; release it with result_release.
+	 */
+	int (*compare)(struct ph_run *run, const char *endpoint, const struct ph_response *a,
+		       const struct ph_response *b, struct ph_result *out, struct ph_err *err);
+	/* Compare two JSON documents (database rows, file trees, ...) under the rule for key. */
+	int (*compare_json)(struct ph_run *run, const char *rule_key, const json_t *a,
+			    const json_t *b, struct ph_result *out, struct ph_err *err);
+	void (*result_release)(struct ph_result *res);
+
+	/*
+	 * Run one declarative HTTP case against both runtimes, compare, and record its row.
+	 * The case is a JSON object: {name, feature?, method, path, body?, headers?, repeat?}.
+	 * A failure to ask is recorded as an error row and is not an error of the call.
+	 */
+	int (*http_case)(struct ph_run *run, const json_t *c, struct ph_err *err);
+
+	/* Record one matrix row. */
+	int (*record)(struct ph_run *run, const struct ph_row *row);
+
+	/* Report progress: done of total cases. */
+	void (*progress)(struct ph_run *run, int done, int total);
+
+	/*
+	 * Run a read-only SQL query on a runtime's workspace database
+	 * (memory/memories.db) and return an array of row objects (new reference).
+	 */
+	int (*db_query)(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
+			struct ph_err *err);
+
+	/* Restart a runtime; workspace NULL keeps its own, else it starts on that folder. */
+	int (*runtime_restart)(struct ph_run *run, enum ph_side side, const char *workspace,
+			       struct ph_err *err);
+	/* Stop a runtime (SIGTERM, then SIGKILL when hard is set or the timeout passes). */
+	int (*runtime_stop)(struct ph_run *run, enum ph_side side, int hard, struct ph_err *err);
+
+	/* The canned-LLM request log of a runtime (JSON lines), or NULL when none. */
+	const char *(*llm_log)(struct ph_run *run, enum ph_side side);
+};
+
+/* What a plugin exports. */
+struct ph_plugin {
+	unsigned abi_major;
+	unsigned abi_minor;
+	size_t size;
+
+	const char *name;            /* the domain; must equal the file stem */
+	const char *version;
+	const char *description;
+
+	/* Optional: set up per-process state. On failure fini is not called. */
+	int (*init)(const struct ph_host *host, void **state, struct ph_err *err);
+	/* Required: run the domain's suite, recording rows through the host. */
+	int (*run)(void *state, const struct ph_host *host, struct ph_run *run,
+		   struct ph_err *err);
+	/* Optional: release what init made. */
+	void (*fini)(void *state);
+};
+
+/* Signature of the entry point `ph_<domain>_plugin`. */
+typedef const struct ph_plugin *(*ph_plugin_entry_fn)(void);
+
+/* Fill the version fields of a descriptor in a plugin's source. */
+#define PH_PLUGIN_HEADER PH_ABI_MAJOR, PH_ABI_MINOR, sizeof(struct ph_plugin)
+
+/* Name of a class as in the matrix: "parity", "timing", "semantic", "structural", "error". */
+static inline const char *ph_class_name(enum ph_class c)
+{
+	switch (c) {
+	case PH_PARITY: return "parity";
+	case PH_TIMING: return "timing";
+	case PH_SEMANTIC: return "semantic";
+	case PH_STRUCTURAL: return "structural";
+	case PH_ERROR: return "error";
+	}
+	return "error";
+}
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * Parity rules: loading the upstream rules format (rules.default, rules.endpoints,
+ * errorComparison) and resolving the rule for an endpoint. A resolved rule already has
+ * the default's compareMode, timestampPrecision and arrayOrdering filled in where the
+ * endpoint does not set them, and ignoreFields as the union of both lists.
+ *
+ * The rules also count how often each ignore and deterministic pattern matched a path,
+ * so a run can list the patterns that matched nothing.
+ */
+#ifndef PARITY_RULES_H
+#define PARITY_RULES_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "parity/err.h"
+
+enum ph_compare_mode { PH_MODE_JSON, PH_MODE_BYTES };
+enum ph_ts_precision { PH_TS_MILLISECOND, PH_TS_SECOND, PH_TS_MINUTE };
+enum ph_ordering { PH_ORDERED, PH_UNORDERED };
+
+/* A dot-path pattern; `*` matches exactly one segment. */
+struct ph_pattern {
+	char *text;
+	char **segs;
+	size_t n_segs;
+	unsigned long hits;          /* paths matched so far (counted by the compare engine) */
+};
+
+struct ph_tolerance {
+	char *key;
+	double bound;
+};
+
+/* One resolved rule. Owned by struct ph_rules. */
+struct ph_rule {
+	char *key;                   /* "METHOD /path/:param" or "default" */
+	char *method;                /* NULL for default */
+	char **segs;                 /* path segments of the key */
+	size_t n_segs;
+	enum ph_compare_mode mode;
+	enum ph_ts_precision precision;
+	enum ph_ordering ordering;
+	struct ph_pattern *ignore;   /* union of default and endpoint ignoreFields */
+	size_t n_ignore;
+	int has_deterministic;       /* 0: key absent, compare values everywhere */
+	struct ph_pattern *deterministic;
+	size_t n_deterministic;
+	struct ph_tolerance *tolerance;
+	size_t n_tolerance;
+	char *note;
+};
+
+struct ph_rules {
+	char *source;                /* file name, or "<built-in>" */
+	struct ph_rule deflt;
+	struct ph_rule *endpoints;
+	size_t n_endpoints;
+	int status_must_match;       /* errorComparison.mustMatch has "statusCode" */
+	int compare_error_body;      /* errorComparison.compareBody (default 1) */
+	struct ph_pattern *error_ignore; /* errorComparison.ignoreFields */
+	size_t n_error_ignore;
+};
+
+/* Load a rules file. The message names the file and the offending key. */
+int ph_rules_load(struct ph_rules **out, const char *path, struct ph_err *err);
+
+/* Build rules from a parsed document; source names it in messages. */
+int ph_rules_from_json(struct ph_rules **out, const json_t *doc, const char *source,
+		       struct ph_err *err);
+
+/* Built-in rules: JSON, ordered, second precision, no ignores, status must match. */
+struct ph_rules *ph_rules_builtin(void);
+
+/*
+ * The rule for method and path (query string stripped): a `:param` segment matches any
+ * one segment, a literal segment beats a parameter, no match gives the default.
+ * Borrowed from rules.
+ */
+const struct ph_rule *ph_rules_lookup(const struct ph_rules *rules, const char *method,
+				      const char *path);
+
+/* The same for "METHOD /path?query" (a key without a method matches any method). */
+const struct ph_rule *ph_rules_lookup_endpoint(const struct ph_rules *rules,
+					       const char *endpoint);
+
+/* A rule by its exact key ("default" gives the default); NULL when absent. */
+const struct ph_rule *ph_rules_find(const struct ph_rules *rules, const char *key);
+
+/* Does pattern match the path given as segments? */
+int ph_pattern_match(const struct ph_pattern *p, char *const *segs, size_t n);
+
+/*
+ * Patterns that matched nothing since load, as a new array of
+ * {rule, kind: "ignore"|"deterministic"|"error-ignore", pattern}.
+ */
+json_t *ph_rules_unmatched(const struct ph_rules *rules);
+
+/* Reset the hit counts. */
+void ph_rules_reset_hits(struct ph_rules *rules);
+
+void ph_rules_free(struct ph_rules *rules);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * A runtime process: started from its config entry with placeholders expanded, in its
+ * own process group, with stdout/stderr to a log file; readiness by polling the health
+ * path; stop with SIGTERM to the group, then SIGKILL. No child outlives the harness: the
+ * child asks for SIGKILL when its parent dies (PR_SET_PDEATHSIG), and ph_runtime_kill_all
+ * is safe to call from a signal handler.
+ */
+#ifndef PARITY_RUNTIME_H
+#define PARITY_RUNTIME_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <jansson.h>
+
+#include "parity/err.h"
+
+/* Values for the placeholders {workspace} {home} {port} {llm_url} {repo} {shared}. */
+struct ph_placeholders {
+	const char *workspace;
+	const char *home;
+	int port;
+	const char *llm_url;
+	const char *repo;
+	const char *shared;
+};
+
+/* One runtime's config entry (DESIGN.md "Runtimes"), parsed. */
+struct ph_runtime_spec {
+	char *role;                  /* "reference" or "candidate" */
+	char *name;
+	char **argv;                 /* NULL-terminated, unexpanded */
+	size_t argc;
+	char *cwd;                   /* unexpanded; NULL: the repo root */
+	char **env;                  /* "KEY=VALUE" unexpanded, NULL-terminated */
+	size_t n_env;
+	char *health;                /* default "/health" */
+	long start_timeout_ms;       /* default 15000 */
+	long stop_timeout_ms;        /* default 5000 */
+	char *version;               /* optional "version" key, for the matrix */
+};
+
+struct ph_runtime {
+	const struct ph_runtime_spec *spec; /* borrowed */
+	struct ph_placeholders ph;   /* strings owned by the runtime */
+	char *log_path;
+	pid_t pid;                   /* 0 when not running */
+	double started_at_ms;        /* monotonic */
+	double startup_ms;           /* launch to healthy */
+	char *base_url;
+	int exited;
+	int exit_status;             /* waitpid status when exited */
+};
+
+/* Parse one entry of the config's "runtimes" object; source/role name it in messages. */
+int ph_runtime_spec_parse(struct ph_runtime_spec *spec, const char *role, const json_t *obj,
+			  const char *source, struct ph_err *err);
+void ph_runtime_spec_release(struct ph_runtime_spec *spec);
+
+/* Expand placeholders in s; a new string, or NULL with err filled on an unknown one. */
+char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *err);
+
+/* A free TCP port on 127.0.0.1, or < 0. */
+int ph_free_port(void);
+
+/*
+ * Start the runtime (fork/exec in its own process group, log to log_path), then wait for
+ * the health path to answer 200. On failure the runtime is stopped and err names it and
+ * quotes the tail of its log.
+ */
+int ph_runtime_start(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err);
+
+/* Is it still running? Reaps it if it exited. */
+int ph_runtime_alive(struct ph_runtime *rt);
+
+/* Stop: SIGTERM to the group, SIGKILL after the stop timeout (or at once when hard). */
+int ph_runtime_stop(struct ph_runtime *rt, int hard, struct ph_err *err);
+
+/* VmRSS in KiB summed over the runtime's process tree, or < 0. */
+long ph_runtime_rss_kb(const struct ph_runtime *rt);
+
+/* Free what start allocated (stops it first if running). */
+void ph_runtime_release(struct ph_runtime *rt);
+
+/* Kill every runtime process group still registered; async-signal-safe. */
+void ph_runtime_kill_all(void);
+
+/* The last n bytes of a log file, for error messages (new string). */
+char *ph_log_tail(const char *path, size_t n);
+
+#endif
