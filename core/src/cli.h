@@ -22,6 +22,11 @@ enum ph_exit {
 int cmd_list(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_secrets(int argc, char **argv);
+int cmd_verify_schema(int argc, char **argv);
+int cmd_shadow_report(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* The executable's own path as given to main (for finding plugins beside it). */
 extern const char *ph_argv0;

@@ -42,8 +42,24 @@ json_t *ph_result_to_json(const struct ph_result *res, const char *endpoint);
 /* The divergences alone as an array of {class, kind, path, a, b, message}. */
 json_t *ph_result_divergences_json(const struct ph_result *res);
 
+/* Free what a result owns (divergences, rule name) and zero it; NULL is fine. */
 void ph_result_release(struct ph_result *res);
+
+/* Free what a response owns (body, content type, headers, error) and zero it; NULL is fine. */
 void ph_response_release(struct ph_response *resp);
+
+/*
+ * Nesting deeper than this is not compared: the engine reports one divergence of class
+ * PH_ERROR, kind "depth", at the first path beyond it (jansson's parser stops at 2048 too).
+ */
+#define PH_COMPARE_MAX_DEPTH 2048
+
+/*
+ * Parse an ISO-8601 timestamp (date, 'T' or space, hh:mm:ss, optional fraction, optional
+ * 'Z' or +hh:mm/-hh:mm; or a date alone) into milliseconds since the epoch (UTC).
+ * Returns 0, or -1 when s is not such a timestamp.
+ */
+int ph_timestamp_parse(const char *s, size_t len, long long *ms);
 
 /* Parse "structural" etc.; returns -1 when unknown. */
 int ph_class_parse(const char *name);

@@ -17,6 +17,13 @@
 
 struct ph_dl;
 
+/*
+ * The descriptor size the host needs: every field up to and including `fini`. A plugin
+ * whose `size` is smaller was built against an older, shorter struct and is refused.
+ */
+#define PH_LOADER_MIN_SIZE \
+	(offsetof(struct ph_plugin, fini) + sizeof(((struct ph_plugin *)0)->fini))
+
 struct ph_loaded {
 	char *path;
 	char *domain;                /* file stem */
@@ -43,29 +50,43 @@ struct ph_loader {
 };
 
 /*
- * Prepare a loader. plugin_dir (may be NULL) comes first; then PARITY_PLUGIN_PATH,
- * then `plugins/` beside argv0's executable, then the install dir. host is borrowed
- * for the loader's life.
+ * Prepare a loader (ld is caller-allocated; release it with ph_loader_release even when
+ * this fails). The search path is plugin_dir (may be NULL), then the entries of
+ * PARITY_PLUGIN_PATH (colon-separated, empty entries skipped), then `plugins/` beside
+ * the executable (/proc/self/exe, else argv0's folder), then the install dir; a folder
+ * named twice is kept once. host is borrowed for the loader's life and passed to every
+ * plugin's init. Returns 0 or PH_E_NOMEM.
  */
 int ph_loader_init(struct ph_loader *ld, const char *plugin_dir, const char *argv0,
 		   const struct ph_host *host, struct ph_err *err);
 
 /*
- * Load the one plugin file at path and check it. On refusal returns < 0 with err
- * naming the file, and also records it in ld->refused.
+ * Load the one plugin file at path and check it in the fixed order, calling init with
+ * ld->host. Returns 0 when admitted (ld->loaded grows), else PH_E_PLUGIN or PH_E_ABI
+ * with err (may be NULL) naming the file; the refusal is also recorded in ld->refused
+ * and the file closed. A refused init is never followed by fini.
  */
 int ph_loader_load_file(struct ph_loader *ld, const char *path, struct ph_err *err);
 
-/* Find `<domain>.so` along the search path and load it; PH_E_NOTFOUND when absent. */
+/*
+ * Find `<domain>.so` along the search path and load it: the first folder that has the
+ * file wins, even when that file is refused. Returns 0 at once when domain is already
+ * loaded, PH_E_NOTFOUND (err lists the folders searched) when no folder has it, else
+ * as ph_loader_load_file.
+ */
 int ph_loader_load_domain(struct ph_loader *ld, const char *domain, struct ph_err *err);
 
-/* Load every `*.so` found along the search path (for `parity list`). */
+/*
+ * Load every `*.so` along the search path, folders in order, files sorted by name (for
+ * `parity list`). A file whose domain was already tried in an earlier folder is not
+ * opened: it is recorded as refused, "domain already loaded" or "domain shadowed".
+ */
 void ph_loader_load_all(struct ph_loader *ld);
 
-/* The loaded plugin for domain, or NULL. */
+/* The loaded plugin for domain, or NULL; borrowed until the next load or the release. */
 const struct ph_loaded *ph_loader_find(const struct ph_loader *ld, const char *domain);
 
-/* Call fini on initialised plugins, close them, free everything. */
+/* Call fini on admitted plugins (last loaded first), close them, free everything. */
 void ph_loader_release(struct ph_loader *ld);
 
 #endif

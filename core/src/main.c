@@ -18,6 +18,11 @@ static const struct cmd commands[] = {
 	{ "run", cmd_run, "start both runtimes, run the domain suites, write reports" },
 	{ "compare", cmd_compare, "compare two response bodies under parity rules" },
 	{ "list", cmd_list, "list plugins, domains and suites" },
+	{ "secrets", cmd_secrets, "read, write and check Signet secrets.enc files" },
+	{ "verify-schema", cmd_verify_schema, "compare two SQLite schemas (database files or migration folders)" },
+	{ "shadow-report", cmd_shadow_report, "classify and summarise shadow-divergence logs" },
+	{ "gate", cmd_gate, "the cutover gate: matrices, shadow logs, documented divergences" },
+	{ "merge", cmd_merge, "merge matrices from sharded runs" },
 };
 
 static void usage(FILE *f)

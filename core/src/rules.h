@@ -25,6 +25,9 @@ struct ph_pattern {
 	char **segs;
 	size_t n_segs;
 	unsigned long hits;          /* paths matched so far (counted by the compare engine) */
+	size_t *seg_len;             /* strlen of each segment, precomputed for matching */
+	struct ph_pattern *origin;   /* inherited copy: the default's pattern, which also
+					counts its hits; NULL for a rule's own pattern */
 };
 
 struct ph_tolerance {
@@ -49,7 +52,13 @@ struct ph_rule {
 	struct ph_tolerance *tolerance;
 	size_t n_tolerance;
 	char *note;
+	unsigned inherited;          /* PH_INHERIT_* bits: values taken from the default */
 };
+
+/* Which values of a resolved endpoint rule came from the default (struct ph_rule.inherited). */
+#define PH_INHERIT_MODE 1u
+#define PH_INHERIT_PRECISION 2u
+#define PH_INHERIT_ORDERING 4u
 
 struct ph_rules {
 	char *source;                /* file name, or "<built-in>" */
@@ -96,9 +105,18 @@ int ph_pattern_match(const struct ph_pattern *p, char *const *segs, size_t n);
  */
 json_t *ph_rules_unmatched(const struct ph_rules *rules);
 
+/* Count one hit of p (and of the default pattern it was inherited from). */
+void ph_pattern_hit(struct ph_pattern *p);
+
+/* Names of the enum values as in the rules file ("json", "second", "unordered", ...). */
+const char *ph_compare_mode_name(enum ph_compare_mode m);
+const char *ph_ts_precision_name(enum ph_ts_precision p);
+const char *ph_ordering_name(enum ph_ordering o);
+
 /* Reset the hit counts. */
 void ph_rules_reset_hits(struct ph_rules *rules);
 
+/* Free rules and everything they own; NULL is fine. */
 void ph_rules_free(struct ph_rules *rules);
 
 #endif

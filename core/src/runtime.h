@@ -14,7 +14,10 @@
 
 #include "parity/err.h"
 
-/* Values for the placeholders {workspace} {home} {port} {llm_url} {repo} {shared}. */
+/*
+ * Values for the placeholders {workspace} {home} {port} {llm_url} {repo} {shared} {build}.
+ * A NULL string (or a port <= 0) has no value: using that placeholder is an error.
+ */
 struct ph_placeholders {
 	const char *workspace;
 	const char *home;
@@ -22,6 +25,7 @@ struct ph_placeholders {
 	const char *llm_url;
 	const char *repo;
 	const char *shared;
+	const char *build;           /* the folder of the parity binary: {build} */
 };
 
 /* One runtime's config entry (DESIGN.md "Runtimes"), parsed. */
@@ -39,16 +43,27 @@ struct ph_runtime_spec {
 	char *version;               /* optional "version" key, for the matrix */
 };
 
+/*
+ * A started runtime. Zero it before the first spawn. `pid` stays set from spawn until
+ * stop (or release) even when the process has exited on its own (`exited`), so that stop
+ * still kills what is left of its process group and unregisters it.
+ */
 struct ph_runtime {
 	const struct ph_runtime_spec *spec; /* borrowed */
 	struct ph_placeholders ph;   /* strings owned by the runtime */
 	char *log_path;
-	pid_t pid;                   /* 0 when not running */
+	pid_t pid;                   /* 0 when not started, or stopped */
 	double started_at_ms;        /* monotonic */
 	double startup_ms;           /* launch to healthy */
 	char *base_url;
 	int exited;
 	int exit_status;             /* waitpid status when exited */
+	int exited_early;            /* start failed because the process exited before healthy
+				      * (e.g. it could not bind): the caller may retry on a new port;
+				      * exit status 127 means it could not exec */
+	int timed_out;               /* start failed because start_timeout_ms passed */
+	pid_t pgid;                  /* its process group (== pid); kept after stop */
+	char *health_url;            /* base_url + spec->health */
 };
 
 /* Parse one entry of the config's "runtimes" object; source/role name it in messages. */
@@ -56,24 +71,52 @@ int ph_runtime_spec_parse(struct ph_runtime_spec *spec, const char *role, const 
 			  const char *source, struct ph_err *err);
 void ph_runtime_spec_release(struct ph_runtime_spec *spec);
 
-/* Expand placeholders in s; a new string, or NULL with err filled on an unknown one. */
+/*
+ * Expand placeholders in s: "{name}" where name is letters, digits and '_'; "{{" is a
+ * literal "{"; any other "{" is kept as is (so JSON text passes through). Returns a new
+ * string, or NULL with err filled naming an unknown placeholder or one without a value.
+ */
 char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *err);
 
-/* A free TCP port on 127.0.0.1, or < 0. */
+/* A free TCP port on 127.0.0.1 (bind port 0, read it, close), or < 0. */
 int ph_free_port(void);
 
 /*
  * Start the runtime (fork/exec in its own process group, log to log_path), then wait for
  * the health path to answer 200. On failure the runtime is stopped and err names it and
- * quotes the tail of its log.
+ * quotes the tail of its log. spec is borrowed until release; ph and log_path are copied.
+ * Same as ph_runtime_spawn followed by ph_runtime_wait_healthy.
  */
 int ph_runtime_start(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err);
 
+/*
+ * The first half of start: expand the spec, fork and exec, register the process group
+ * for ph_runtime_kill_all. Call it from the thread that lives as long as the runtime
+ * should: PR_SET_PDEATHSIG fires when the forking *thread* exits. Returns 0 once the
+ * child is forked (an exec failure shows later as exit status 127), or < 0 with err
+ * filled (bad placeholder, log file not writable, fork failed).
+ */
+int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err);
+
+/*
+ * The second half: poll GET <health> (backoff 10 ms doubling to 200 ms) until it answers
+ * 200, the process exits (exited_early set) or start_timeout_ms passes since spawn
+ * (timed_out set). On failure the runtime is stopped and err names it (name and role),
+ * says what happened, and quotes the last 2 KB of its log. Safe to run in another thread
+ * than spawn, one thread per runtime. Sets startup_ms.
+ */
+int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err);
+
 /* Is it still running? Reaps it if it exited. */
 int ph_runtime_alive(struct ph_runtime *rt);
 
-/* Stop: SIGTERM to the group, SIGKILL after the stop timeout (or at once when hard). */
+/*
+ * Stop: SIGTERM to the group, SIGKILL after the stop timeout (or at once when hard), reap
+ * the leader, then SIGKILL what is left of the group. exit_status tells how it ended.
+ * Returns 0 (also when it had already exited), or < 0 when it could not be reaped.
+ */
 int ph_runtime_stop(struct ph_runtime *rt, int hard, struct ph_err *err);
 
 /* VmRSS in KiB summed over the runtime's process tree, or < 0. */

@@ -1,0 +1,481 @@
+/*
+ * The host services handed to plugins (parity/plugin.h), implemented over the session:
+ * HTTP to either runtime, comparison under the run's rules, declarative HTTP cases,
+ * matrix rows, read-only database queries on a runtime's workspace, and runtime restarts.
+ */
+#include "host.h"
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "interrupt.h"
+#include "matrix.h"
+#include "session.h"
+
+static void host_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
+{
+	static const char *const names[] = { "debug", "info", "warning", "error" };
+	char line[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	ph_session_log(run->s, "%s: %s: %s", run->domain, names[level], line);
+	if (level >= PH_LOG_WARN)
+		fprintf(stderr, "%s%s: %s: %s\n", run->s->tty ? "\r\033[K" : "", run->domain,
+			names[level], line);
+}
+
+static const char *host_domain(struct ph_run *run)
+{
+	return run->domain;
+}
+
+static const char *host_suite_dir(struct ph_run *run)
+{
+	return run->suite_dir;
+}
+
+static const char *host_repo_dir(struct ph_run *run)
+{
+	return run->s->cfg.repo;
+}
+
+static const char *host_out_dir(struct ph_run *run)
+{
+	return run->s->out;
+}
+
+static const char *host_workspace(struct ph_run *run, enum ph_side side)
+{
+	return run->s->side[side].workspace;
+}
+
+static const char *host_runtime_name(struct ph_run *run, enum ph_side side)
+{
+	return run->s->cfg.runtimes[side].name;
+}
+
+static int host_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
+		     struct ph_response *resp, struct ph_err *err)
+{
+	struct ph_side_state *st = &run->s->side[side];
+	int rc;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->latency_ms = -1;
+	if (ph_interrupted()) {
+		resp->error = strdup("interrupted");
+		return ph_error(err, PH_E_INTERRUPTED, "interrupted");
+	}
+	if (!ph_session_alive(run->s, side)) {
+		const char *why = st->died ? st->died : "the runtime is not running";
+
+		resp->error = strdup(why);
+		return ph_error(err, PH_E_RUNTIME, "%s", why);
+	}
+	rc = ph_http_send(st->http, req, resp, err);
+	if (rc && !ph_session_alive(run->s, side) && st->died) {
+		free(resp->error);
+		resp->error = strdup(st->died);
+		ph_error(err, PH_E_RUNTIME, "%s", st->died);
+	}
+	return rc;
+}
+
+static int host_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
+			const struct ph_response *b, struct ph_result *out, struct ph_err *err)
+{
+	return ph_compare_responses(run->s->rules, endpoint, a, b, &run->s->cfg.timing, out, err);
+}
+
+static int host_compare_json(struct ph_run *run, const char *rule_key, const json_t *a,
+			     const json_t *b, struct ph_result *out, struct ph_err *err)
+{
+	const struct ph_rule *rule = ph_rules_find(run->s->rules, rule_key);
+
+	if (!rule)
+		rule = ph_rules_find(run->s->rules, "default");
+	return ph_compare_json_rule(rule, a, b, out, err);
+}
+
+static void progress_line(struct ph_run *run)
+{
+	if (!run->s->tty)
+		return;
+	fprintf(stderr, "\r\033[K  %-9s %d/%d cases", run->domain, run->done, run->total);
+	fflush(stderr);
+}
+
+static void host_progress(struct ph_run *run, int done, int total)
+{
+	run->done = done;
+	run->total = total;
+	progress_line(run);
+}
+
+static int host_record(struct ph_run *run, const struct ph_row *row)
+{
+	struct ph_err err;
+	int rc = ph_matrix_add_row(run->s->matrix, run->domain, row, &err);
+
+	if (rc) {
+		ph_session_log(run->s, "%s: cannot record row '%s': %s", run->domain,
+			       row->feature ? row->feature : "?", err.msg);
+		return rc;
+	}
+	run->rows++;
+	if (row->cls == PH_ERROR)
+		run->errors++;
+	ph_session_log(run->s, "%s: %s [%s]: %s%s%s", run->domain, row->feature,
+		       row->case_name ? row->case_name : "",
+		       ph_class_name(row->result && row->result->verdict > row->cls ?
+					     row->result->verdict :
+					     row->cls),
+		       row->error ? ": " : "", row->error ? row->error : "");
+	return 0;
+}
+
+/* Number of elements of the array under key in a JSON body, or -1. */
+static long count_of(const struct ph_response *r, const char *key)
+{
+	json_t *doc, *v;
+	long n = -1;
+
+	if (!key || !r->body)
+		return -1;
+	doc = json_loadb(r->body, r->body_len, 0, NULL);
+	v = json_object_get(doc, key);
+	if (json_is_array(v))
+		n = (long)json_array_size(v);
+	json_decref(doc);
+	return n;
+}
+
+/* Does the JSON body have results[].id == id? -1 when the body is not such a document. */
+static int has_result_id(const struct ph_response *r, const char *id)
+{
+	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL), *res, *item;
+	size_t i;
+	int found = -1;
+
+	res = json_object_get(doc, "results");
+	if (json_is_array(res)) {
+		found = 0;
+		json_array_foreach(res, i, item)
+		{
+			json_t *v = json_object_get(item, "id");
+
+			if (json_is_string(v) && !strcmp(json_string_value(v), id))
+				found = 1;
+		}
+	}
+	json_decref(doc);
+	return found;
+}
+
+static int add_divergence(struct ph_result *res, enum ph_class cls, const char *kind,
+			  const char *path, json_t *a, json_t *b, const char *message)
+{
+	struct ph_divergence *items =
+		realloc(res->items, (res->count + 1) * sizeof(struct ph_divergence));
+
+	if (!items) {
+		json_decref(a);
+		json_decref(b);
+		return PH_E_NOMEM;
+	}
+	res->items = items;
+	items[res->count].cls = cls;
+	items[res->count].kind = kind;
+	items[res->count].path = strdup(path);
+	items[res->count].a = a;
+	items[res->count].b = b;
+	items[res->count].message = strdup(message);
+	res->count++;
+	if (cls > res->verdict)
+		res->verdict = cls;
+	return 0;
+}
+
+struct case_req {
+	struct ph_request req;
+	struct ph_header headers[32];
+	char *body;
+	char *endpoint;
+};
+
+static int case_request(struct ph_run *run, const json_t *c, struct case_req *cr,
+			struct ph_err *err)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	json_t *method = json_object_get(c, "method"), *path = json_object_get(c, "path");
+	json_t *body = json_object_get(c, "body"), *text = json_object_get(c, "body_text");
+	json_t *hdrs = json_object_get(c, "headers"), *v;
+	const char *k;
+	size_t n;
+
+	memset(cr, 0, sizeof(*cr));
+	if (!name)
+		return ph_error(err, PH_E_INVALID, "%s: a case has no \"name\" string",
+				run->suite_dir);
+	if (!json_is_string(method) || !json_is_string(path) ||
+	    json_string_value(path)[0] != '/')
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': expected \"method\" and a \"path\" starting with /",
+				run->suite_dir, name);
+	if (hdrs && !json_is_object(hdrs))
+		return ph_error(err, PH_E_INVALID, "%s: case '%s': headers: expected an object",
+				run->suite_dir, name);
+	if (text && !json_is_string(text))
+		return ph_error(err, PH_E_INVALID, "%s: case '%s': body_text: expected a string",
+				run->suite_dir, name);
+	cr->req.method = json_string_value(method);
+	cr->req.path = json_string_value(path);
+	n = 0;
+	json_object_foreach(hdrs, k, v)
+	{
+		if (!json_is_string(v) || n == sizeof(cr->headers) / sizeof(cr->headers[0]))
+			return ph_error(err, PH_E_INVALID,
+					"%s: case '%s': headers.%s: expected a string (at most 32 "
+					"headers)",
+					run->suite_dir, name, k);
+		cr->headers[n].name = k;
+		cr->headers[n].value = json_string_value(v);
+		n++;
+	}
+	cr->req.headers = cr->headers;
+	cr->req.n_headers = n;
+	if (body) {
+		cr->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (!cr->body)
+			return ph_error(err, PH_E_NOMEM, "out of memory");
+		cr->req.body = cr->body;
+		cr->req.body_len = strlen(cr->body);
+	} else if (text) {
+		cr->req.body = json_string_value(text);
+		cr->req.body_len = json_string_length(text);
+	}
+	n = strlen(cr->req.method) + strlen(cr->req.path) + 2;
+	cr->endpoint = malloc(n);
+	if (!cr->endpoint)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	snprintf(cr->endpoint, n, "%s %s", cr->req.method, cr->req.path);
+	return 0;
+}
+
+static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *err)
+{
+	struct ph_session *s = run->s;
+	struct case_req cr;
+	struct ph_response a, b;
+	struct ph_result res;
+	struct ph_row row;
+	struct ph_err ea, eb;
+	const char *feature = json_string_value(json_object_get(c, "feature"));
+	const char *count_key = json_string_value(json_object_get(c, "count"));
+	const char *expect_id = json_string_value(json_object_get(c, "expect_id"));
+	char summary[256], why[1200];
+	long n;
+	int rc;
+
+	rc = case_request(run, c, &cr, err);
+	if (rc) {
+		free(cr.body);
+		free(cr.endpoint);
+		return rc;
+	}
+	if (!feature)
+		feature = ph_rules_lookup_endpoint(s->rules, cr.endpoint)->key;
+	memset(&row, 0, sizeof(row));
+	memset(&res, 0, sizeof(res));
+	row.feature = feature;
+	row.case_name = json_string_value(json_object_get(c, "name"));
+	ph_err_clear(&ea);
+	ph_err_clear(&eb);
+	host_http(run, PH_REFERENCE, &cr.req, &a, &ea);
+	host_http(run, PH_CANDIDATE, &cr.req, &b, &eb);
+	row.latency_reference_ms = a.latency_ms;
+	row.latency_candidate_ms = b.latency_ms;
+	if (a.error || b.error) {
+		snprintf(why, sizeof(why), "%s%s%s%s%s%s", a.error ? "reference: " : "",
+			 a.error ? a.error : "", a.error && b.error ? "; " : "",
+			 b.error ? "candidate: " : "", b.error ? b.error : "", "");
+		row.cls = PH_ERROR;
+		row.error = why;
+		row.reference = a.error ? "no answer" : "answered";
+		rc = host_record(run, &row);
+		goto out;
+	}
+	n = count_of(&a, count_key);
+	if (n >= 0)
+		snprintf(summary, sizeof(summary), "%ld, %ld %s", a.status, n, count_key);
+	else
+		snprintf(summary, sizeof(summary), "%ld", a.status);
+	row.reference = summary;
+	rc = ph_compare_responses(s->rules, cr.endpoint, &a, &b, &s->cfg.timing, &res, err);
+	if (rc) {
+		row.cls = PH_ERROR;
+		row.error = err->msg;
+		rc = host_record(run, &row);
+		goto out;
+	}
+	if (expect_id) {
+		if (has_result_id(&a, expect_id) != 1) {
+			snprintf(why, sizeof(why),
+				 "the reference runtime did not return the expected id '%s': the "
+				 "suite or fixture is wrong",
+				 expect_id);
+			row.cls = PH_ERROR;
+			row.error = why;
+		} else if (has_result_id(&b, expect_id) != 1) {
+			snprintf(why, sizeof(why), "the candidate did not recall '%s'", expect_id);
+			add_divergence(&res, PH_SEMANTIC, "expect", "results", json_string(expect_id),
+				       NULL, why);
+		}
+	}
+	row.result = &res;
+	rc = host_record(run, &row);
+out:
+	ph_result_release(&res);
+	ph_response_release(&a);
+	ph_response_release(&b);
+	free(cr.body);
+	free(cr.endpoint);
+	return rc;
+}
+
+static json_t *column_value(sqlite3_stmt *st, int i)
+{
+	switch (sqlite3_column_type(st, i)) {
+	case SQLITE_INTEGER:
+		return json_integer((json_int_t)sqlite3_column_int64(st, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(st, i));
+	case SQLITE_TEXT: {
+		const char *t = (const char *)sqlite3_column_text(st, i);
+		json_t *v = json_stringn(t, (size_t)sqlite3_column_bytes(st, i));
+
+		return v ? v : json_string("<invalid UTF-8>");
+	}
+	case SQLITE_BLOB: {
+		const unsigned char *p = sqlite3_column_blob(st, i);
+		int n = sqlite3_column_bytes(st, i), k;
+		char *hex = malloc((size_t)n * 2 + 4);
+		json_t *v;
+
+		if (!hex)
+			return NULL;
+		strcpy(hex, "x'");
+		for (k = 0; k < n; k++)
+			snprintf(hex + 2 + k * 2, 3, "%02x", p[k]);
+		strcpy(hex + 2 + n * 2, "'");
+		v = json_string(hex);
+		free(hex);
+		return v;
+	}
+	default:
+		return json_null();
+	}
+}
+
+static int host_db_query(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
+			 struct ph_err *err)
+{
+	const char *ws = run->s->side[side].workspace;
+	size_t n = strlen(ws) + sizeof("/memory/memories.db");
+	char *path = malloc(n);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*rows = NULL;
+	if (!path)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	snprintf(path, n, "%s/memory/memories.db", ws);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		rc = ph_error(err, PH_E_DB, "cannot open '%s': %s", path,
+			      db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		rc = ph_error(err, PH_E_DB, "%s: cannot prepare '%s': %s", path, sql,
+			      sqlite3_errmsg(db));
+		goto out;
+	}
+	*rows = json_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		int i;
+
+		for (i = 0; i < sqlite3_column_count(st); i++)
+			json_object_set_new(row, sqlite3_column_name(st, i), column_value(st, i));
+		json_array_append_new(*rows, row);
+	}
+	if (rc != SQLITE_DONE) {
+		rc = ph_error(err, PH_E_DB, "%s: '%s': %s", path, sql, sqlite3_errmsg(db));
+		json_decref(*rows);
+		*rows = NULL;
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	free(path);
+	return rc;
+}
+
+static int host_runtime_restart(struct ph_run *run, enum ph_side side, const char *workspace,
+				struct ph_err *err)
+{
+	return ph_session_start_side(run->s, side, workspace, err);
+}
+
+static int host_runtime_stop(struct ph_run *run, enum ph_side side, int hard,
+			     struct ph_err *err)
+{
+	return ph_session_stop_side(run->s, side, hard, err);
+}
+
+static const char *host_llm_log(struct ph_run *run, enum ph_side side)
+{
+	(void)run;
+	(void)side;
+	return NULL;
+}
+
+static const struct ph_host host = {
+	.abi_major = PH_ABI_MAJOR,
+	.abi_minor = PH_ABI_MINOR,
+	.size = sizeof(struct ph_host),
+	.log = host_log,
+	.domain = host_domain,
+	.suite_dir = host_suite_dir,
+	.repo_dir = host_repo_dir,
+	.out_dir = host_out_dir,
+	.workspace = host_workspace,
+	.runtime_name = host_runtime_name,
+	.http = host_http,
+	.response_release = ph_response_release,
+	.compare = host_compare,
+	.compare_json = host_compare_json,
+	.result_release = ph_result_release,
+	.http_case = host_http_case,
+	.record = host_record,
+	.progress = host_progress,
+	.db_query = host_db_query,
+	.runtime_restart = host_runtime_restart,
+	.runtime_stop = host_runtime_stop,
+	.llm_log = host_llm_log,
+};
+
+const struct ph_host *ph_host_table(void)
+{
+	return &host;
+}

@@ -1,0 +1,13 @@
+/*
+ * The host-services table handed to plugins (parity/plugin.h), and the run context
+ * behind it. host.c implements each service on top of the core's subsystems.
+ */
+#ifndef PARITY_HOST_H
+#define PARITY_HOST_H
+
+#include "parity/plugin.h"
+
+/* The core's host table; static, valid for the process's life. */
+const struct ph_host *ph_host_table(void);
+
+#endif

@@ -1,0 +1,412 @@
+/*
+ * The life of a `parity run` session: temporary and report folders, fresh workspaces per
+ * domain, both runtimes started in parallel (with a new port when one fails to bind),
+ * their HTTP connections, metrics, and a stop that leaves no process or folder behind.
+ */
+#include "session.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "parity/jsonio.h"
+#include "workspace.h"
+
+#define START_TRIES 3
+
+static const char *const roles[] = { "reference", "candidate" };
+
+static char *fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
+static char *fmt(const char *f, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	va_start(ap, f);
+	n = vsnprintf(NULL, 0, f, ap);
+	va_end(ap);
+	if (n < 0 || !(s = malloc((size_t)n + 1)))
+		return NULL;
+	va_start(ap, f);
+	vsnprintf(s, (size_t)n + 1, f, ap);
+	va_end(ap);
+	return s;
+}
+
+void ph_session_log(struct ph_session *s, const char *f, ...)
+{
+	va_list ap;
+	struct timespec ts;
+	struct tm tm;
+	char when[32];
+
+	if (!s->log)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	fprintf(s->log, "%s.%03ld ", when, ts.tv_nsec / 1000000);
+	va_start(ap, f);
+	vfprintf(s->log, f, ap);
+	va_end(ap);
+	fputc('\n', s->log);
+	fflush(s->log);
+}
+
+static char *exe_dir(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return strdup(".");
+	buf[n] = '\0';
+	slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return strdup(buf);
+}
+
+int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out,
+		    struct ph_err *err)
+{
+	char tmpl[] = "/tmp/parity-XXXXXX";
+	char *logp;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	s->build = exe_dir();
+	if (!s->build)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if (s->cfg.rules)
+		rc = ph_rules_load(&s->rules, s->cfg.rules, err);
+	else
+		rc = (s->rules = ph_rules_builtin()) ? 0 : ph_error(err, PH_E_NOMEM, "out of memory");
+	if (rc)
+		return rc;
+	if (out) {
+		s->out = strdup(out);
+	} else {
+		char stamp[32];
+		time_t now = time(NULL);
+		struct tm tm;
+		char *latest;
+
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+		s->out = fmt("%s/%s", s->cfg.out, stamp);
+		if (!s->out)
+			return ph_error(err, PH_E_NOMEM, "out of memory");
+		if ((rc = ph_mkdirs(s->out, err)))
+			return rc;
+		latest = fmt("%s/latest", s->cfg.out);
+		if (latest) {
+			unlink(latest);
+			if (symlink(stamp, latest) != 0)
+				fprintf(stderr, "parity: cannot link '%s': %s\n", latest,
+					strerror(errno));
+			free(latest);
+		}
+	}
+	if (!s->out)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if ((rc = ph_mkdirs(s->out, err)))
+		return rc;
+	logp = fmt("%s/runtimes", s->out);
+	rc = logp ? ph_mkdirs(logp, err) : ph_error(err, PH_E_NOMEM, "out of memory");
+	free(logp);
+	if (rc)
+		return rc;
+	logp = fmt("%s/parity.log", s->out);
+	s->log = logp ? fopen(logp, "w") : NULL;
+	free(logp);
+	if (!mkdtemp(tmpl))
+		return ph_error(err, PH_E_IO, "cannot create a temporary folder: %s",
+				strerror(errno));
+	s->tmp = strdup(tmpl);
+	if (!s->tmp)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	s->tty = isatty(STDERR_FILENO);
+	ph_session_log(s, "session: config %s, out %s, tmp %s", s->cfg.path, s->out, s->tmp);
+	return 0;
+}
+
+static char *log_path(struct ph_session *s, int side)
+{
+	const char *a = s->cfg.runtimes[0].name, *b = s->cfg.runtimes[1].name;
+
+	if (strcmp(a, b))
+		return fmt("%s/runtimes/%s.log", s->out, s->cfg.runtimes[side].name);
+	return fmt("%s/runtimes/%s-%s.log", s->out, s->cfg.runtimes[side].name, roles[side]);
+}
+
+static void fill_placeholders(struct ph_session *s, int side, const char *ws,
+			      struct ph_placeholders *ph)
+{
+	struct ph_side_state *st = &s->side[side];
+
+	memset(ph, 0, sizeof(*ph));
+	ph->workspace = ws;
+	ph->home = st->home;
+	ph->port = st->port;
+	ph->llm_url = st->llm_url ? st->llm_url : "";
+	ph->repo = s->cfg.repo;
+	ph->shared = s->cfg.shared;
+	ph->build = s->build;
+}
+
+/* Fork one runtime on workspace ws; always from the main thread (PR_SET_PDEATHSIG). */
+static int spawn_on(struct ph_session *s, int side, const char *ws, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+	struct ph_placeholders ph;
+	char *logp = log_path(s, side);
+	int rc;
+
+	if (!logp)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	fill_placeholders(s, side, ws, &ph);
+	ph_runtime_release(&st->rt);
+	memset(&st->rt, 0, sizeof(st->rt));
+	rc = ph_runtime_spawn(&st->rt, &s->cfg.runtimes[side], &ph, logp, err);
+	free(logp);
+	return rc;
+}
+
+/* After wait_healthy succeeded: connect and note the metrics. */
+static int connected(struct ph_session *s, int side, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+	char *url = fmt("http://127.0.0.1:%d", st->port);
+
+	ph_http_free(st->http);
+	st->http = url ? ph_http_new(url, 10000) : NULL;
+	free(url);
+	if (!st->http)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	st->running = 1;
+	free(st->died);
+	st->died = NULL;
+	st->starts++;
+	st->pid = (long)st->rt.pid;
+	if (st->rt.startup_ms > st->startup_ms_max)
+		st->startup_ms_max = st->rt.startup_ms;
+	ph_session_log(s, "%s: %s healthy on port %d, pid %ld, %.1f ms", roles[side],
+		       s->cfg.runtimes[side].name, st->port, st->pid, st->rt.startup_ms);
+	return 0;
+}
+
+struct waiter {
+	struct ph_runtime *rt;
+	struct ph_err err;
+	int rc;
+};
+
+static void *wait_thread(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->rc = ph_runtime_wait_healthy(w->rt, &w->err);
+	return NULL;
+}
+
+/*
+ * Start the sides flagged in want on the workspaces ws[], in parallel: fork in this
+ * thread, wait for health in one thread per side, and retry on a new port a side that
+ * exited before it was healthy (it may have lost its port to another process).
+ */
+static int start_sides(struct ph_session *s, const int want[2], const char *const ws[2],
+		       struct ph_err *err)
+{
+	int pending[2] = { want[0], want[1] }, tries, i;
+
+	for (tries = 0; tries < START_TRIES && (pending[0] || pending[1]); tries++) {
+		struct waiter w[2];
+		pthread_t th[2];
+		int threaded[2] = { 0, 0 }, rc;
+
+		for (i = 0; i < 2; i++) {
+			if (!pending[i])
+				continue;
+			if (tries > 0) {
+				ph_session_log(s, "%s: exited before healthy on port %d, retrying "
+						  "on another port", roles[i], s->side[i].port);
+				s->side[i].port = ph_free_port();
+				if (s->side[i].port <= 0)
+					return ph_error(err, PH_E_IO, "no free loopback port");
+			}
+			if ((rc = spawn_on(s, i, ws[i], err))) {
+				ph_session_stop(s);
+				return rc;
+			}
+		}
+		for (i = 0; i < 2; i++) {
+			if (!pending[i])
+				continue;
+			w[i].rt = &s->side[i].rt;
+			w[i].rc = 0;
+			ph_err_clear(&w[i].err);
+			threaded[i] = pthread_create(&th[i], NULL, wait_thread, &w[i]) == 0;
+			if (!threaded[i])
+				wait_thread(&w[i]);
+		}
+		for (i = 0; i < 2; i++)
+			if (threaded[i])
+				pthread_join(th[i], NULL);
+		for (i = 0; i < 2; i++) {
+			if (!pending[i])
+				continue;
+			if (!w[i].rc) {
+				pending[i] = 0;
+				if ((rc = connected(s, i, err)))
+					return rc;
+			} else if (!s->side[i].rt.exited_early || tries + 1 == START_TRIES) {
+				*err = w[i].err;
+				ph_session_stop(s);
+				return w[i].rc;
+			}
+		}
+	}
+	return 0;
+}
+
+int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
+			  struct ph_err *err)
+{
+	int want[2] = { side == 0, side == 1 };
+	const char *ws[2];
+
+	if (s->side[side].running || s->side[side].rt.pid > 0)
+		ph_session_stop_side(s, side, 0, NULL);
+	ws[0] = ws[1] = workspace ? workspace : s->side[side].workspace;
+	return start_sides(s, want, ws, err);
+}
+
+static int prepare_side(struct ph_session *s, const char *domain, int side, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+	struct ph_placeholders ph;
+	int rc;
+
+	free(st->dir);
+	free(st->workspace);
+	free(st->home);
+	st->dir = fmt("%s/%s/%s", s->tmp, domain, roles[side]);
+	st->workspace = fmt("%s/workspace", st->dir);
+	st->home = fmt("%s/home", st->dir);
+	if (!st->dir || !st->workspace || !st->home)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if ((rc = ph_mkdirs(st->dir, err)) || (rc = ph_mkdirs(st->home, err)))
+		return rc;
+	st->port = ph_free_port();
+	if (st->port <= 0)
+		return ph_error(err, PH_E_IO, "no free loopback port");
+	fill_placeholders(s, side, st->workspace, &ph);
+	return ph_workspace_copy(s->cfg.fixture, st->workspace, &ph, err);
+}
+
+int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *err)
+{
+	const int want[2] = { 1, 1 };
+	const char *ws[2];
+	int i, rc;
+
+	for (i = 0; i < 2; i++)
+		if ((rc = prepare_side(s, domain, i, err)))
+			return rc;
+	ws[0] = s->side[0].workspace;
+	ws[1] = s->side[1].workspace;
+	return start_sides(s, want, ws, err);
+}
+
+int ph_session_stop_side(struct ph_session *s, int side, int hard, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+	int rc = 0;
+
+	if (st->rt.pid > 0) {
+		long rss = ph_runtime_rss_kb(&st->rt);
+
+		if (rss > st->rss_kb_max)
+			st->rss_kb_max = rss;
+		rc = ph_runtime_stop(&st->rt, hard, err);
+	}
+	st->running = 0;
+	ph_http_free(st->http);
+	st->http = NULL;
+	return rc;
+}
+
+void ph_session_stop(struct ph_session *s)
+{
+	ph_session_stop_side(s, 0, 0, NULL);
+	ph_session_stop_side(s, 1, 0, NULL);
+}
+
+int ph_session_alive(struct ph_session *s, int side)
+{
+	struct ph_side_state *st = &s->side[side];
+
+	if (!st->running)
+		return 0;
+	if (ph_runtime_alive(&st->rt))
+		return 1;
+	if (!st->died) {
+		int status = st->rt.exit_status;
+
+		if (WIFSIGNALED(status))
+			st->died = fmt("%s runtime '%s' was killed by signal %d", roles[side],
+				       s->cfg.runtimes[side].name, WTERMSIG(status));
+		else
+			st->died = fmt("%s runtime '%s' exited with status %d", roles[side],
+				       s->cfg.runtimes[side].name, WEXITSTATUS(status));
+		ph_session_log(s, "%s", st->died ? st->died : "runtime died");
+	}
+	return 0;
+}
+
+void ph_session_release(struct ph_session *s)
+{
+	int i;
+
+	ph_session_stop(s);
+	for (i = 0; i < 2; i++) {
+		struct ph_side_state *st = &s->side[i];
+
+		ph_runtime_release(&st->rt);
+		free(st->dir);
+		free(st->workspace);
+		free(st->home);
+		free(st->llm_url);
+		free(st->died);
+	}
+	if (s->tmp) {
+		if (s->keep) {
+			fprintf(stderr, "parity: workspaces kept in %s\n", s->tmp);
+		} else {
+			struct ph_err err;
+
+			if (ph_tree_remove(s->tmp, &err))
+				fprintf(stderr, "parity: %s\n", err.msg);
+		}
+	}
+	if (s->log)
+		fclose(s->log);
+	ph_rules_free(s->rules);
+	json_decref(s->matrix);
+	ph_config_release(&s->cfg);
+	free(s->tmp);
+	free(s->out);
+	free(s->build);
+	memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,84 @@
+/*
+ * One `parity run`: the config, rules, both runtimes with their workspaces, HTTP
+ * connections and the matrix being filled; and struct ph_run, the per-domain view of it
+ * that plugins receive (opaque to them). session.c starts and stops the runtimes for each
+ * domain; host.c serves the plugins from it; cmd_run.c drives it.
+ */
+#ifndef PARITY_SESSION_H
+#define PARITY_SESSION_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "compare.h"
+#include "config.h"
+#include "http.h"
+#include "rules.h"
+#include "runtime.h"
+
+struct ph_side_state {
+	struct ph_runtime rt;
+	struct ph_http *http;
+	char *dir;                   /* <tmp>/<domain>/<role> */
+	char *workspace;             /* <dir>/workspace */
+	char *home;                  /* <dir>/home */
+	char *llm_url;
+	int port;
+	int running;
+	char *died;                  /* why it stopped answering, once noticed */
+	/* metrics */
+	int starts;
+	double startup_ms_max;
+	long rss_kb_max;
+	long pid;
+};
+
+struct ph_session {
+	struct ph_config cfg;
+	struct ph_rules *rules;
+	char *tmp;                   /* the run's temporary folder */
+	char *out;                   /* the report folder */
+	char *build;                 /* folder of the parity binary */
+	json_t *matrix;
+	FILE *log;                   /* <out>/parity.log */
+	int keep;                    /* --keep-workspaces */
+	int tty;                     /* progress on a terminal */
+	struct ph_side_state side[2];
+};
+
+struct ph_run {
+	struct ph_session *s;
+	const char *domain;
+	char *suite_dir;
+	int done, total;
+	int rows, errors;
+};
+
+/* Set up a session from a loaded config (takes cfg); creates tmp and out folders. */
+int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out,
+		    struct ph_err *err);
+
+/* Fresh workspaces for domain and both runtimes started and healthy (in parallel). */
+int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *err);
+
+/* Start one side again, on its own workspace or another folder. */
+int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
+			  struct ph_err *err);
+
+/* Stop both runtimes (and record their metrics). */
+void ph_session_stop(struct ph_session *s);
+
+/* Stop one side; hard: SIGKILL at once. */
+int ph_session_stop_side(struct ph_session *s, int side, int hard, struct ph_err *err);
+
+/* Does the side still run? Notes why not in side->died. */
+int ph_session_alive(struct ph_session *s, int side);
+
+/* Stop everything, remove temporary folders unless kept, free. */
+void ph_session_release(struct ph_session *s);
+
+/* Log a line to <out>/parity.log. */
+void ph_session_log(struct ph_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

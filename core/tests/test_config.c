@@ -1,0 +1,147 @@
+/*
+ * Unit tests of config loading: defaults, path resolution against the repo root, and
+ * messages that name the file and the key for every kind of bad input.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path[] = "/tmp/parity-test-config-XXXXXX";
+
+static void write_config(const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define RUNTIMES                                                                           \
+	"\"runtimes\": {\"reference\": {\"name\": \"a\", \"command\": [\"x\"]},"           \
+	"\"candidate\": {\"name\": \"b\", \"command\": [\"y\", \"{port}\"]}}"
+
+static void defaults(void **state)
+{
+	struct ph_config cfg;
+	struct ph_err err;
+	char want[4096];
+
+	(void)state;
+	write_config("{" RUNTIMES "}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_string_equal(cfg.runtimes[0].name, "a");
+	assert_string_equal(cfg.runtimes[1].argv[1], "{port}");
+	assert_int_equal(cfg.n_domains, 9);
+	assert_string_equal(cfg.domains[0], "schema");
+	assert_string_equal(cfg.domains[8], "secrets");
+	assert_true(cfg.timing.ratio == 2.0 && cfg.timing.delta_ms == 100.0 &&
+		    cfg.timing.floor_ms == 5.0);
+	snprintf(want, sizeof(want), "%s/fixtures/workspaces/default", ph_repo_root());
+	assert_string_equal(cfg.fixture, want);
+	snprintf(want, sizeof(want), "%s/reports", ph_repo_root());
+	assert_string_equal(cfg.out, want);
+	assert_null(cfg.rules);
+	ph_config_release(&cfg);
+}
+
+static void explicit_values(void **state)
+{
+	struct ph_config cfg;
+	struct ph_err err;
+
+	(void)state;
+	write_config("{" RUNTIMES ", \"fixture\": \"/abs/ws\", \"rules\": \"r.json\","
+		     "\"domains\": [\"read\"], \"timing\": {\"ratio\": 3, \"floor_ms\": 1.5},"
+		     "\"llm\": {\"dir\": \"canned\"}, \"out\": \"/tmp/o\"}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_string_equal(cfg.fixture, "/abs/ws");
+	assert_non_null(strstr(cfg.rules, "/r.json"));
+	assert_non_null(strstr(cfg.llm_dir, "/canned"));
+	assert_int_equal(cfg.n_domains, 1);
+	assert_string_equal(cfg.domains[0], "read");
+	assert_true(cfg.timing.ratio == 3.0 && cfg.timing.delta_ms == 100.0 &&
+		    cfg.timing.floor_ms == 1.5);
+	assert_string_equal(cfg.out, "/tmp/o");
+	ph_config_release(&cfg);
+}
+
+/* Each bad config must fail with a message naming the file and the given fragment. */
+static void expect_bad(const char *text, const char *fragment)
+{
+	struct ph_config cfg;
+	struct ph_err err;
+
+	write_config(text);
+	ph_err_clear(&err);
+	assert_true(ph_config_load(&cfg, path, &err) < 0);
+	if (!strstr(err.msg, path) || !strstr(err.msg, fragment))
+		fail_msg("message '%s' does not name '%s' and '%s'", err.msg, path, fragment);
+	ph_config_release(&cfg);
+}
+
+static void bad_input(void **state)
+{
+	(void)state;
+	expect_bad("{\"runtimes\": ", ":1:");
+	expect_bad("[]", "expected a JSON object");
+	expect_bad("{}", "runtimes");
+	expect_bad("{\"runtimes\": {\"reference\": {\"command\": [\"x\"]}}}", "runtimes.candidate");
+	expect_bad("{" RUNTIMES ", \"domains\": [\"reads\"]}", "unknown domain 'reads'");
+	expect_bad("{" RUNTIMES ", \"domains\": [\"read\", \"read\"]}", "listed twice");
+	expect_bad("{" RUNTIMES ", \"domains\": \"read\"}", "domains");
+	expect_bad("{" RUNTIMES ", \"timing\": {\"ratio\": \"2\"}}", "timing.ratio");
+	expect_bad("{" RUNTIMES ", \"timing\": {\"delta_ms\": -1}}", "timing.delta_ms");
+	expect_bad("{" RUNTIMES ", \"fixture\": 3}", "fixture");
+	expect_bad("{" RUNTIMES ", \"llm\": {\"dir\": 1}}", "llm");
+	expect_bad("{\"runtimes\": {\"reference\": {\"name\": \"a\", \"command\": []},"
+		   "\"candidate\": {\"name\": \"b\", \"command\": [\"y\"]}}}",
+		   "runtimes.reference.command");
+	expect_bad("{\"a\": 1, \"a\": 2}", "duplicate");
+}
+
+static void domains_known(void **state)
+{
+	(void)state;
+	assert_true(ph_domain_known("gitsync"));
+	assert_false(ph_domain_known("git"));
+	assert_int_equal(ph_n_domains, 9);
+}
+
+static int setup(void **state)
+{
+	int fd = mkstemp(path);
+
+	(void)state;
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	unlink(path);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(explicit_values),
+		cmocka_unit_test(bad_input),
+		cmocka_unit_test(domains_known),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

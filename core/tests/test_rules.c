@@ -1,0 +1,299 @@
+/*
+ * Unit tests of the rules engine (core/src/rules.c): endpoint lookup (parameters,
+ * literal beats parameter, query string, method, default), inheritance from the default
+ * and the union of ignore lists, the upstream parity-rules.json loaded unchanged from
+ * PARITY_SHARED_DIR (skipped when absent), and messages for malformed files that name
+ * the offending key.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rules.h"
+
+static struct ph_rules *rules_of(const char *text)
+{
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je);
+	struct ph_rules *r = NULL;
+	struct ph_err err = {0, ""};
+
+	if (!doc)
+		fail_msg("bad test JSON: %s", je.text);
+	if (ph_rules_from_json(&r, doc, "rules.json", &err))
+		fail_msg("rules did not load: %s", err.msg);
+	json_decref(doc);
+	return r;
+}
+
+/* The message of a rules text that must fail to load. */
+static void expect_error(const char *text, int code, const char *message)
+{
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je);
+	struct ph_rules *r = NULL;
+	struct ph_err err = {0, ""};
+
+	assert_non_null(doc);
+	assert_int_equal(ph_rules_from_json(&r, doc, "rules.json", &err), code);
+	assert_null(r);
+	assert_string_equal(err.msg, message);
+	json_decref(doc);
+}
+
+static const char lookup_rules[] = "{\"rules\":{\"endpoints\":{"
+				   "\"GET /api/memory/:id\":{},"
+				   "\"GET /api/memory/search\":{},"
+				   "\"GET /api/:kind/search\":{},"
+				   "\"GET /api/memory/:id/history\":{},"
+				   "\"POST /api/memory/:id\":{},"
+				   "\"DELETE /api/:a/:b\":{},"
+				   "\"DELETE /api/:a/x\":{},"
+				   "\"DELETE /api/y/:b\":{}}}}";
+
+static void test_lookup(void **state)
+{
+	struct ph_rules *r = rules_of(lookup_rules);
+
+	(void)state;
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/abc")->key,
+			    "GET /api/memory/:id");
+	/* literal beats parameter, whatever the order in the file */
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/search")->key,
+			    "GET /api/memory/search");
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/entity/search")->key,
+			    "GET /api/:kind/search");
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/abc/history")->key,
+			    "GET /api/memory/:id/history");
+	/* the first differing segment decides, left to right */
+	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/y/x")->key, "DELETE /api/y/:b");
+	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/z/x")->key, "DELETE /api/:a/x");
+	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/z/w")->key, "DELETE /api/:a/:b");
+	/* query string stripped */
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/search?q=x&limit=5")->key,
+			    "GET /api/memory/search");
+	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /api/memory/42?x=/y/z")->key,
+			    "GET /api/memory/:id");
+	/* method must match */
+	assert_string_equal(ph_rules_lookup(r, "POST", "/api/memory/abc")->key,
+			    "POST /api/memory/:id");
+	assert_string_equal(ph_rules_lookup(r, "PUT", "/api/memory/abc")->key, "default");
+	/* segment count must match; no match gives the default */
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory")->key, "default");
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/a/b/c")->key, "default");
+	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /nothing")->key, "default");
+	/* find by exact key */
+	assert_non_null(ph_rules_find(r, "GET /api/memory/:id"));
+	assert_null(ph_rules_find(r, "GET /api/memory/42"));
+	assert_ptr_equal(ph_rules_find(r, "default"), &r->deflt);
+	ph_rules_free(r);
+}
+
+static void test_inheritance(void **state)
+{
+	struct ph_rules *r = rules_of(
+	    "{\"rules\":{\"default\":{\"compareMode\":\"json\",\"ignoreFields\":[\"a\",\"b\"],"
+	    "\"timestampPrecision\":\"minute\",\"arrayOrdering\":\"unordered\","
+	    "\"deterministic\":[\"x\"],\"tolerance\":{\"s\":1}},"
+	    "\"endpoints\":{\"GET /e\":{\"ignoreFields\":[\"b\",\"c\"],"
+	    "\"arrayOrdering\":\"ordered\"},"
+	    "\"GET /bytes\":{\"compareMode\":\"bytes\",\"timestampPrecision\":\"millisecond\"}}}}");
+	const struct ph_rule *e = ph_rules_find(r, "GET /e"),
+			     *bytes = ph_rules_find(r, "GET /bytes");
+	size_t i;
+	int seen_a = 0, seen_b = 0, seen_c = 0;
+
+	(void)state;
+	assert_non_null(e);
+	assert_int_equal(e->mode, PH_MODE_JSON);
+	assert_int_equal(e->precision, PH_TS_MINUTE); /* inherited */
+	assert_int_equal(e->ordering, PH_ORDERED);    /* its own */
+	assert_true(e->inherited & PH_INHERIT_PRECISION);
+	assert_false(e->inherited & PH_INHERIT_ORDERING);
+	/* ignore is the union, without duplicates */
+	assert_int_equal(e->n_ignore, 3);
+	for (i = 0; i < e->n_ignore; i++) {
+		seen_a += !strcmp(e->ignore[i].text, "a");
+		seen_b += !strcmp(e->ignore[i].text, "b");
+		seen_c += !strcmp(e->ignore[i].text, "c");
+	}
+	assert_true(seen_a == 1 && seen_b == 1 && seen_c == 1);
+	/* deterministic and tolerance are the endpoint's own */
+	assert_false(e->has_deterministic);
+	assert_int_equal(e->n_tolerance, 0);
+	assert_int_equal(bytes->mode, PH_MODE_BYTES);
+	assert_int_equal(bytes->precision, PH_TS_MILLISECOND);
+	assert_int_equal(bytes->ordering, PH_UNORDERED);
+	assert_int_equal(bytes->n_ignore, 2);
+	ph_rules_free(r);
+
+	/* nothing set at all: the built-in defaults */
+	r = rules_of("{}");
+	assert_int_equal(r->deflt.mode, PH_MODE_JSON);
+	assert_int_equal(r->deflt.precision, PH_TS_SECOND);
+	assert_int_equal(r->deflt.ordering, PH_ORDERED);
+	assert_true(r->status_must_match);
+	assert_true(r->compare_error_body);
+	ph_rules_free(r);
+}
+
+static void test_builtin(void **state)
+{
+	struct ph_rules *r = ph_rules_builtin();
+
+	(void)state;
+	assert_non_null(r);
+	assert_string_equal(r->source, "<built-in>");
+	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /anything")->key, "default");
+	assert_int_equal(r->deflt.precision, PH_TS_SECOND);
+	assert_int_equal(r->deflt.n_ignore, 0);
+	assert_true(r->status_must_match);
+	ph_rules_free(r);
+}
+
+static int has_pattern(const struct ph_pattern *v, size_t n, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].text, text))
+			return 1;
+	return 0;
+}
+
+static void test_upstream_file(void **state)
+{
+	const char *path = PARITY_SHARED_DIR "/signet/parity-rules.json";
+	struct ph_rules *r = NULL;
+	struct ph_err err = {0, ""};
+	const struct ph_rule *recall, *hist;
+	json_t *un;
+
+	(void)state;
+	if (access(path, R_OK) != 0)
+		skip();
+	if (ph_rules_load(&r, path, &err))
+		fail_msg("upstream rules did not load: %s", err.msg);
+	recall = ph_rules_lookup_endpoint(r, "POST /api/memory/recall");
+	assert_string_equal(recall->key, "POST /api/memory/recall");
+	assert_int_equal(recall->ordering, PH_UNORDERED);
+	assert_int_equal(recall->n_tolerance, 1);
+	assert_string_equal(recall->tolerance[0].key, "score");
+	assert_true(recall->tolerance[0].bound == 0.05);
+	assert_true(has_pattern(recall->ignore, recall->n_ignore, "results.*.score"));
+	assert_true(has_pattern(recall->ignore, recall->n_ignore, "updatedAt"));
+	assert_true(has_pattern(recall->ignore, recall->n_ignore, "createdAt"));
+	assert_true(recall->has_deterministic);
+	assert_int_equal(recall->precision, PH_TS_SECOND);
+	hist = ph_rules_lookup(r, "GET", "/api/memory/abc/history");
+	assert_string_equal(hist->key, "GET /api/memory/:id/history");
+	/* literal "search" beats ":id" */
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/search")->key,
+			    "GET /api/memory/search");
+	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/42")->key,
+			    "GET /api/memory/:id");
+	/* deterministic [] is present and empty */
+	assert_true(ph_rules_find(r, "POST /api/hooks/user-prompt-submit")->has_deterministic);
+	assert_int_equal(ph_rules_find(r, "POST /api/hooks/user-prompt-submit")->n_deterministic,
+			 0);
+	assert_true(r->status_must_match);
+	assert_true(has_pattern(r->error_ignore, r->n_error_ignore, "error"));
+	assert_non_null(ph_rules_find(r, "GET /api/logs")->note);
+	/* nothing compared yet: every pattern is unmatched, inherited copies listed once */
+	un = ph_rules_unmatched(r);
+	assert_non_null(un);
+	assert_true(json_array_size(un) > 100);
+	json_decref(un);
+	ph_rules_free(r);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	expect_error(
+	    "{\"rules\":{\"endpoints\":{\"GET /x\":{\"ignoreFields\":\"a\"}}}}", PH_E_INVALID,
+	    "rules.json: rules.endpoints[\"GET /x\"].ignoreFields: expected an array of strings");
+	expect_error(
+	    "{\"rules\":{\"endpoints\":{\"GET /x\":{\"deterministic\":[1]}}}}", PH_E_INVALID,
+	    "rules.json: rules.endpoints[\"GET /x\"].deterministic: expected an array of strings");
+	expect_error("{\"rules\":{\"default\":{\"compareMode\":\"xml\"}}}", PH_E_INVALID,
+		     "rules.json: rules.default.compareMode: expected one of \"json\", \"bytes\"");
+	expect_error("{\"rules\":{\"default\":{\"timestampPrecision\":\"hour\"}}}", PH_E_INVALID,
+		     "rules.json: rules.default.timestampPrecision: expected one of "
+		     "\"millisecond\", \"second\", \"minute\"");
+	expect_error("{\"rules\":{\"endpoints\":{\"GET /x\":{\"arrayOrdering\":true}}}}",
+		     PH_E_INVALID,
+		     "rules.json: rules.endpoints[\"GET /x\"].arrayOrdering: expected one of "
+		     "\"ordered\", \"unordered\"");
+	expect_error("{\"rules\":{\"endpoints\":{\"/x\":{}}}}", PH_E_INVALID,
+		     "rules.json: rules.endpoints[\"/x\"]: expected a key \"METHOD /path\"");
+	expect_error("{\"rules\":{\"endpoints\":{\"get /x\":{}}}}", PH_E_INVALID,
+		     "rules.json: rules.endpoints[\"get /x\"]: expected a key \"METHOD /path\"");
+	expect_error("{\"rules\":{\"endpoints\":{\"GET /x\":[]}}}", PH_E_INVALID,
+		     "rules.json: rules.endpoints[\"GET /x\"]: expected an object");
+	expect_error("{\"rules\":{\"endpoints\":{\"GET /x\":{\"tolerance\":{\"score\":\"a\"}}}}}",
+		     PH_E_INVALID,
+		     "rules.json: rules.endpoints[\"GET /x\"].tolerance.score: expected a "
+		     "non-negative number");
+	expect_error("{\"rules\":{\"default\":{\"ignoreFields\":[\"a..b\"]}}}", PH_E_INVALID,
+		     "rules.json: rules.default.ignoreFields: pattern 0 \"a..b\" has an empty "
+		     "segment");
+	expect_error("{\"rules\":[]}", PH_E_INVALID, "rules.json: rules: expected an object");
+	expect_error("{\"errorComparison\":{\"compareBody\":\"yes\"}}", PH_E_INVALID,
+		     "rules.json: errorComparison.compareBody: expected true or false");
+	expect_error("[]", PH_E_INVALID, "rules.json: expected an object at the top level");
+}
+
+static void test_load_file_errors(void **state)
+{
+	char path[] = "/tmp/parity-rules-XXXXXX";
+	int fd = mkstemp(path);
+	struct ph_rules *r = NULL;
+	struct ph_err err = {0, ""};
+	const char bad[] = "{\n  \"rules\": {\n    \"default\": {,}\n  }\n}\n";
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, bad, sizeof(bad) - 1), (ssize_t)(sizeof(bad) - 1));
+	close(fd);
+	assert_int_equal(ph_rules_load(&r, path, &err), PH_E_PARSE);
+	assert_null(r);
+	/* file:line:col */
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, ":3:"));
+	unlink(path);
+	assert_int_equal(ph_rules_load(&r, "/nonexistent/rules.json", &err), PH_E_IO);
+	assert_non_null(strstr(err.msg, "/nonexistent/rules.json"));
+}
+
+static void test_pattern_match(void **state)
+{
+	struct ph_rules *r = rules_of("{\"rules\":{\"default\":{\"ignoreFields\":[\"a.*.c\"]}}}");
+	char *yes[] = {"a", "7", "c"}, *no1[] = {"a", "7"}, *no2[] = {"a", "7", "d"};
+
+	(void)state;
+	assert_int_equal(r->deflt.ignore[0].n_segs, 3);
+	assert_true(ph_pattern_match(&r->deflt.ignore[0], yes, 3));
+	assert_false(ph_pattern_match(&r->deflt.ignore[0], no1, 2));
+	assert_false(ph_pattern_match(&r->deflt.ignore[0], no2, 3));
+	ph_rules_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_lookup),	  cmocka_unit_test(test_inheritance),
+	    cmocka_unit_test(test_builtin),	  cmocka_unit_test(test_upstream_file),
+	    cmocka_unit_test(test_malformed),	  cmocka_unit_test(test_load_file_errors),
+	    cmocka_unit_test(test_pattern_match),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

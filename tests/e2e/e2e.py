@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""End-to-end scenarios for `parity run`: real processes on loopback.
+
+Each scenario runs the built `parity` binary against refd (or a small stand-in runtime
+written here) and checks the exit code, the matrix it wrote, and that no runtime process
+or temporary folder outlives the run. Usage: e2e.py --parity BIN --repo DIR --build DIR
+SCENARIO [ARG].
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+# A stand-in runtime: answers /health at once; other requests after `delay` seconds with
+# {}; exits with status 1 after `answers` non-health requests when answers >= 0.
+STANDIN = r'''
+import http.server, os, sys, time
+port, delay, answers = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+count = 0
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def reply(self):
+        global count
+        if self.path != "/health":
+            if answers >= 0 and count >= answers:
+                os._exit(1)
+            count += 1
+            time.sleep(delay)
+        body = b'{"status":"healthy"}' if self.path == "/health" else b"{}"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = reply
+http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
+'''
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+class Env:
+    def __init__(self, args):
+        self.parity = args.parity
+        self.repo = args.repo
+        self.build = args.build
+        self.tmp = tempfile.mkdtemp(prefix="parity-e2e-")
+        self.out = os.path.join(self.tmp, "out")
+
+    def base_config(self):
+        with open(os.path.join(self.repo, "parity.json")) as f:
+            return json.load(f)
+
+    def write_config(self, cfg):
+        path = os.path.join(self.tmp, "config.json")
+        with open(path, "w") as f:
+            json.dump(cfg, f)
+        return path
+
+    def run(self, args, timeout=90):
+        p = subprocess.run([self.parity] + args, capture_output=True, text=True,
+                           timeout=timeout)
+        sys.stdout.write(p.stdout)
+        sys.stderr.write(p.stderr)
+        return p
+
+    def matrix(self):
+        with open(os.path.join(self.out, "matrix.json")) as f:
+            return json.load(f)
+
+    def run_tmp(self):
+        """The run's temporary folder, from the first line of parity.log."""
+        with open(os.path.join(self.out, "parity.log")) as f:
+            m = re.search(r"tmp (/tmp/parity-\w+)", f.read())
+        check(m, "parity.log names no temporary folder")
+        return m.group(1)
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def processes_in(prefix):
+    """PIDs of live processes whose cwd or command line lies under prefix."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            cwd = os.readlink(f"/proc/{pid}/cwd")
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            with open(f"/proc/{pid}/stat") as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state == "Z":
+            continue
+        if cwd.startswith(prefix) or prefix in cmd:
+            found.append((int(pid), cmd))
+    return found
+
+
+def no_process_left(prefix, wait=5.0):
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        if not processes_in(prefix):
+            return
+        time.sleep(0.1)
+    check(False, f"processes outlived the run: {processes_in(prefix)}")
+
+
+def domain(m, name):
+    for d in m["domains"]:
+        if d["domain"] == name:
+            return d
+    raise Fail(f"the matrix has no domain {name}")
+
+
+def standin(cfg, side, delay, answers):
+    cfg["runtimes"][side] = {
+        "name": "standin",
+        "command": [sys.executable, "-c", STANDIN, "{port}", str(delay), str(answers)],
+        "cwd": "{workspace}",
+        "start_timeout_ms": 10000,
+        "stop_timeout_ms": 2000,
+    }
+
+
+def s_self_parity(env, _):
+    p = env.run(["run", "--domain", "read", "--out", env.out])
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
+    m = env.matrix()
+    check(m["schema"] == "parity-matrix/1", "matrix schema")
+    d = domain(m, "read")
+    check(d["status"] == "pass", f"read status {d['status']}")
+    rows = d["features"]
+    check(len(rows) >= 20, f"only {len(rows)} read rows")
+    bad = [r for r in rows if r["candidate"] != "parity"]
+    check(not bad, f"rows not at parity: {bad[:3]}")
+    known = [r for r in rows if r["case"].startswith("recall-known")]
+    check(len(known) >= 10, f"{len(known)} known-memory recall rows, expected 10")
+    for name in ("matrix.md", "junit.xml", "report.html"):
+        check(os.path.getsize(os.path.join(env.out, name)) > 0, f"{name} missing")
+    check(m["metrics"]["reference"]["startup_ms"] > 0, "no startup metric")
+    check(m["metrics"]["candidate"]["rss_kb"] > 0, "no rss metric")
+    tmp = env.run_tmp()
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
+def s_fault(env, name):
+    with open(os.path.join(env.repo, "fixtures/refd/faults.json")) as f:
+        fault = next(x for x in json.load(f) if x["fault"] == name)
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"]["command"] += ["--fault", name]
+    path = env.write_config(cfg)
+    p = env.run(["run", "--config", path, "--domain", fault["domain"], "--out", env.out])
+    want = 0 if fault["class"] == "parity" else 1
+    check(p.returncode == want, f"exit {p.returncode}, expected {want}")
+    d = domain(env.matrix(), fault["domain"])
+    rows = d["features"]
+    hit = [r for r in rows if r["feature"] == fault["feature"]]
+    check(hit, f"no row for feature {fault['feature']}")
+    if fault["class"] == "parity":
+        bad = [r for r in rows if r["candidate"] != "parity"]
+        check(not bad, f"a harmless fault was flagged: {bad[:2]}")
+    else:
+        check(any(r["candidate"] == fault["class"] for r in hit),
+              f"feature {fault['feature']} rows are {[r['candidate'] for r in hit]}, "
+              f"expected {fault['class']}")
+        others = [r for r in rows if r["feature"] != fault["feature"]
+                  and r["candidate"] != "parity"]
+        check(not others, f"other rows diverge: {others[:2]}")
+    no_process_left(env.run_tmp())
+
+
+def s_never_healthy(env, _):
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"] = {"name": "sleeper", "command": ["sleep", "60"],
+                                    "cwd": "{workspace}", "start_timeout_ms": 700,
+                                    "stop_timeout_ms": 500}
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "read",
+                 "--out", env.out])
+    check(p.returncode == 3, f"exit {p.returncode}, expected 3")
+    check("sleeper" in p.stderr and "candidate" in p.stderr,
+          "the error does not name the runtime")
+    d = domain(env.matrix(), "read")
+    check(d["status"] == "error", f"read status {d['status']}")
+    no_process_left(env.run_tmp())
+
+
+def s_exits_at_start(env, _):
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"] = {
+        "name": "quitter", "cwd": "{workspace}", "start_timeout_ms": 5000,
+        "command": ["sh", "-c", "echo boom-marker-42 >&2; exit 7"]}
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "read",
+                 "--out", env.out])
+    check(p.returncode == 3, f"exit {p.returncode}, expected 3")
+    check("boom-marker-42" in p.stderr, "the error does not quote the runtime's log")
+    check("quitter" in p.stderr, "the error does not name the runtime")
+    no_process_left(env.run_tmp())
+
+
+def s_crash_mid_run(env, _):
+    cfg = env.base_config()
+    standin(cfg, "candidate", 0.0, 3)
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "read",
+                 "--out", env.out])
+    check(p.returncode == 3, f"exit {p.returncode}, expected 3")
+    d = domain(env.matrix(), "read")
+    errors = [r for r in d["features"] if r["candidate"] == "error"]
+    check(len(errors) >= 5, f"only {len(errors)} error rows after the crash")
+    check(any("exited" in (r.get("error") or "") for r in errors),
+          f"error rows do not say the runtime exited: {errors[:1]}")
+    check(len(d["features"]) >= 20, "the remaining cases were not all recorded")
+    no_process_left(env.run_tmp())
+
+
+def start_slow_run(env):
+    cfg = env.base_config()
+    standin(cfg, "candidate", 30.0, -1)
+    proc = subprocess.Popen([env.parity, "run", "--config", env.write_config(cfg),
+                             "--domain", "read", "--out", env.out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = os.path.join(env.out, "parity.log")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if os.path.exists(log):
+            with open(log) as f:
+                if f.read().count("healthy on port") >= 2:
+                    break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        raise Fail("the runtimes never became healthy")
+    time.sleep(0.5)
+    return proc
+
+
+def s_interrupt(env, _):
+    proc = start_slow_run(env)
+    tmp = env.run_tmp()
+    check(processes_in(tmp), "no runtime process found while running")
+    t0 = time.time()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    sys.stderr.write(err)
+    check(proc.returncode == 3, f"exit {proc.returncode} after Ctrl-C, expected 3")
+    check(time.time() - t0 < 15, "parity took too long to stop after Ctrl-C")
+    check("interrupted" in err, "no message about the interruption")
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed after Ctrl-C")
+
+
+def s_parent_killed(env, _):
+    proc = start_slow_run(env)
+    tmp = env.run_tmp()
+    check(processes_in(tmp), "no runtime process found while running")
+    proc.kill()
+    proc.communicate(timeout=30)
+    no_process_left(tmp, wait=10)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def s_bad_config(env, _):
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"]["command"] = "not-an-array"
+    path = env.write_config(cfg)
+    p = env.run(["run", "--config", path, "--out", env.out])
+    check(p.returncode == 2, f"exit {p.returncode}, expected 2")
+    check("runtimes.candidate.command" in p.stderr and path in p.stderr,
+          "the message does not name the file and the key")
+    with open(path, "w") as f:
+        f.write('{"runtimes": {\n  "reference": }')
+    p = env.run(["run", "--config", path, "--out", env.out])
+    check(p.returncode == 2 and f"{path}:2:" in p.stderr,
+          "a JSON syntax error is not reported with its line")
+
+
+SCENARIOS = {
+    "self-parity": s_self_parity,
+    "fault": s_fault,
+    "never-healthy": s_never_healthy,
+    "exits-at-start": s_exits_at_start,
+    "crash-mid-run": s_crash_mid_run,
+    "interrupt": s_interrupt,
+    "parent-killed": s_parent_killed,
+    "bad-config": s_bad_config,
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--parity", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--build", required=True)
+    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("arg", nargs="?")
+    args = ap.parse_args()
+    env = Env(args)
+    try:
+        SCENARIOS[args.scenario](env, args.arg)
+    except Fail as e:
+        print(f"FAIL {args.scenario} {args.arg or ''}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        env.cleanup()
+    print(f"ok {args.scenario} {args.arg or ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+ALTER TABLE memories ADD COLUMN scope TEXT DEFAULT NULL;
+INSERT INTO schema_migrations VALUES (9, '2026-01-01T00:00:00Z', 'aa');

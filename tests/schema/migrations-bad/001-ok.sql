@@ -1,0 +1,1 @@
+CREATE TABLE memories (id TEXT PRIMARY KEY, content TEXT NOT NULL);

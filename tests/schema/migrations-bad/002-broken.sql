@@ -1,0 +1,1 @@
+CREATE INDEX idx_missing ON no_such_table(content);
