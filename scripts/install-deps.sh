@@ -11,7 +11,7 @@ packages=(
   sqlite3 git python3 curl libxml2-utils
 )
 # Optional extras: the CI script asks for them with --extra.
-extras=(clang valgrind jq)
+extras=(clang valgrind jq sqlite3-tools)
 if [[ ${1:-} == --extra ]]; then
   packages+=("${extras[@]}")
 fi

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	}
 
 	for (i = 0; i < ROUNDS; i++) {
-		struct ph_err err = { 0 };
+		struct ph_err err = {0};
 		json_t *sa = NULL, *sb2 = NULL, *report = NULL;
 		double t0 = now_ms();
 
@@ -127,24 +127,26 @@ int main(int argc, char **argv)
 	qsort(t_lib, ROUNDS, sizeof(t_lib[0]), cmp_double);
 
 	{
-		char *cmd[] = { argv[1], "verify-schema", "--format", "json", a, b, NULL };
+		char *cmd[] = {argv[1], "verify-schema", "--format", "json", a, b, NULL};
 
 		t_parity = median_ms(cmd, &st_parity);
 	}
 	if (on_path("sqldiff")) {
-		char *cmd[] = { "sqldiff", "--schema", a, b, NULL };
+		char *cmd[] = {"sqldiff", "--schema", a, b, NULL};
 
 		printf("baseline: sqldiff --schema A B\n");
 		t_base = median_ms(cmd, &st_base);
 	} else if (on_path("sqlite3")) {
-		char *cmd[] = { "/bin/sh", "-c", script, NULL };
+		char *cmd[] = {"/bin/sh", "-c", script, NULL};
 
-		printf("baseline: sqldiff not found (Debian package sqlite3-tools is not installed; "
-		       "not available on every release): using sqlite3 A .schema + sqlite3 B "
-		       ".schema + diff\n");
+		printf(
+		    "baseline: sqldiff not found (Debian package sqlite3-tools is not installed; "
+		    "not available on every release): using sqlite3 A .schema + sqlite3 B "
+		    ".schema + diff\n");
 		snprintf(script, sizeof(script),
 			 "d=$(mktemp -d) && sqlite3 -readonly '%s' .schema > $d/a && "
-			 "sqlite3 -readonly '%s' .schema > $d/b; diff $d/a $d/b; rm -rf $d", a, b);
+			 "sqlite3 -readonly '%s' .schema > $d/b; diff $d/a $d/b; rm -rf $d",
+			 a, b);
 		t_base = median_ms(cmd, &st_base);
 	} else {
 		printf("baseline: neither sqldiff nor sqlite3 is installed; no baseline\n");

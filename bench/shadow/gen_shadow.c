@@ -6,6 +6,7 @@
  *
  * usage: gen_shadow N FILE
  */
+#define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

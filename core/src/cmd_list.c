@@ -321,17 +321,22 @@ static void print_text(FILE *f, const json_t *doc)
 		const char *plugin = json_string_value(json_object_get(v, "plugin"));
 		const char *base = plugin ? strrchr(plugin, '/') : NULL;
 
-		fprintf(f, "  %-10s %-14s %" JSON_INTEGER_FORMAT " cases in %zu files\n",
-			str(v, "domain"), plugin ? (base ? base + 1 : plugin) : "(no plugin)",
-			json_integer_value(json_object_get(v, "cases")), json_array_size(files));
+		json_int_t n = json_integer_value(json_object_get(v, "cases"));
+
+		fprintf(f, "  %-10s %-14s %" JSON_INTEGER_FORMAT " case%s in %zu file%s\n",
+			str(v, "domain"), plugin ? (base ? base + 1 : plugin) : "(no plugin)", n,
+			n == 1 ? "" : "s", json_array_size(files),
+			json_array_size(files) == 1 ? "" : "s");
 		json_array_foreach(files, j, s)
 		{
 			if (json_object_get(s, "error"))
 				fprintf(f, "    %-24s error: %s\n", str(s, "file"), str(s, "error"));
 			else
-				fprintf(f, "    %-24s %" JSON_INTEGER_FORMAT " cases\n",
+				fprintf(f, "    %-24s %" JSON_INTEGER_FORMAT " case%s\n",
 					str(s, "file"),
-					json_integer_value(json_object_get(s, "cases")));
+					json_integer_value(json_object_get(s, "cases")),
+					json_integer_value(json_object_get(s, "cases")) == 1 ? ""
+											   : "s");
 		}
 		if (json_object_get(v, "error"))
 			fprintf(f, "    error: %s\n", str(v, "error"));

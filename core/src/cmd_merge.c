@@ -3,21 +3,27 @@
  * domain per CI job) into one matrix F. Exit 0, or 2 when an input cannot be read, the
  * runtimes differ, or a domain is reported twice with different results.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "matrix.h"
 #include "merge.h"
 #include "parity/jsonio.h"
+#include "report.h"
 
 static const char usage_text[] =
-	"usage: parity merge --out FILE MATRIX...\n"
+	"usage: parity merge --out FILE [--reports DIR] MATRIX...\n"
 	"\n"
 	"Merge matrices from sharded runs into FILE. Runtime names and versions must agree;\n"
 	"a domain present in two inputs must be identical in both. Counts and the verdict are\n"
 	"recomputed.\n"
+	"\n"
+	"  --reports DIR   also render matrix.json, matrix.md, junit.xml and report.html\n"
+	"                  of the merged matrix into DIR (created when missing)\n"
 	"\n"
 	"exit: 0 merged, 2 bad usage or input\n";
 
@@ -25,10 +31,11 @@ int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "out", required_argument, NULL, 'o' },
+		{ "reports", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out = NULL;
+	const char *out = NULL, *reports = NULL;
 	struct ph_err err = { 0, "" };
 	json_t **mats, *merged = NULL;
 	size_t n, i;
@@ -36,9 +43,10 @@ int cmd_merge(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
+		case 'r': reports = optarg; break;
 		case 'h': fputs(usage_text, stdout); return PH_EXIT_OK;
 		default:
 			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
@@ -64,6 +72,13 @@ int cmd_merge(int argc, char **argv)
 	free(mats);
 	if (!rc)
 		rc = ph_json_write_file(out, merged, &err);
+	if (!rc && reports) {
+		if (mkdir(reports, 0755) && errno != EEXIST)
+			rc = ph_error(&err, PH_E_IO, "cannot create '%s': %s", reports,
+				      strerror(errno));
+		else
+			rc = ph_report_all(merged, reports, &err);
+	}
 	json_decref(merged);
 	if (rc)
 		return ph_cli_fail(&err);

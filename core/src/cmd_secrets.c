@@ -22,29 +22,29 @@
 #include "secrets.h"
 
 static const char usage_text[] =
-	"usage: parity secrets list FILE\n"
-	"       parity secrets check [--machine-id ID] FILE\n"
-	"       parity secrets encrypt [--machine-id ID] --name N [--force] FILE  < value\n"
-	"       parity secrets verify [--machine-id ID] [--machine-id-b ID] A B\n"
-	"       parity secrets decrypt [--machine-id ID] --name N --reveal FILE\n"
-	"\n"
-	"Read, write and check Signet secrets.enc files ({\"version\":1,\"secrets\":{...}},\n"
-	"XSalsa20-Poly1305 under BLAKE2b-256(\"signet:secrets:\" + machine id)).\n"
-	"\n"
-	"  list      names with their created and updated times, sorted; never values\n"
-	"  check     does every entry decrypt? lists those that do not, and why\n"
-	"  encrypt   store the value read from stdin (one trailing newline dropped) as N;\n"
-	"            creates FILE (its folder must exist) or adds/replaces the entry; the\n"
-	"            file is written atomically with mode 0600. Refuses when no existing\n"
-	"            entry decrypts with the key (mixed keys) unless --force\n"
-	"  verify    same names and same plaintexts in A and B (compared as keyed hashes)\n"
-	"  decrypt   print the value of N to stdout; refuses without --reveal\n"
-	"\n"
-	"  --machine-id ID    derive the key from ID instead of /etc/machine-id,\n"
-	"                     /var/lib/dbus/machine-id or <hostname>-<user>\n"
-	"  --machine-id-b ID  the machine id of B in verify (default: that of A)\n"
-	"\n"
-	"exit: 0 ok, 1 an entry does not decrypt or the files differ, 2 bad usage or input\n";
+    "usage: parity secrets list FILE\n"
+    "       parity secrets check [--machine-id ID] FILE\n"
+    "       parity secrets encrypt [--machine-id ID] --name N [--force] FILE  < value\n"
+    "       parity secrets verify [--machine-id ID] [--machine-id-b ID] A B\n"
+    "       parity secrets decrypt [--machine-id ID] --name N --reveal FILE\n"
+    "\n"
+    "Read, write and check Signet secrets.enc files ({\"version\":1,\"secrets\":{...}},\n"
+    "XSalsa20-Poly1305 under BLAKE2b-256(\"signet:secrets:\" + machine id)).\n"
+    "\n"
+    "  list      names with their created and updated times, sorted; never values\n"
+    "  check     does every entry decrypt? lists those that do not, and why\n"
+    "  encrypt   store the value read from stdin (one trailing newline dropped) as N;\n"
+    "            creates FILE (its folder must exist) or adds/replaces the entry; the\n"
+    "            file is written atomically with mode 0600. Refuses when no existing\n"
+    "            entry decrypts with the key (mixed keys) unless --force\n"
+    "  verify    same names and same plaintexts in A and B (compared as keyed hashes)\n"
+    "  decrypt   print the value of N to stdout; refuses without --reveal\n"
+    "\n"
+    "  --machine-id ID    derive the key from ID instead of /etc/machine-id,\n"
+    "                     /var/lib/dbus/machine-id or <hostname>-<user>\n"
+    "  --machine-id-b ID  the machine id of B in verify (default: that of A)\n"
+    "\n"
+    "exit: 0 ok, 1 an entry does not decrypt or the files differ, 2 bad usage or input\n";
 
 struct opts {
 	const char *sub;
@@ -168,8 +168,7 @@ static int sub_list(const struct opts *o)
 	size_t n, i, w = 0;
 	int rc;
 
-	if (o->n_files != 1 || o->name || o->machine_id || o->machine_id_b || o->reveal ||
-	    o->force)
+	if (o->n_files != 1 || o->name || o->machine_id || o->machine_id_b || o->reveal || o->force)
 		return usage("%s", "list takes exactly one FILE and no options");
 	rc = load(o->files[0], &f);
 	if (rc)
@@ -191,7 +190,11 @@ static int sub_list(const struct opts *o)
 		put_name(stdout, names[i]);
 		for (pad = strlen(names[i]); pad < w + 2; pad++)
 			fputc(' ', stdout);
-		printf("%-24s  %s\n", e.created ? e.created : "-", e.updated ? e.updated : "-");
+		put_name(stdout, e.created ? e.created : "-");
+		for (pad = strlen(e.created ? e.created : "-"); pad < 26; pad++)
+			fputc(' ', stdout);
+		put_name(stdout, e.updated ? e.updated : "-");
+		fputc('\n', stdout);
 	}
 	free(names);
 	ph_secrets_file_release(&f);
@@ -204,7 +207,7 @@ static int sub_check(const struct opts *o)
 	struct ph_secrets_file f;
 	struct ph_secrets_check c;
 	struct ph_err err;
-	size_t i, plain = 0;
+	size_t i, plain = 0, mac = 0;
 	int rc;
 
 	if (o->n_files != 1 || o->name || o->machine_id_b || o->reveal || o->force)
@@ -223,8 +226,7 @@ static int sub_check(const struct opts *o)
 		ph_secrets_file_release(&f);
 		return ph_cli_fail(&err);
 	}
-	printf("'%s': %zu entries, %zu decrypt, %zu fail\n", o->files[0], c.n, c.n_ok,
-	       c.n_failed);
+	printf("'%s': %zu entries, %zu decrypt, %zu fail\n", o->files[0], c.n, c.n_ok, c.n_failed);
 	for (i = 0; i < c.n; i++) {
 		const struct ph_secrets_check_item *it = &c.items[i];
 
@@ -241,7 +243,12 @@ static int sub_check(const struct opts *o)
 		printf("\n");
 		if (it->status == PH_SECRET_PLAIN_BASE64)
 			plain++;
+		if (it->status == PH_SECRET_MAC_FAILED)
+			mac++;
 	}
+	if (mac && mac == c.n)
+		printf("hint: no entry passes the mac check: the file was probably written on "
+		       "another machine (see --machine-id)\n");
 	if (plain)
 		printf("warning: %zu of %zu entries are stored unencrypted (plain base64, as the "
 		       "Rust daemon writes them): anyone who can read the file can read them\n",
@@ -345,7 +352,8 @@ static int sub_encrypt(const struct opts *o)
 	int rc, existed, wipe;
 
 	if (o->n_files != 1 || !o->name || o->machine_id_b || o->reveal)
-		return usage("%s", "encrypt takes [--machine-id ID] --name N [--force] and one FILE");
+		return usage("%s",
+			     "encrypt takes [--machine-id ID] --name N [--force] and one FILE");
 	if (!ph_secrets_name_valid(o->name))
 		return usage("invalid secret name '%s': expected ^[A-Za-z_][A-Za-z0-9_]*$",
 			     o->name);
@@ -406,8 +414,13 @@ static int sub_encrypt(const struct opts *o)
 	rc = ph_secrets_file_put(&f, key, o->name, value, len, NULL, &err);
 	sodium_memzero(value, (size_t)wipe);
 	free(value);
-	if (!rc)
-		rc = ph_secrets_file_save(&f, o->files[0], &err);
+	if (!rc) {
+		/* A link is written through to its target (as writeFileSync does), not replaced. */
+		char *target = existed ? realpath(o->files[0], NULL) : NULL;
+
+		rc = ph_secrets_file_save(&f, target ? target : o->files[0], &err);
+		free(target);
+	}
 	if (rc) {
 		rc = ph_cli_fail(&err);
 		goto out;
@@ -430,7 +443,8 @@ static int sub_verify(const struct opts *o)
 	int rc;
 
 	if (o->n_files != 2 || o->name || o->reveal || o->force)
-		return usage("%s", "verify takes [--machine-id ID] [--machine-id-b ID] and two files");
+		return usage("%s",
+			     "verify takes [--machine-id ID] [--machine-id-b ID] and two files");
 	rc = key_for(o->machine_id, ka);
 	if (!rc)
 		rc = key_for(o->machine_id_b ? o->machine_id_b : o->machine_id, kb);
@@ -450,9 +464,10 @@ static int sub_verify(const struct opts *o)
 	} else {
 		for (i = 0; i < v.n_diffs; i++) {
 			const struct ph_secrets_diff *d = &v.diffs[i];
-			const char *side = d->kind == PH_SECRETS_ONLY_A || d->kind == PH_SECRETS_FAILS_A
-						   ? o->files[0]
-						   : o->files[1];
+			const char *side =
+			    d->kind == PH_SECRETS_ONLY_A || d->kind == PH_SECRETS_FAILS_A
+				? o->files[0]
+				: o->files[1];
 
 			switch (d->kind) {
 			case PH_SECRETS_ONLY_A:
@@ -497,7 +512,8 @@ static int sub_decrypt(const struct opts *o)
 	int rc;
 
 	if (o->n_files != 1 || !o->name || o->machine_id_b || o->force)
-		return usage("%s", "decrypt takes [--machine-id ID] --name N --reveal and one FILE");
+		return usage("%s",
+			     "decrypt takes [--machine-id ID] --name N --reveal and one FILE");
 	if (!o->reveal)
 		return usage("%s", "decrypt prints a secret value: add --reveal to confirm");
 	rc = key_for(o->machine_id, key);

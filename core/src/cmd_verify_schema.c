@@ -13,22 +13,22 @@
 #include "schema.h"
 
 static const char usage_text[] =
-	"usage: parity verify-schema [--format text|json] A B\n"
-	"\n"
-	"Compare two SQLite schemas. A and B are database files (opened read-only and\n"
-	"immutable) or folders of NNN-*.sql migrations applied in numeric order to fresh\n"
-	"in-memory databases. A is the reference, B the candidate: 'missing-*' is only in A,\n"
-	"'extra-*' only in B.\n"
-	"\n"
-	"Compared as name-keyed maps: tables, views, virtual tables (module and normalised\n"
-	"arguments), columns (type, NOT NULL, default, hidden, order), primary keys, indexes\n"
-	"(columns, unique, partial WHERE), foreign keys, triggers and views (normalised SQL),\n"
-	"and the schema_migrations version set. FTS and vec0 shadow tables and sqlite_*\n"
-	"tables are not reported.\n"
-	"\n"
-	"  --format text|json   output format (default text)\n"
-	"\n"
-	"exit: 0 same, 1 drift, 2 bad usage or input\n";
+    "usage: parity verify-schema [--format text|json] A B\n"
+    "\n"
+    "Compare two SQLite schemas. A and B are database files (opened read-only and\n"
+    "immutable) or folders of NNN-*.sql migrations applied in numeric order to fresh\n"
+    "in-memory databases. A is the reference, B the candidate: 'missing-*' is only in A,\n"
+    "'extra-*' only in B.\n"
+    "\n"
+    "Compared as name-keyed maps: tables, views, virtual tables (module and normalised\n"
+    "arguments), columns (type, NOT NULL, default, hidden, order), primary keys, indexes\n"
+    "(columns, unique, partial WHERE), foreign keys, triggers and views (normalised SQL),\n"
+    "and the schema_migrations version set. FTS and vec0 shadow tables and sqlite_*\n"
+    "tables are not reported.\n"
+    "\n"
+    "  --format text|json   output format (default text)\n"
+    "\n"
+    "exit: 0 same, 1 drift, 2 bad usage or input\n";
 
 static char *value_text(const json_t *v)
 {
@@ -42,9 +42,10 @@ static void print_text(const json_t *report)
 	size_t i, structural = 0, semantic = 0;
 
 	json_array_foreach(json_object_get(report, "notes"), i, n)
-		printf("note: %s: %s\n", json_string_value(json_object_get(n, "source")),
-		       json_string_value(json_object_get(n, "message")));
-	json_array_foreach((json_t *)diffs, i, d) {
+	    printf("note: %s: %s\n", json_string_value(json_object_get(n, "source")),
+		   json_string_value(json_object_get(n, "message")));
+	json_array_foreach((json_t *)diffs, i, d)
+	{
 		const char *cls = json_string_value(json_object_get(d, "class"));
 		const char *name = json_string_value(json_object_get(d, "name"));
 		char *a = value_text(json_object_get(d, "a"));
@@ -72,9 +73,9 @@ static void print_text(const json_t *report)
 
 int cmd_verify_schema(int argc, char **argv)
 {
-	const char *format = "text", *paths[2] = { NULL, NULL };
+	const char *format = "text", *paths[2] = {NULL, NULL};
 	json_t *a = NULL, *b = NULL, *report = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	int i, npaths = 0, only_paths = 0, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -95,7 +96,8 @@ int cmd_verify_schema(int argc, char **argv)
 			return ph_cli_usage("verify-schema", "unknown option '%s'", arg);
 		} else {
 			if (npaths == 2)
-				return ph_cli_usage("verify-schema", "too many arguments ('%s')", arg);
+				return ph_cli_usage("verify-schema", "too many arguments ('%s')",
+						    arg);
 			paths[npaths++] = arg;
 		}
 	}
@@ -119,8 +121,7 @@ int cmd_verify_schema(int argc, char **argv)
 	} else {
 		print_text(report);
 	}
-	rc = json_array_size(json_object_get(report, "differences")) ? PH_EXIT_DIVERGE
-								     : PH_EXIT_OK;
+	rc = json_array_size(json_object_get(report, "differences")) ? PH_EXIT_DIVERGE : PH_EXIT_OK;
 	json_decref(a);
 	json_decref(b);
 	json_decref(report);

@@ -432,7 +432,7 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 	if (s->malformed) {
 		rc = add(g, PH_GATE_PASS, "shadow-malformed", NULL,
 			 "%lu malformed shadow log line%s, first: %s", s->malformed,
-			 s->malformed == 1 ? "" : "s", s->n_messages ? s->messages[0] : "?");
+			 s->malformed == 1 ? "" : "s", s->n_messages ? s->messages[0].text : "?");
 		if (rc)
 			return rc;
 	}

@@ -24,6 +24,12 @@ static void host_log(struct ph_run *run, enum ph_log_level level, const char *fm
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (!run) {
+		/* init and fini get no run: only warnings and errors are worth showing */
+		if (level >= PH_LOG_WARN)
+			fprintf(stderr, "parity: plugin %s: %s\n", names[level], line);
+		return;
+	}
 	ph_session_log(run->s, "%s: %s: %s", run->domain, names[level], line);
 	if (level >= PH_LOG_WARN)
 		fprintf(stderr, "%s%s: %s: %s\n", run->s->tty ? "\r\033[K" : "", run->domain,

@@ -19,14 +19,12 @@
 #include "parity/jsonio.h"
 
 /* Domains in the order a reader expects them; any other domain follows, alphabetically. */
-static const char *const canonical_domains[] = { "schema",  "read", "write",
-						 "pipeline", "auth", "watcher",
-						 "gitsync", "mcp",  "secrets" };
+static const char *const canonical_domains[] = {"schema",  "read",    "write", "pipeline", "auth",
+						"watcher", "gitsync", "mcp",   "secrets"};
 #define N_CANONICAL (sizeof(canonical_domains) / sizeof(canonical_domains[0]))
 
-static const char *const class_names[] = { "parity", "timing", "semantic", "structural",
-					   "error" };
-static const char *const statuses[] = { "pass", "diverge", "error", "skipped" };
+static const char *const class_names[] = {"parity", "timing", "semantic", "structural", "error"};
+static const char *const statuses[] = {"pass", "diverge", "error", "skipped"};
 
 /* Class of a matrix class name; unknown names count as error so they are never parity. */
 static enum ph_class class_of(const char *name)
@@ -88,11 +86,11 @@ static json_t *safe_string(const char *s)
 					break;
 			if (k < len)
 				len = 0;
-			else if (len == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) ||
-					      (p[0] == 0xED && p[1] >= 0xA0)))
+			else if (len == 3 &&
+				 ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
 				len = 0; /* overlong or surrogate */
-			else if (len == 4 && ((p[0] == 0xF0 && p[1] < 0x90) ||
-					      (p[0] == 0xF4 && p[1] >= 0x90)))
+			else if (len == 4 &&
+				 ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
 				len = 0; /* overlong or beyond U+10FFFF */
 		}
 		if (len) {
@@ -133,8 +131,8 @@ static void utc_now(char out[32])
 
 static json_t *new_counts(void)
 {
-	return json_pack("{s:i, s:i, s:i, s:i, s:i}", "parity", 0, "structural", 0, "semantic",
-			 0, "timing", 0, "error", 0);
+	return json_pack("{s:i, s:i, s:i, s:i, s:i}", "parity", 0, "structural", 0, "semantic", 0,
+			 "timing", 0, "error", 0);
 }
 
 json_t *ph_matrix_new(const char *ref_name, const char *ref_version, const char *cand_name,
@@ -146,9 +144,9 @@ json_t *ph_matrix_new(const char *ref_name, const char *ref_version, const char 
 	utc_now(now);
 	m = json_pack("{s:s, s:s, s:{s:{s:o, s:o}, s:{s:o, s:o}}, s:[], s:{}, s:s}", "schema",
 		      PH_MATRIX_SCHEMA, "generated_at", now, "runtimes", "reference", "name",
-		      safe_string(ref_name ? ref_name : "reference"), "version",
+		      safe_string(ref_name && *ref_name ? ref_name : "reference"), "version",
 		      safe_string(ref_version ? ref_version : "unknown"), "candidate", "name",
-		      safe_string(cand_name ? cand_name : "candidate"), "version",
+		      safe_string(cand_name && *cand_name ? cand_name : "candidate"), "version",
 		      safe_string(cand_version ? cand_version : "unknown"), "domains", "metrics",
 		      "verdict", "parity");
 	return m;
@@ -342,27 +340,26 @@ static enum ph_class worst_of(const json_t *matrix, int recount)
 
 	json_array_foreach(domains, i, d)
 	{
-		size_t counts[5] = { 0, 0, 0, 0, 0 };
+		size_t counts[5] = {0, 0, 0, 0, 0};
 		const char *status;
 
 		json_array_foreach(json_object_get(d, "features"), j, f)
 		{
-			enum ph_class c = class_of(
-				json_string_value(json_object_get(f, "candidate")));
+			enum ph_class c =
+			    class_of(json_string_value(json_object_get(f, "candidate")));
 
 			counts[c]++;
 			if (c > worst)
 				worst = c;
 		}
 		if (recount) {
-			json_object_set_new(
-				d, "counts",
-				json_pack("{s:I, s:I, s:I, s:I, s:I}", "parity",
-					  (json_int_t)counts[PH_PARITY], "structural",
-					  (json_int_t)counts[PH_STRUCTURAL], "semantic",
-					  (json_int_t)counts[PH_SEMANTIC], "timing",
-					  (json_int_t)counts[PH_TIMING], "error",
-					  (json_int_t)counts[PH_ERROR]));
+			json_object_set_new(d, "counts",
+					    json_pack("{s:I, s:I, s:I, s:I, s:I}", "parity",
+						      (json_int_t)counts[PH_PARITY], "structural",
+						      (json_int_t)counts[PH_STRUCTURAL], "semantic",
+						      (json_int_t)counts[PH_SEMANTIC], "timing",
+						      (json_int_t)counts[PH_TIMING], "error",
+						      (json_int_t)counts[PH_ERROR]));
 			json_object_set_new(d, "status", json_string(domain_status(d, counts)));
 		}
 		status = json_string_value(json_object_get(d, "status"));
@@ -399,7 +396,7 @@ struct vctx {
 };
 
 static int vfail(struct vctx *v, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int vfail(struct vctx *v, const char *path, const char *fmt, ...)
 {
@@ -416,7 +413,7 @@ static int vfail(struct vctx *v, const char *path, const char *fmt, ...)
 
 /* A key path into out; long paths are cut, which only shortens a message. */
 static void pathf(char *out, size_t cap, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void pathf(char *out, size_t cap, const char *fmt, ...)
 {
@@ -465,8 +462,8 @@ static int need_one_of(struct vctx *v, const json_t *obj, const char *base, cons
 	return vfail(v, p, "%sexpected one of %s", j ? "" : "missing, ", list);
 }
 
-static const json_t *need_kind(struct vctx *v, const json_t *obj, const char *base,
-			       const char *key, int array, int *rc)
+static const json_t *need_kind(struct vctx *v, const json_t *obj, const char *base, const char *key,
+			       int array, int *rc)
 {
 	char p[256];
 	const json_t *j = json_object_get(obj, key);
@@ -552,8 +549,8 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 
 static int check_domain(struct vctx *v, const json_t *d, const char *base)
 {
-	static const char *const count_keys[] = { "parity", "structural", "semantic", "timing",
-						  "error" };
+	static const char *const count_keys[] = {"parity", "structural", "semantic", "timing",
+						 "error"};
 	const json_t *counts, *features, *f;
 	char p[256];
 	size_t k;
@@ -589,7 +586,7 @@ static int check_domain(struct vctx *v, const json_t *d, const char *base)
 
 int ph_matrix_validate(const json_t *matrix, const char *source, struct ph_err *err)
 {
-	struct vctx v = { source ? source : "matrix", err };
+	struct vctx v = {source ? source : "matrix", err};
 	const json_t *rts, *domains, *d;
 	const char *s;
 	char p[256];
@@ -632,7 +629,7 @@ int ph_matrix_validate(const json_t *matrix, const char *source, struct ph_err *
 		name = json_string_value(json_object_get(d, "domain"));
 		for (j = 0; j < i; j++)
 			if (strcmp(name, json_string_value(json_object_get(
-						 json_array_get(domains, j), "domain"))) == 0)
+					     json_array_get(domains, j), "domain"))) == 0)
 				return vfail(&v, p, "domain '%s' appears twice (also domains[%zu])",
 					     name, j);
 	}

@@ -35,8 +35,8 @@ char *ph_report_value_text(const json_t *v, size_t max)
 
 	if (!v)
 		return strdup("(absent)");
-	s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY |
-				  JSON_REAL_PRECISION(15));
+	s = json_dumps(v,
+		       JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (!s)
 		return NULL;
 	n = strlen(s);
@@ -53,10 +53,9 @@ char *ph_report_value_text(const json_t *v, size_t max)
 
 char *ph_report_counts_line(const json_t *domain)
 {
-	static const char *const order[] = { "parity", "structural", "semantic", "timing",
-					     "error" };
+	static const char *const order[] = {"parity", "structural", "semantic", "timing", "error"};
 	const json_t *features = json_object_get(domain, "features"), *f;
-	size_t counts[5] = { 0, 0, 0, 0, 0 }, n = json_array_size(features), i, k;
+	size_t counts[5] = {0, 0, 0, 0, 0}, n = json_array_size(features), i, k;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -232,10 +231,10 @@ int ph_report_all(const json_t *matrix, const char *dir, struct ph_err *err)
 		const char *name;
 		int (*render)(const json_t *, const char *, struct ph_err *);
 	} renderers[] = {
-		{ PH_REPORT_JSON, ph_report_json },
-		{ PH_REPORT_MD, ph_report_md },
-		{ PH_REPORT_JUNIT, ph_report_junit },
-		{ PH_REPORT_HTML, ph_report_html },
+	    {PH_REPORT_JSON, ph_report_json},
+	    {PH_REPORT_MD, ph_report_md},
+	    {PH_REPORT_JUNIT, ph_report_junit},
+	    {PH_REPORT_HTML, ph_report_html},
 	};
 	size_t i, n = strlen(dir) + 32;
 	char *path = malloc(n);

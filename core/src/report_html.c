@@ -17,23 +17,23 @@
 #define HTML_VALUE_MAX 4000
 
 static const char css[] =
-	"body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em;"
-	"color:#1b1f24;background:#fff}\n"
-	"h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #d0d7de}\n"
-	"table{border-collapse:collapse;margin:.5em 0 1em}\n"
-	"th,td{border:1px solid #d0d7de;padding:.3em .6em;text-align:left;vertical-align:top}\n"
-	"th{background:#f6f8fa}td.n{text-align:right}td.t{white-space:pre-wrap}\n"
-	"code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}\n"
-	"pre{margin:0;white-space:pre-wrap;word-break:break-all}\n"
-	".c{font-weight:600;padding:.1em .4em;border-radius:.3em}\n"
-	".parity,.pass{background:#dafbe1;color:#116329}\n"
-	".timing{background:#fff8c5;color:#7d4e00}\n"
-	".semantic,.diverge{background:#ffebe9;color:#a40e26}\n"
-	".structural{background:#ff8182;color:#fff}\n"
-	".error{background:#6e40c9;color:#fff}\n"
-	".skipped{background:#eaeef2;color:#57606a}\n"
-	"details{margin:.2em 0}summary{cursor:pointer}\n"
-	".muted{color:#57606a}\n";
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em;"
+    "color:#1b1f24;background:#fff}\n"
+    "h1{margin-bottom:.2em}h2{margin-top:2em;border-bottom:1px solid #d0d7de}\n"
+    "table{border-collapse:collapse;margin:.5em 0 1em}\n"
+    "th,td{border:1px solid #d0d7de;padding:.3em .6em;text-align:left;vertical-align:top}\n"
+    "th{background:#f6f8fa}td.n{text-align:right}td.t{white-space:pre-wrap}\n"
+    "code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.9em}\n"
+    "pre{margin:0;white-space:pre-wrap;word-break:break-all}\n"
+    ".c{font-weight:600;padding:.1em .4em;border-radius:.3em}\n"
+    ".parity,.pass{background:#dafbe1;color:#116329}\n"
+    ".timing{background:#fff8c5;color:#7d4e00}\n"
+    ".semantic,.diverge{background:#ffebe9;color:#a40e26}\n"
+    ".structural{background:#ff8182;color:#fff}\n"
+    ".error{background:#6e40c9;color:#fff}\n"
+    ".skipped{background:#eaeef2;color:#57606a}\n"
+    "details{margin:.2em 0}summary{cursor:pointer}\n"
+    ".muted{color:#57606a}\n";
 
 /* HTML-escaped text; C0 controls other than tab and newline become U+FFFD. */
 static void html(FILE *out, const char *s)
@@ -42,12 +42,25 @@ static void html(FILE *out, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		switch (c) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		case '\t': case '\n': fputc(c, out); break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		case '\t':
+		case '\n':
+			fputc(c, out);
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				fputs("\xEF\xBF\xBD", out);
@@ -60,8 +73,8 @@ static void html(FILE *out, const char *s)
 /* A class or status as a coloured label; the CSS class is one of a fixed set. */
 static void badge(FILE *out, const char *name)
 {
-	static const char *const known[] = { "parity", "timing", "semantic", "structural",
-					     "error", "pass", "diverge", "skipped" };
+	static const char *const known[] = {"parity", "timing", "semantic", "structural",
+					    "error",  "pass",	"diverge",  "skipped"};
 	const char *css_class = "error";
 	size_t i;
 
@@ -192,8 +205,7 @@ static void domain_section(FILE *out, const json_t *d, size_t index)
 
 static void summary(FILE *out, const json_t *domains)
 {
-	static const char *const cls[] = { "parity", "structural", "semantic", "timing",
-					   "error" };
+	static const char *const cls[] = {"parity", "structural", "semantic", "timing", "error"};
 	const json_t *d;
 	size_t i, k;
 
@@ -242,7 +254,7 @@ static void metrics_section(FILE *out, const json_t *metrics)
 			fputs("</td>", out);
 			for (j = 0; j < nc; j++) {
 				char *t = ph_report_metric_text(
-					json_object_get(json_object_get(metrics, cols[j]), rows[i]));
+				    json_object_get(json_object_get(metrics, cols[j]), rows[i]));
 
 				fputs("<td class=\"n\">", out);
 				html(out, t ? t : "?");
@@ -308,8 +320,7 @@ int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
 	badge(out, ph_report_str(matrix, "verdict", "?"));
 	fputs("</p>\n", out);
 	summary(out, domains);
-	json_array_foreach(domains, i, d)
-		domain_section(out, d, i);
+	json_array_foreach(domains, i, d) domain_section(out, d, i);
 	metrics_section(out, json_object_get(matrix, "metrics"));
 	fputs("</body>\n</html>\n", out);
 	return ph_report_commit(out, &buf, &len, path, err);

@@ -104,8 +104,7 @@ static double seconds(const json_t *f, const char *side)
 {
 	const json_t *v = json_object_get(json_object_get(f, "latency_ms"), side);
 
-	return json_is_number(v) && json_number_value(v) >= 0 ? json_number_value(v) / 1000.0 :
-								 -1;
+	return json_is_number(v) && json_number_value(v) >= 0 ? json_number_value(v) / 1000.0 : -1;
 }
 
 /* "<class> <kind> at <path>: reference <a>, candidate <b> (<message>)" for each divergence. */
@@ -286,8 +285,8 @@ static void suite(FILE *out, const json_t *d, const char *timestamp)
 	domain_totals(d, &t, &extra);
 	fputs("  <testsuite", out);
 	attr(out, "name", domain);
-	fprintf(out, " tests=\"%lld\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\"",
-		t.tests, t.failures, t.errors, t.skipped);
+	fprintf(out, " tests=\"%lld\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\"", t.tests,
+		t.failures, t.errors, t.skipped);
 	fprintf(out, " time=\"%.6f\"", t.time);
 	if (timestamp)
 		fprintf(out, " timestamp=\"%s\"", timestamp);
@@ -302,8 +301,7 @@ static void suite(FILE *out, const json_t *d, const char *timestamp)
 		fputs("/>\n", out);
 	}
 	fputs("    </properties>\n", out);
-	json_array_foreach(json_object_get(d, "features"), i, f)
-		testcase(out, domain, f);
+	json_array_foreach(json_object_get(d, "features"), i, f) testcase(out, domain, f);
 	if (extra) {
 		const char *reason = ph_report_str(d, "reason", extra == 1 ? "skipped" : "error");
 		char *classname = malloc(strlen(domain) + 8);
@@ -335,7 +333,7 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	const char *gen = ph_report_str(matrix, "generated_at", "");
 	char timestamp[20], *buf;
-	struct totals all = { 0, 0, 0, 0, 0.0 };
+	struct totals all = {0, 0, 0, 0, 0.0};
 	size_t len, i;
 	FILE *out;
 
@@ -367,8 +365,7 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 	fprintf(out, " tests=\"%lld\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\"",
 		all.tests, all.failures, all.errors, all.skipped);
 	fprintf(out, " time=\"%.6f\">\n", all.time);
-	json_array_foreach(domains, i, d)
-		suite(out, d, timestamp[0] ? timestamp : NULL);
+	json_array_foreach(domains, i, d) suite(out, d, timestamp[0] ? timestamp : NULL);
 	fputs("</testsuites>\n", out);
 	return ph_report_commit(out, &buf, &len, path, err);
 }

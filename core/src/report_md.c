@@ -25,15 +25,30 @@ static void md_text(FILE *out, const char *s)
 		unsigned char c = (unsigned char)*s;
 
 		switch (c) {
-		case '|': case '\\': case '*': case '_': case '`': case '[': case ']':
+		case '|':
+		case '\\':
+		case '*':
+		case '_':
+		case '`':
+		case '[':
+		case ']':
 			fputc('\\', out);
 			fputc(c, out);
 			break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '&': fputs("&amp;", out); break;
-		case '\n': fputs("<br>", out); break;
-		case '\r': break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '\n':
+			fputs("<br>", out);
+			break;
+		case '\r':
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				fputs("\xEF\xBF\xBD", out); /* control characters: U+FFFD */
@@ -75,8 +90,7 @@ static void header(FILE *out, const json_t *m)
 
 static void summary(FILE *out, const json_t *domains)
 {
-	static const char *const cls[] = { "parity", "structural", "semantic", "timing",
-					   "error" };
+	static const char *const cls[] = {"parity", "structural", "semantic", "timing", "error"};
 	const json_t *d;
 	size_t i, k;
 
@@ -228,7 +242,7 @@ static void metrics_section(FILE *out, const json_t *metrics)
 			fputs(" |", out);
 			for (j = 0; j < nc; j++) {
 				char *t = ph_report_metric_text(
-					json_object_get(json_object_get(metrics, cols[j]), rows[i]));
+				    json_object_get(json_object_get(metrics, cols[j]), rows[i]));
 
 				fputc(' ', out);
 				md_text(out, t ? t : "?");
@@ -270,8 +284,7 @@ int ph_report_md(const json_t *matrix, const char *path, struct ph_err *err)
 		return err ? err->code : PH_E_NOMEM;
 	header(out, matrix);
 	summary(out, domains);
-	json_array_foreach(domains, i, d)
-		domain_section(out, d);
+	json_array_foreach(domains, i, d) domain_section(out, d);
 	metrics_section(out, json_object_get(matrix, "metrics"));
 	return ph_report_commit(out, &buf, &len, path, err);
 }

@@ -69,7 +69,7 @@ void ph_runtime_kill_all(void)
 		int g = atomic_exchange(&groups[i], 0);
 
 		if (g > 0)
-			(void)g;
+			kill(-(pid_t)g, SIGKILL);
 	}
 }
 

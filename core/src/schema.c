@@ -206,8 +206,8 @@ static int tokenize(const char *sql, struct toks *out)
 				if (toks_push(out, T_WORD, body, blen))
 					return -1;
 				for (i = 0; i < blen; i++)
-					out->v[out->n - 1].text[i] =
-						(char)tolower((unsigned char)out->v[out->n - 1].text[i]);
+					out->v[out->n - 1].text[i] = (char)tolower(
+					    (unsigned char)out->v[out->n - 1].text[i]);
 			} else if (toks_push(out, T_WORD, s, (size_t)(p - s))) {
 				return -1;
 			}
@@ -221,7 +221,7 @@ static int tokenize(const char *sql, struct toks *out)
 				return -1;
 			for (i = 0; out->v[out->n - 1].text[i]; i++)
 				out->v[out->n - 1].text[i] =
-					(char)tolower((unsigned char)out->v[out->n - 1].text[i]);
+				    (char)tolower((unsigned char)out->v[out->n - 1].text[i]);
 		} else {
 			if (toks_push(out, T_PUNCT, p, 1))
 				return -1;
@@ -239,7 +239,7 @@ static int tok_is(const struct toks *t, size_t i, const char *text)
 /* Tokens [from, to) as text: a space only between two adjacent words. */
 static char *toks_join(const struct toks *t, size_t from, size_t to)
 {
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	size_t i;
 
 	for (i = from; i < to && i < t->n; i++) {
@@ -267,7 +267,7 @@ static size_t match_paren(const struct toks *t, size_t open)
 
 char *ph_schema_normalize_sql(const char *sql)
 {
-	struct toks t = { 0 };
+	struct toks t = {0};
 	char *out;
 	size_t n;
 
@@ -286,7 +286,7 @@ char *ph_schema_normalize_sql(const char *sql)
 /* A string literal's content ('it''s' -> it's); NULL when out of memory. */
 static char *unquote_lit(const char *lit)
 {
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	size_t len = strlen(lit), i;
 
 	for (i = 1; i + 1 < len; i++) {
@@ -304,10 +304,10 @@ static char *unquote_lit(const char *lit)
  */
 static char *default_effective(const char *raw)
 {
-	struct toks t = { 0 };
+	struct toks t = {0};
 	size_t from = 0, to;
 	char *text = NULL, *res = NULL;
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 
 	if (!raw)
 		return strdup("null");
@@ -321,8 +321,9 @@ static char *default_effective(const char *raw)
 	if (to - from == 1 && t.v[from].kind == T_WORD &&
 	    (!strcmp(t.v[from].text, "null") || !strcmp(t.v[from].text, "true") ||
 	     !strcmp(t.v[from].text, "false"))) {
-		res = strdup(!strcmp(t.v[from].text, "null") ? "null"
-			     : !strcmp(t.v[from].text, "true") ? "num:1" : "num:0");
+		res = strdup(!strcmp(t.v[from].text, "null")   ? "null"
+			     : !strcmp(t.v[from].text, "true") ? "num:1"
+							       : "num:0");
 		goto out;
 	}
 	if (to - from == 1 && t.v[from].kind == T_LIT)
@@ -373,7 +374,7 @@ static char *vtab_arg(const struct toks *t, size_t from, size_t to, int *is_opti
 		return l;
 	}
 	if (to - from >= 3 && t->v[from].kind == T_WORD && tok_is(t, from + 1, "=")) {
-		struct sbuf s = { 0 };
+		struct sbuf s = {0};
 		char *value;
 
 		*is_option = 1;
@@ -401,10 +402,10 @@ static char *vtab_arg(const struct toks *t, size_t from, size_t to, int *is_opti
  */
 static int vtab_parse(const char *sql, char **module, char **definition)
 {
-	struct toks t = { 0 };
+	struct toks t = {0};
 	size_t u, i, close, start, nargs = 0, nopts = 0;
 	char **args = NULL, **opts = NULL;
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	int rc = -1;
 
 	*module = *definition = NULL;
@@ -481,12 +482,12 @@ out:
 /* Does table `name` belong to virtual table `vt` of module `module` (its shadow)? */
 static int is_shadow(const char *vt, const char *module, const char *name)
 {
-	static const char *fts5[] = { "data", "idx", "docsize", "config", "content", NULL };
-	static const char *fts34[] = { "content", "segments", "segdir", "docsize", "stat", NULL };
-	static const char *rtree[] = { "node", "rowid", "parent", NULL };
-	static const char *vec0[] = { "info", "chunks", "rowids", "auxiliary", NULL };
-	static const char *vec0_numbered[] = { "vector_chunks", "metadatachunks", "metadatatext",
-					       NULL };
+	static const char *fts5[] = {"data", "idx", "docsize", "config", "content", NULL};
+	static const char *fts34[] = {"content", "segments", "segdir", "docsize", "stat", NULL};
+	static const char *rtree[] = {"node", "rowid", "parent", NULL};
+	static const char *vec0[] = {"info", "chunks", "rowids", "auxiliary", NULL};
+	static const char *vec0_numbered[] = {"vector_chunks", "metadatachunks", "metadatatext",
+					      NULL};
 	const char **list = NULL;
 	size_t vlen = strlen(vt);
 	const char *suffix;
@@ -542,7 +543,7 @@ static json_t *text_or_null(sqlite3_stmt *st, int col)
 }
 
 static void add_note(json_t *model, const char *table, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_note(json_t *model, const char *table, const char *fmt, ...)
 {
@@ -568,7 +569,7 @@ static json_t *table_options(sqlite3 *db)
 	if (prep(db, "SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'", NULL,
 		 &st) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct sbuf s = { 0 };
+			struct sbuf s = {0};
 
 			if (sqlite3_column_int(st, 1))
 				sb_add(&s, "without rowid");
@@ -582,13 +583,66 @@ static json_t *table_options(sqlite3 *db)
 	return map;
 }
 
+/*
+ * Prepared pragma statements reused for every table of one extraction (reset and
+ * rebound): preparing a table-valued pragma costs more than running it.
+ */
+struct stcache {
+	sqlite3 *db;
+	const char *sql[8];
+	sqlite3_stmt *st[8];
+};
+
+static int prep_c(struct stcache *c, const char *sql, const char *arg, sqlite3_stmt **st)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < 8 && c->sql[i] && c->sql[i] != sql; i++)
+		;
+	if (i < 8 && c->sql[i] == sql) {
+		*st = c->st[i];
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return arg ? sqlite3_bind_text(*st, 1, arg, -1, SQLITE_TRANSIENT) : SQLITE_OK;
+	}
+	rc = prep(c->db, sql, arg, st);
+	if (rc == SQLITE_OK && i < 8) {
+		c->sql[i] = sql;
+		c->st[i] = *st;
+	}
+	return rc;
+}
+
+/* Done with st for now: cached statements are reset, others finalized. */
+static void release(struct stcache *c, sqlite3_stmt *st)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		if (c->st[i] == st && st) {
+			sqlite3_reset(st);
+			return;
+		}
+	sqlite3_finalize(st);
+}
+
+static void stcache_free(struct stcache *c)
+{
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		sqlite3_finalize(c->st[i]);
+	memset(c, 0, sizeof(*c));
+}
+
 /* Columns, primary key and options of an ordinary table. */
-static int extract_columns(sqlite3 *db, const char *source, const char *name, json_t *tab,
+static int extract_columns(struct stcache *c, const char *source, const char *name, json_t *tab,
 			   const json_t *options, struct ph_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *cols = json_object(), *order = json_array(), *pk = json_array();
-	json_t *pkv[256] = { 0 };
+	json_t *pkv[256] = {0};
 	int rc, i;
 
 	json_object_set_new(tab, "columns", cols);
@@ -596,10 +650,12 @@ static int extract_columns(sqlite3 *db, const char *source, const char *name, js
 	json_object_set_new(tab, "pk", pk);
 	if (!cols || !order || !pk)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	if (prep(db, "SELECT name, type, \"notnull\", dflt_value, pk, hidden "
-		     "FROM pragma_table_xinfo(?1) ORDER BY cid", name, &st) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_fail(err, db, source, "cannot read columns");
+	if (prep_c(c,
+		   "SELECT name, type, \"notnull\", dflt_value, pk, hidden "
+		   "FROM pragma_table_xinfo(?1) ORDER BY cid",
+		   name, &st) != SQLITE_OK) {
+		release(c, st);
+		return db_fail(err, c->db, source, "cannot read columns");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cname = (const char *)sqlite3_column_text(st, 0);
@@ -607,24 +663,24 @@ static int extract_columns(sqlite3 *db, const char *source, const char *name, js
 		int pkn = sqlite3_column_int(st, 4);
 
 		if (!key) {
-			sqlite3_finalize(st);
+			release(c, st);
 			return ph_error(err, PH_E_NOMEM, "out of memory");
 		}
-		json_object_set_new(cols, key,
-				    json_pack("{s:s?,s:s,s:b,s:o,s:i,s:i}", "name", cname, "type",
-					      sqlite3_column_text(st, 1)
-						      ? (const char *)sqlite3_column_text(st, 1) : "",
-					      "notnull", sqlite3_column_int(st, 2) != 0, "default",
-					      text_or_null(st, 3), "pk", pkn, "hidden",
-					      sqlite3_column_int(st, 5)));
+		json_object_set_new(
+		    cols, key,
+		    json_pack("{s:s?,s:s,s:b,s:o,s:i,s:i}", "name", cname, "type",
+			      sqlite3_column_text(st, 1) ? (const char *)sqlite3_column_text(st, 1)
+							 : "",
+			      "notnull", sqlite3_column_int(st, 2) != 0, "default",
+			      text_or_null(st, 3), "pk", pkn, "hidden", sqlite3_column_int(st, 5)));
 		json_array_append_new(order, json_string(key));
 		if (pkn > 0 && pkn < 256 && !pkv[pkn])
 			pkv[pkn] = json_string(key);
 		free(key);
 	}
-	sqlite3_finalize(st);
+	release(c, st);
 	if (rc != SQLITE_DONE)
-		return db_fail(err, db, source, "cannot read columns");
+		return db_fail(err, c->db, source, "cannot read columns");
 	for (i = 1; i < 256; i++)
 		if (pkv[i])
 			json_array_append_new(pk, pkv[i]);
@@ -637,7 +693,7 @@ static int extract_columns(sqlite3 *db, const char *source, const char *name, js
 /* The normalised column terms of a CREATE INDEX statement (for expression columns). */
 static json_t *index_sql_terms(const char *sql, char **partial)
 {
-	struct toks t = { 0 };
+	struct toks t = {0};
 	json_t *terms = json_array();
 	size_t i, open, close, start;
 
@@ -677,7 +733,7 @@ out:
 }
 
 /* Indexes of a table, keyed by name; UNIQUE constraints by "unique(cols)". */
-static int extract_indexes(sqlite3 *db, const char *source, const char *name, json_t *tab,
+static int extract_indexes(struct stcache *c, const char *source, const char *name, json_t *tab,
 			   const json_t *index_sql, struct ph_err *err)
 {
 	sqlite3_stmt *st = NULL, *xi = NULL;
@@ -687,10 +743,10 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 	json_object_set_new(tab, "indexes", idx);
 	if (!idx)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	if (prep(db, "SELECT name, \"unique\", origin FROM pragma_index_list(?1)", name, &st) !=
+	if (prep_c(c, "SELECT name, \"unique\", origin FROM pragma_index_list(?1)", name, &st) !=
 	    SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_fail(err, db, source, "cannot list indexes");
+		release(c, st);
+		return db_fail(err, c->db, source, "cannot list indexes");
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *iname = (const char *)sqlite3_column_text(st, 0);
@@ -700,7 +756,7 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 		char *partial = NULL;
 		json_t *terms = index_sql_terms(sql, &partial);
 		json_t *cols = json_array();
-		struct sbuf key = { 0 };
+		struct sbuf key = {0};
 		int xrc, pos = 0;
 
 		if (origin && !strcmp(origin, "pk")) {
@@ -710,24 +766,27 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 			json_decref(cols);
 			continue; /* the primary key is compared as the table's "pk" */
 		}
-		if (prep(db, "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?1) "
-			     "WHERE key = 1 ORDER BY seqno", iname, &xi) != SQLITE_OK) {
-			sqlite3_finalize(xi);
-			sqlite3_finalize(st);
+		if (prep_c(c,
+			   "SELECT cid, name, \"desc\", coll FROM pragma_index_xinfo(?1) "
+			   "WHERE key = 1 ORDER BY seqno",
+			   iname, &xi) != SQLITE_OK) {
+			release(c, xi);
+			release(c, st);
 			free(lname);
 			free(partial);
 			json_decref(terms);
 			json_decref(cols);
-			return db_fail(err, db, source, "cannot read index columns");
+			return db_fail(err, c->db, source, "cannot read index columns");
 		}
 		while ((xrc = sqlite3_step(xi)) == SQLITE_ROW) {
-			struct sbuf c = { 0 };
+			struct sbuf c = {0};
 			const char *cname = (const char *)sqlite3_column_text(xi, 1);
 			const char *coll = (const char *)sqlite3_column_text(xi, 3);
 			char *lc;
 
 			if (sqlite3_column_int(xi, 0) == -2) {
-				const char *term = json_string_value(json_array_get(terms, (size_t)pos));
+				const char *term =
+				    json_string_value(json_array_get(terms, (size_t)pos));
 
 				sb_add(&c, term ? term : "<expression>");
 			} else if (sqlite3_column_int(xi, 0) == -1) {
@@ -749,7 +808,7 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 			free(c.p);
 			pos++;
 		}
-		sqlite3_finalize(xi);
+		release(c, xi);
 		xi = NULL;
 		if (origin && !strcmp(origin, "u")) {
 			size_t i;
@@ -766,9 +825,9 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 		}
 		if (key.p)
 			json_object_set_new(idx, key.p,
-					    json_pack("{s:s?,s:b,s:o,s:s?}", "name", iname, "unique",
-						      sqlite3_column_int(st, 1) != 0, "columns", cols,
-						      "partial", partial));
+					    json_pack("{s:s?,s:b,s:o,s:s?}", "name", iname,
+						      "unique", sqlite3_column_int(st, 1) != 0,
+						      "columns", cols, "partial", partial));
 		else
 			json_decref(cols);
 		free(key.p);
@@ -776,31 +835,31 @@ static int extract_indexes(sqlite3 *db, const char *source, const char *name, js
 		free(partial);
 		json_decref(terms);
 		if (xrc != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			return db_fail(err, db, source, "cannot read index columns");
+			release(c, st);
+			return db_fail(err, c->db, source, "cannot read index columns");
 		}
 	}
-	sqlite3_finalize(st);
+	release(c, st);
 	if (rc != SQLITE_DONE)
-		return db_fail(err, db, source, "cannot list indexes");
+		return db_fail(err, c->db, source, "cannot list indexes");
 	return 0;
 }
 
 /* The primary-key columns of `table` (for a foreign key that names no columns). */
-static json_t *pk_columns(sqlite3 *db, const char *table)
+static json_t *pk_columns(struct stcache *c, const char *table)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *cols = json_array();
 
-	if (prep(db, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", table,
-		 &st) == SQLITE_OK)
+	if (prep_c(c, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", table,
+		   &st) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			char *l = lower_dup((const char *)sqlite3_column_text(st, 0));
 
 			json_array_append_new(cols, json_string(l ? l : ""));
 			free(l);
 		}
-	sqlite3_finalize(st);
+	release(c, st);
 	return cols;
 }
 
@@ -811,13 +870,14 @@ static void join_array(struct sbuf *s, const json_t *arr)
 	for (i = 0; i < json_array_size(arr); i++) {
 		if (i)
 			sb_add(s, ",");
-		sb_add(s, json_string_value(json_array_get(arr, i)) ?
-				  json_string_value(json_array_get(arr, i)) : "");
+		sb_add(s, json_string_value(json_array_get(arr, i))
+			      ? json_string_value(json_array_get(arr, i))
+			      : "");
 	}
 }
 
 /* Foreign keys of a table, keyed "(from)->table(to)" with their actions. */
-static int extract_fks(sqlite3 *db, const char *source, const char *name, json_t *tab,
+static int extract_fks(struct stcache *c, const char *source, const char *name, json_t *tab,
 		       struct ph_err *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -828,19 +888,21 @@ static int extract_fks(sqlite3 *db, const char *source, const char *name, json_t
 	json_object_set_new(tab, "foreign_keys", fks);
 	if (!fks)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	if (prep(db, "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete "
-		     "FROM pragma_foreign_key_list(?1) ORDER BY id, seq", name, &st) != SQLITE_OK) {
-		sqlite3_finalize(st);
-		return db_fail(err, db, source, "cannot list foreign keys");
+	if (prep_c(c,
+		   "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete "
+		   "FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
+		   name, &st) != SQLITE_OK) {
+		release(c, st);
+		return db_fail(err, c->db, source, "cannot list foreign keys");
 	}
 	for (;;) {
 		rc = sqlite3_step(st);
 		if (cur >= 0 && (rc != SQLITE_ROW || sqlite3_column_int(st, 0) != cur)) {
-			struct sbuf key = { 0 };
+			struct sbuf key = {0};
 
 			if (any_null_to) {
 				json_decref(to);
-				to = pk_columns(db, target);
+				to = pk_columns(c, target);
 			}
 			sb_add(&key, "(");
 			join_array(&key, from);
@@ -850,10 +912,10 @@ static int extract_fks(sqlite3 *db, const char *source, const char *name, json_t
 			join_array(&key, to);
 			sb_add(&key, ")");
 			if (key.p)
-				json_object_set_new(fks, key.p,
-						    json_pack("{s:s,s:s}", "on_update",
-							      on_update ? on_update : "",
-							      "on_delete", on_delete ? on_delete : ""));
+				json_object_set_new(
+				    fks, key.p,
+				    json_pack("{s:s,s:s}", "on_update", on_update ? on_update : "",
+					      "on_delete", on_delete ? on_delete : ""));
 			free(key.p);
 			json_decref(from);
 			json_decref(to);
@@ -887,9 +949,9 @@ static int extract_fks(sqlite3 *db, const char *source, const char *name, json_t
 			free(t);
 		}
 	}
-	sqlite3_finalize(st);
+	release(c, st);
 	if (rc != SQLITE_DONE)
-		return db_fail(err, db, source, "cannot list foreign keys");
+		return db_fail(err, c->db, source, "cannot list foreign keys");
 	return 0;
 }
 
@@ -898,8 +960,9 @@ static int cmp_json_version(const void *pa, const void *pb)
 	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
 
 	if (json_is_integer(a) && json_is_integer(b))
-		return json_integer_value(a) < json_integer_value(b) ? -1
-		       : json_integer_value(a) > json_integer_value(b);
+		return json_integer_value(a) < json_integer_value(b)
+			   ? -1
+			   : json_integer_value(a) > json_integer_value(b);
 	if (json_is_integer(a) != json_is_integer(b))
 		return json_is_integer(a) ? -1 : 1;
 	return strcmp(json_string_value(a) ? json_string_value(a) : "",
@@ -925,8 +988,7 @@ static json_t *sorted_array(const json_t *arr, int (*cmp)(const void *, const vo
 	return out;
 }
 
-static int extract_migrations(sqlite3 *db, const char *source, json_t *model,
-			      struct ph_err *err)
+static int extract_migrations(sqlite3 *db, const char *source, json_t *model, struct ph_err *err)
 {
 	const json_t *tab = json_object_get(json_object_get(model, "tables"), "schema_migrations");
 	sqlite3_stmt *st = NULL;
@@ -944,11 +1006,10 @@ static int extract_migrations(sqlite3 *db, const char *source, json_t *model,
 	versions = json_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (sqlite3_column_type(st, 0) == SQLITE_INTEGER)
-			json_array_append_new(versions,
-					      json_integer(sqlite3_column_int64(st, 0)));
+			json_array_append_new(versions, json_integer(sqlite3_column_int64(st, 0)));
 		else if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-			json_array_append_new(versions,
-					      json_string((const char *)sqlite3_column_text(st, 0)));
+			json_array_append_new(
+			    versions, json_string((const char *)sqlite3_column_text(st, 0)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -965,14 +1026,15 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 {
 	sqlite3_stmt *st = NULL;
 	json_t *model, *tables, *rows, *index_sql, *shadows, *options = NULL, *row;
+	struct stcache cache = {0};
 	size_t i;
 	int rc;
 
 	*out = NULL;
+	cache.db = db;
 	if (!source)
 		source = "database";
-	model = json_pack("{s:s,s:{},s:n,s:[]}", "source", source, "tables", "migrations",
-			  "notes");
+	model = json_pack("{s:s,s:{},s:n,s:[]}", "source", source, "tables", "migrations", "notes");
 	rows = json_array();
 	index_sql = json_object();
 	shadows = json_object();
@@ -988,10 +1050,10 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 		goto fail;
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(rows, json_pack("{s:o,s:o,s:o,s:o}", "type",
-						      text_or_null(st, 0), "name",
-						      text_or_null(st, 1), "tbl_name",
-						      text_or_null(st, 2), "sql", text_or_null(st, 3)));
+		json_array_append_new(rows,
+				      json_pack("{s:o,s:o,s:o,s:o}", "type", text_or_null(st, 0),
+						"name", text_or_null(st, 1), "tbl_name",
+						text_or_null(st, 2), "sql", text_or_null(st, 3)));
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		rc = db_fail(err, db, source, "cannot read the schema");
@@ -999,7 +1061,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 	}
 
 	/* Pass 1: virtual tables (their shadow tables are skipped below), index SQL. */
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *type = json_string_value(json_object_get(row, "type"));
 		const char *sql = json_string_value(json_object_get(row, "sql"));
 		char *lname = lower_dup(json_string_value(json_object_get(row, "name")));
@@ -1020,17 +1083,18 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 				rc = ph_error(err, PH_E_NOMEM, "out of memory");
 				goto fail;
 			}
-			vt = json_pack("{s:s,s:s?,s:s,s:s,s:b,s:[],s:{}}", "type", "virtual", "name",
-				       json_string_value(json_object_get(row, "name")), "module",
-				       module, "definition", def, "module_loaded", 1, "shadow",
-				       "triggers");
+			vt = json_pack("{s:s,s:s?,s:s,s:s,s:b,s:[],s:{}}", "type", "virtual",
+				       "name", json_string_value(json_object_get(row, "name")),
+				       "module", module, "definition", def, "module_loaded", 1,
+				       "shadow", "triggers");
 			json_object_set_new(tables, lname, vt);
 			free(module);
 			free(def);
 		}
 		free(lname);
 	}
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *type = json_string_value(json_object_get(row, "type"));
 		const char *name = json_string_value(json_object_get(row, "name"));
 		char *lname;
@@ -1044,7 +1108,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 			goto fail;
 		}
-		json_object_foreach(tables, vkey, vt) {
+		json_object_foreach(tables, vkey, vt)
+		{
 			const char *module = json_string_value(json_object_get(vt, "module"));
 
 			if (strcmp(vkey, lname) && is_shadow(vkey, module, lname)) {
@@ -1058,7 +1123,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 	}
 
 	/* Pass 2: ordinary tables and views; probe virtual tables for their module. */
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *type = json_string_value(json_object_get(row, "type"));
 		const char *name = json_string_value(json_object_get(row, "name"));
 		const char *sql = json_string_value(json_object_get(row, "sql"));
@@ -1081,8 +1147,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 		tab = json_object_get(tables, lname);
 		if (tab) { /* virtual: is its module loaded here? */
 			sqlite3_stmt *probe = NULL;
-			int prc = prep(db, "SELECT count(*) FROM pragma_table_xinfo(?1)", name,
-				       &probe);
+			int prc =
+			    prep(db, "SELECT count(*) FROM pragma_table_xinfo(?1)", name, &probe);
 
 			if (prc == SQLITE_OK)
 				prc = sqlite3_step(probe);
@@ -1115,9 +1181,9 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 		json_object_set_new(tables, lname, tab);
 		if (!options)
 			options = table_options(db);
-		if ((rc = extract_columns(db, source, name, tab, options, err)) ||
-		    (rc = extract_indexes(db, source, name, tab, index_sql, err)) ||
-		    (rc = extract_fks(db, source, name, tab, err))) {
+		if ((rc = extract_columns(&cache, source, name, tab, options, err)) ||
+		    (rc = extract_indexes(&cache, source, name, tab, index_sql, err)) ||
+		    (rc = extract_fks(&cache, source, name, tab, err))) {
 			free(lname);
 			goto fail;
 		}
@@ -1125,7 +1191,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 	}
 
 	/* Pass 3: triggers, under the table or view they fire on. */
-	json_array_foreach(rows, i, row) {
+	json_array_foreach(rows, i, row)
+	{
 		const char *type = json_string_value(json_object_get(row, "type"));
 		char *lname, *ltab, *norm;
 		json_t *tab;
@@ -1150,9 +1217,11 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 	json_decref(index_sql);
 	json_decref(shadows);
 	json_decref(options);
+	stcache_free(&cache);
 	*out = model;
 	return 0;
 fail:
+	stcache_free(&cache);
 	json_decref(model);
 	json_decref(options);
 	json_decref(rows);
@@ -1166,7 +1235,7 @@ fail:
 static char *file_uri(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	const unsigned char *p;
 
 	sb_add(&s, "file:");
@@ -1174,7 +1243,7 @@ static char *file_uri(const char *path)
 		if (isalnum(*p) || strchr("/-_.~", *p)) {
 			sb_addn(&s, (const char *)p, 1);
 		} else {
-			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
 
 			sb_addn(&s, e, 3);
 		}
@@ -1186,7 +1255,7 @@ static char *file_uri(const char *path)
 int ph_schema_load_db(const char *path, json_t **out, struct ph_err *err)
 {
 	static const char magic[16] = "SQLite format 3";
-	char header[16] = { 0 };
+	char header[16] = {0};
 	struct stat sb;
 	sqlite3 *db = NULL;
 	char *uri, *wal;
@@ -1228,7 +1297,8 @@ int ph_schema_load_db(const char *path, json_t **out, struct ph_err *err)
 		if (!stat(wal, &sb) && sb.st_size > 0)
 			add_note(*out, NULL,
 				 "'%s' was not read (the database is opened immutable); "
-				 "checkpoint it for the current schema", wal);
+				 "checkpoint it for the current schema",
+				 wal);
 		free(wal);
 	}
 	return 0;
@@ -1355,7 +1425,7 @@ int ph_schema_load(const char *path, json_t **out, struct ph_err *err)
 
 static void add_diff(json_t *out, enum ph_class cls, const char *kind, const char *table,
 		     const char *name, json_t *a, json_t *b, const char *fmt, ...)
-	__attribute__((format(printf, 8, 9)));
+    __attribute__((format(printf, 8, 9)));
 
 /* Append one difference; a and b are stolen (NULL means JSON null). */
 static void add_diff(json_t *out, enum ph_class cls, const char *kind, const char *table,
@@ -1388,7 +1458,7 @@ static json_t *copy(const json_t *v)
 /* "TEXT NOT NULL DEFAULT 'x'" for messages and missing/extra columns. */
 static json_t *column_desc(const json_t *c)
 {
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	json_t *res;
 
 	sb_add(&s, jstr(c, "type")[0] ? jstr(c, "type") : "(no type)");
@@ -1407,7 +1477,7 @@ static json_t *column_desc(const json_t *c)
 
 static json_t *index_desc(const json_t *ix)
 {
-	struct sbuf s = { 0 };
+	struct sbuf s = {0};
 	json_t *res;
 
 	if (json_is_true(json_object_get(ix, "unique")))
@@ -1460,13 +1530,15 @@ static void diff_default(json_t *out, const char *table, const char *col, const 
 
 static void diff_columns(json_t *out, const char *table, const json_t *ta, const json_t *tb)
 {
-	const json_t *cols_a = json_object_get(ta, "columns"), *cols_b = json_object_get(tb, "columns");
+	const json_t *cols_a = json_object_get(ta, "columns"),
+		     *cols_b = json_object_get(tb, "columns");
 	json_t *ord_a = json_array(), *ord_b = json_array();
 	const json_t *ca, *cb;
 	const char *k;
 	size_t i;
 
-	json_object_foreach((json_t *)cols_a, k, ca) {
+	json_object_foreach((json_t *)cols_a, k, ca)
+	{
 		cb = json_object_get(cols_b, k);
 		if (!cb) {
 			add_diff(out, PH_STRUCTURAL, "missing-column", table, k, column_desc(ca),
@@ -1490,10 +1562,9 @@ static void diff_columns(json_t *out, const char *table, const json_t *ta, const
 				 "hidden/generated column kind differs");
 		diff_default(out, table, k, ca, cb);
 	}
-	json_object_foreach((json_t *)cols_b, k, cb)
-		if (!json_object_get(cols_a, k))
-			add_diff(out, PH_STRUCTURAL, "extra-column", table, k, NULL,
-				 column_desc(cb), "column '%s.%s' exists only in B", table, k);
+	json_object_foreach((json_t *)cols_b, k, cb) if (!json_object_get(cols_a, k))
+	    add_diff(out, PH_STRUCTURAL, "extra-column", table, k, NULL, column_desc(cb),
+		     "column '%s.%s' exists only in B", table, k);
 
 	/* Order of the columns both sides have (a SELECT * or positional INSERT sees it). */
 	for (i = 0; i < json_array_size(json_object_get(ta, "order")); i++) {
@@ -1515,24 +1586,26 @@ static void diff_columns(json_t *out, const char *table, const json_t *ta, const
 		add_diff(out, PH_SEMANTIC, "column-order", table, NULL, ord_a, ord_b,
 			 "the shared columns are in a different order (first at position %zu: "
 			 "'%s' vs '%s')",
-			 i + 1, json_string_value(json_array_get(ord_a, i)) ?
-					json_string_value(json_array_get(ord_a, i)) : "",
-			 json_string_value(json_array_get(ord_b, i)) ?
-				 json_string_value(json_array_get(ord_b, i)) : "");
+			 i + 1,
+			 json_string_value(json_array_get(ord_a, i))
+			     ? json_string_value(json_array_get(ord_a, i))
+			     : "",
+			 json_string_value(json_array_get(ord_b, i))
+			     ? json_string_value(json_array_get(ord_b, i))
+			     : "");
 	} else {
 		json_decref(ord_a);
 		json_decref(ord_b);
 	}
 
 	if (!json_equal(json_object_get(ta, "pk"), json_object_get(tb, "pk"))) {
-		struct sbuf sa = { 0 }, sb = { 0 };
+		struct sbuf sa = {0}, sb = {0};
 
 		join_array(&sa, json_object_get(ta, "pk"));
 		join_array(&sb, json_object_get(tb, "pk"));
 		add_diff(out, PH_STRUCTURAL, "primary-key", table, NULL,
 			 copy(json_object_get(ta, "pk")), copy(json_object_get(tb, "pk")),
-			 "primary key differs: (%s) vs (%s)", sa.p ? sa.p : "",
-			 sb.p ? sb.p : "");
+			 "primary key differs: (%s) vs (%s)", sa.p ? sa.p : "", sb.p ? sb.p : "");
 		free(sa.p);
 		free(sb.p);
 	}
@@ -1550,11 +1623,12 @@ static void diff_indexes(json_t *out, const char *table, const json_t *ta, const
 	const json_t *xa, *xb;
 	const char *k;
 
-	json_object_foreach((json_t *)ia, k, xa) {
+	json_object_foreach((json_t *)ia, k, xa)
+	{
 		xb = json_object_get(ib, k);
 		if (!xb) {
-			add_diff(out, PH_STRUCTURAL, "missing-index", table, k, index_desc(xa), NULL,
-				 "index '%s' on '%s' exists only in A", k, table);
+			add_diff(out, PH_STRUCTURAL, "missing-index", table, k, index_desc(xa),
+				 NULL, "index '%s' on '%s' exists only in A", k, table);
 			continue;
 		}
 		if (!json_equal(json_object_get(xa, "unique"), json_object_get(xb, "unique")))
@@ -1567,42 +1641,43 @@ static void diff_indexes(json_t *out, const char *table, const json_t *ta, const
 				 copy(json_object_get(xa, "columns")),
 				 copy(json_object_get(xb, "columns")), "indexed columns differ");
 		if (!json_equal(json_object_get(xa, "partial"), json_object_get(xb, "partial")))
-			add_diff(out, PH_STRUCTURAL, "index-partial", table, k,
-				 copy(json_object_get(xa, "partial")),
-				 copy(json_object_get(xb, "partial")),
-				 "partial-index WHERE differs: %s vs %s",
-				 json_is_string(json_object_get(xa, "partial")) ? jstr(xa, "partial")
-										 : "none",
-				 json_is_string(json_object_get(xb, "partial")) ? jstr(xb, "partial")
-										 : "none");
+			add_diff(
+			    out, PH_STRUCTURAL, "index-partial", table, k,
+			    copy(json_object_get(xa, "partial")),
+			    copy(json_object_get(xb, "partial")),
+			    "partial-index WHERE differs: %s vs %s",
+			    json_is_string(json_object_get(xa, "partial")) ? jstr(xa, "partial")
+									   : "none",
+			    json_is_string(json_object_get(xb, "partial")) ? jstr(xb, "partial")
+									   : "none");
 	}
-	json_object_foreach((json_t *)ib, k, xb)
-		if (!json_object_get(ia, k))
-			add_diff(out, PH_STRUCTURAL, "extra-index", table, k, NULL, index_desc(xb),
-				 "index '%s' on '%s' exists only in B", k, table);
+	json_object_foreach((json_t *)ib, k, xb) if (!json_object_get(ia, k))
+	    add_diff(out, PH_STRUCTURAL, "extra-index", table, k, NULL, index_desc(xb),
+		     "index '%s' on '%s' exists only in B", k, table);
 }
 
 static void diff_fks(json_t *out, const char *table, const json_t *ta, const json_t *tb)
 {
-	const json_t *fa = json_object_get(ta, "foreign_keys"), *fb = json_object_get(tb, "foreign_keys");
+	const json_t *fa = json_object_get(ta, "foreign_keys"),
+		     *fb = json_object_get(tb, "foreign_keys");
 	const json_t *va, *vb;
 	const char *k;
 
-	json_object_foreach((json_t *)fa, k, va) {
+	json_object_foreach((json_t *)fa, k, va)
+	{
 		vb = json_object_get(fb, k);
 		if (!vb)
-			add_diff(out, PH_STRUCTURAL, "missing-foreign-key", table, k, copy(va), NULL,
-				 "foreign key %s exists only in A", k);
+			add_diff(out, PH_STRUCTURAL, "missing-foreign-key", table, k, copy(va),
+				 NULL, "foreign key %s exists only in A", k);
 		else if (!json_equal(va, vb))
 			add_diff(out, PH_STRUCTURAL, "foreign-key-action", table, k, copy(va),
 				 copy(vb), "foreign key %s: ON UPDATE %s / ON DELETE %s vs %s / %s",
 				 k, jstr(va, "on_update"), jstr(va, "on_delete"),
 				 jstr(vb, "on_update"), jstr(vb, "on_delete"));
 	}
-	json_object_foreach((json_t *)fb, k, vb)
-		if (!json_object_get(fa, k))
-			add_diff(out, PH_STRUCTURAL, "extra-foreign-key", table, k, NULL, copy(vb),
-				 "foreign key %s exists only in B", k);
+	json_object_foreach((json_t *)fb, k, vb) if (!json_object_get(fa, k))
+	    add_diff(out, PH_STRUCTURAL, "extra-foreign-key", table, k, NULL, copy(vb),
+		     "foreign key %s exists only in B", k);
 }
 
 static void diff_triggers(json_t *out, const char *table, const json_t *ta, const json_t *tb)
@@ -1611,7 +1686,8 @@ static void diff_triggers(json_t *out, const char *table, const json_t *ta, cons
 	const json_t *va, *vb;
 	const char *k;
 
-	json_object_foreach((json_t *)ga, k, va) {
+	json_object_foreach((json_t *)ga, k, va)
+	{
 		vb = json_object_get(gb, k);
 		if (!vb)
 			add_diff(out, PH_STRUCTURAL, "missing-trigger", table, k, copy(va), NULL,
@@ -1620,10 +1696,9 @@ static void diff_triggers(json_t *out, const char *table, const json_t *ta, cons
 			add_diff(out, PH_STRUCTURAL, "trigger-sql", table, k, copy(va), copy(vb),
 				 "trigger '%s' has different SQL (compared normalised)", k);
 	}
-	json_object_foreach((json_t *)gb, k, vb)
-		if (!json_object_get(ga, k))
-			add_diff(out, PH_STRUCTURAL, "extra-trigger", table, k, NULL, copy(vb),
-				 "trigger '%s' on '%s' exists only in B", k, table);
+	json_object_foreach((json_t *)gb, k, vb) if (!json_object_get(ga, k))
+	    add_diff(out, PH_STRUCTURAL, "extra-trigger", table, k, NULL, copy(vb),
+		     "trigger '%s' on '%s' exists only in B", k, table);
 }
 
 /* "40-63, 70" */
@@ -1647,7 +1722,7 @@ static void ranges(struct sbuf *s, const json_t *arr)
 		}
 		while (j + 1 < n && json_is_integer(json_array_get(arr, j + 1)) &&
 		       json_integer_value(json_array_get(arr, j + 1)) ==
-			       json_integer_value(json_array_get(arr, j)) + 1)
+			   json_integer_value(json_array_get(arr, j)) + 1)
 			j++;
 		if (j > i)
 			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT "-%" JSON_INTEGER_FORMAT,
@@ -1673,7 +1748,7 @@ static void diff_migrations(json_t *out, const json_t *a, const json_t *b)
 {
 	const json_t *ma = json_object_get(a, "migrations"), *mb = json_object_get(b, "migrations");
 	json_t *only_a, *only_b;
-	struct sbuf sa = { 0 }, sb = { 0 };
+	struct sbuf sa = {0}, sb = {0};
 	size_t i;
 
 	if (!json_is_array(ma) || !json_is_array(mb))
@@ -1738,7 +1813,8 @@ int ph_schema_diff(const json_t *a, const json_t *b, json_t **out, struct ph_err
 	diffs = json_array();
 	if (!diffs)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	json_object_foreach((json_t *)tabs_a, k, ta) {
+	json_object_foreach((json_t *)tabs_a, k, ta)
+	{
 		const char *type;
 		int unloaded;
 
@@ -1747,15 +1823,16 @@ int ph_schema_diff(const json_t *a, const json_t *b, json_t **out, struct ph_err
 			int view = !strcmp(jstr(ta, "type"), "view");
 
 			add_diff(diffs, PH_STRUCTURAL, view ? "missing-view" : "missing-table", k,
-				 NULL, json_string(kind_label(ta)), NULL, "%s '%s' exists only in A",
-				 kind_label(ta), k);
+				 NULL, json_string(kind_label(ta)), NULL,
+				 "%s '%s' exists only in A", kind_label(ta), k);
 			continue;
 		}
 		type = jstr(ta, "type");
 		if (strcmp(type, jstr(tb, "type"))) {
 			add_diff(diffs, PH_STRUCTURAL, "table-type", k, NULL,
 				 json_string(kind_label(ta)), json_string(kind_label(tb)),
-				 "'%s' is a %s in A but a %s in B", k, kind_label(ta), kind_label(tb));
+				 "'%s' is a %s in A but a %s in B", k, kind_label(ta),
+				 kind_label(tb));
 			continue;
 		}
 		if (!strcmp(type, "table")) {
@@ -1781,14 +1858,14 @@ int ph_schema_diff(const json_t *a, const json_t *b, json_t **out, struct ph_err
 		}
 		diff_triggers(diffs, k, ta, tb);
 	}
-	json_object_foreach((json_t *)tabs_b, k, tb)
-		if (!json_object_get(tabs_a, k)) {
-			int view = !strcmp(jstr(tb, "type"), "view");
+	json_object_foreach((json_t *)tabs_b, k, tb) if (!json_object_get(tabs_a, k))
+	{
+		int view = !strcmp(jstr(tb, "type"), "view");
 
-			add_diff(diffs, PH_STRUCTURAL, view ? "extra-view" : "extra-table", k, NULL,
-				 NULL, json_string(kind_label(tb)), "%s '%s' exists only in B",
-				 kind_label(tb), k);
-		}
+		add_diff(diffs, PH_STRUCTURAL, view ? "extra-view" : "extra-table", k, NULL, NULL,
+			 json_string(kind_label(tb)), "%s '%s' exists only in B", kind_label(tb),
+			 k);
+	}
 	diff_migrations(diffs, a, b);
 	sorted = sorted_array(diffs, cmp_diff);
 	json_decref(diffs);
@@ -1804,7 +1881,8 @@ enum ph_class ph_schema_verdict(const json_t *differences)
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach((json_t *)differences, i, d) {
+	json_array_foreach((json_t *)differences, i, d)
+	{
 		const char *c = jstr(d, "class");
 		enum ph_class cls = !strcmp(c, "structural") ? PH_STRUCTURAL
 				    : !strcmp(c, "semantic") ? PH_SEMANTIC
@@ -1827,14 +1905,12 @@ int ph_schema_report(const json_t *a, const json_t *b, json_t **out, struct ph_e
 	if ((rc = ph_schema_diff(a, b, &diffs, err)))
 		return rc;
 	notes = json_array();
-	json_array_foreach(json_object_get(a, "notes"), i, n)
-		json_array_append_new(notes, json_pack("{s:s,s:s,s:O}", "side", "a", "source",
-						       jstr(a, "source"), "message",
-						       json_object_get(n, "message")));
-	json_array_foreach(json_object_get(b, "notes"), i, n)
-		json_array_append_new(notes, json_pack("{s:s,s:s,s:O}", "side", "b", "source",
-						       jstr(b, "source"), "message",
-						       json_object_get(n, "message")));
+	json_array_foreach(json_object_get(a, "notes"), i, n) json_array_append_new(
+	    notes, json_pack("{s:s,s:s,s:O}", "side", "a", "source", jstr(a, "source"), "message",
+			     json_object_get(n, "message")));
+	json_array_foreach(json_object_get(b, "notes"), i, n) json_array_append_new(
+	    notes, json_pack("{s:s,s:s,s:O}", "side", "b", "source", jstr(b, "source"), "message",
+			     json_object_get(n, "message")));
 	*out = json_pack("{s:s,s:o,s:o}", "verdict", json_array_size(diffs) ? "drift" : "same",
 			 "differences", diffs, "notes", notes);
 	if (!*out)

@@ -72,8 +72,8 @@ int ph_secrets_name_valid(const char *name)
 {
 	const char *p;
 
-	if (!name || !((*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z') ||
-		       *name == '_'))
+	if (!name ||
+	    !((*name >= 'A' && *name <= 'Z') || (*name >= 'a' && *name <= 'z') || *name == '_'))
 		return 0;
 	for (p = name + 1; *p; p++)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
@@ -144,8 +144,7 @@ int ph_secrets_machine_id_from(const char *const *paths, size_t n, char *out, si
 
 int ph_secrets_machine_id(const char *override, char *out, size_t cap, struct ph_err *err)
 {
-	static const char *const system_paths[] = { "/etc/machine-id",
-						    "/var/lib/dbus/machine-id" };
+	static const char *const system_paths[] = {"/etc/machine-id", "/var/lib/dbus/machine-id"};
 
 	if (override) {
 		if (!*override)
@@ -163,8 +162,8 @@ int ph_secrets_derive_key(const char *machine_id, unsigned char key[PH_SECRETS_K
 	if (crypto_generichash_init(&st, NULL, 0, PH_SECRETS_KEYBYTES) != 0 ||
 	    crypto_generichash_update(&st, (const unsigned char *)KEY_PREFIX,
 				      sizeof(KEY_PREFIX) - 1) != 0 ||
-	    crypto_generichash_update(&st, (const unsigned char *)machine_id,
-				      strlen(machine_id)) != 0 ||
+	    crypto_generichash_update(&st, (const unsigned char *)machine_id, strlen(machine_id)) !=
+		0 ||
 	    crypto_generichash_final(&st, key, PH_SECRETS_KEYBYTES) != 0) {
 		sodium_memzero(&st, sizeof(st));
 		return ph_error(err, PH_E_CRYPTO, "key derivation failed");
@@ -208,8 +207,8 @@ int ph_secrets_encrypt_nonce(const unsigned char key[PH_SECRETS_KEYBYTES],
 	return 0;
 }
 
-int ph_secrets_encrypt(const unsigned char key[PH_SECRETS_KEYBYTES], const void *value,
-		       size_t len, char **b64, struct ph_err *err)
+int ph_secrets_encrypt(const unsigned char key[PH_SECRETS_KEYBYTES], const void *value, size_t len,
+		       char **b64, struct ph_err *err)
 {
 	unsigned char nonce[PH_SECRETS_NONCEBYTES];
 
@@ -273,9 +272,8 @@ static int printable_text(const unsigned char *s, size_t n)
 	return utf8_valid(s, n);
 }
 
-static int decrypt_n(const unsigned char key[PH_SECRETS_KEYBYTES], const char *b64,
-		     size_t b64len, enum ph_secret_status *st, unsigned char **value,
-		     size_t *len)
+static int decrypt_n(const unsigned char key[PH_SECRETS_KEYBYTES], const char *b64, size_t b64len,
+		     enum ph_secret_status *st, unsigned char **value, size_t *len)
 {
 	size_t cap = b64len / 4 * 3 + 3, binlen = 0, plen;
 	unsigned char *bin, *plain;
@@ -409,11 +407,12 @@ static int validate(const char *source, json_t *doc, struct ph_err *err)
 	}
 	v = json_object_get(doc, "secrets");
 	if (!v)
-		return ph_error(err, PH_E_INVALID, "'%s': missing key 'secrets' (expected an object)",
-				source);
+		return ph_error(err, PH_E_INVALID,
+				"'%s': missing key 'secrets' (expected an object)", source);
 	if (!json_is_object(v))
-		return ph_error(err, PH_E_INVALID, "'%s': key 'secrets' must be an object, found %s",
-				source, type_name(v));
+		return ph_error(err, PH_E_INVALID,
+				"'%s': key 'secrets' must be an object, found %s", source,
+				type_name(v));
 	return 0;
 }
 
@@ -547,7 +546,8 @@ int ph_secrets_file_put(struct ph_secrets_file *f, const unsigned char key[PH_SE
 
 	if (!ph_secrets_name_valid(name))
 		return ph_error(err, PH_E_INVALID,
-				"invalid secret name '%s': expected ^[A-Za-z_][A-Za-z0-9_]*$", name);
+				"invalid secret name '%s': expected ^[A-Za-z_][A-Za-z0-9_]*$",
+				name);
 	if (!now) {
 		ph_secrets_now(stamp);
 		now = stamp;
@@ -603,9 +603,9 @@ int ph_secrets_file_save(const struct ph_secrets_file *f, const char *path, stru
 /* ---- check and verify ---------------------------------------------------------------- */
 
 /* Classify name's entry in f; with value non-NULL, keep the plaintext on PH_SECRET_OK. */
-static int open_entry(const struct ph_secrets_file *f,
-		      const unsigned char key[PH_SECRETS_KEYBYTES], const char *name,
-		      enum ph_secret_status *st, unsigned char **value, size_t *len)
+static int open_entry(const struct ph_secrets_file *f, const unsigned char key[PH_SECRETS_KEYBYTES],
+		      const char *name, enum ph_secret_status *st, unsigned char **value,
+		      size_t *len)
 {
 	json_t *e = json_object_get(f->secrets, name);
 	json_t *ct = json_is_object(e) ? json_object_get(e, "ciphertext") : NULL;
@@ -720,9 +720,11 @@ static int compare_one(struct ph_secrets_verify *out, const struct ph_secrets_fi
 	return 0;
 }
 
-int ph_secrets_verify(const struct ph_secrets_file *a, const unsigned char key_a[PH_SECRETS_KEYBYTES],
-		      const struct ph_secrets_file *b, const unsigned char key_b[PH_SECRETS_KEYBYTES],
-		      struct ph_secrets_verify *out, struct ph_err *err)
+int ph_secrets_verify(const struct ph_secrets_file *a,
+		      const unsigned char key_a[PH_SECRETS_KEYBYTES],
+		      const struct ph_secrets_file *b,
+		      const unsigned char key_b[PH_SECRETS_KEYBYTES], struct ph_secrets_verify *out,
+		      struct ph_err *err)
 {
 	unsigned char hk[crypto_generichash_KEYBYTES];
 	const char **na = NULL, **nb = NULL;
@@ -766,8 +768,7 @@ nomem:
 	if (cb != (size_t)-1)
 		free(nb);
 	ph_secrets_verify_release(out);
-	return ph_error(err, PH_E_NOMEM, "out of memory comparing '%s' and '%s'", a->path,
-			b->path);
+	return ph_error(err, PH_E_NOMEM, "out of memory comparing '%s' and '%s'", a->path, b->path);
 }
 
 void ph_secrets_verify_release(struct ph_secrets_verify *v)

@@ -18,23 +18,23 @@
 
 #include "parity/err.h"
 
-#define PH_SECRETS_KEYBYTES 32   /* crypto_secretbox_KEYBYTES */
-#define PH_SECRETS_NONCEBYTES 24 /* crypto_secretbox_NONCEBYTES */
-#define PH_SECRETS_MACBYTES 16   /* crypto_secretbox_MACBYTES */
-#define PH_SECRETS_FILE_MAX ((size_t)64 << 20)    /* larger secrets files are refused */
-#define PH_SECRETS_VALUE_MAX ((size_t)16 << 20)   /* largest value encrypt accepts */
-#define PH_SECRETS_MACHINE_ID_MAX 256             /* buffer size for a machine id */
-#define PH_SECRETS_TIME_MAX 32                    /* buffer size for ph_secrets_now */
+#define PH_SECRETS_KEYBYTES 32			/* crypto_secretbox_KEYBYTES */
+#define PH_SECRETS_NONCEBYTES 24		/* crypto_secretbox_NONCEBYTES */
+#define PH_SECRETS_MACBYTES 16			/* crypto_secretbox_MACBYTES */
+#define PH_SECRETS_FILE_MAX ((size_t)64 << 20)	/* larger secrets files are refused */
+#define PH_SECRETS_VALUE_MAX ((size_t)16 << 20) /* largest value encrypt accepts */
+#define PH_SECRETS_MACHINE_ID_MAX 256		/* buffer size for a machine id */
+#define PH_SECRETS_TIME_MAX 32			/* buffer size for ph_secrets_now */
 
 /* What became of one entry when it was decrypted; see ph_secret_status_str. */
 enum ph_secret_status {
-	PH_SECRET_OK = 0,       /* decrypted to valid UTF-8 */
-	PH_SECRET_BAD_ENTRY,    /* not an object with a string "ciphertext" */
-	PH_SECRET_BAD_BASE64,   /* ciphertext is not standard padded base64 */
+	PH_SECRET_OK = 0,	/* decrypted to valid UTF-8 */
+	PH_SECRET_BAD_ENTRY,	/* not an object with a string "ciphertext" */
+	PH_SECRET_BAD_BASE64,	/* ciphertext is not standard padded base64 */
 	PH_SECRET_PLAIN_BASE64, /* base64 of printable text, not of nonce+box: stored unencrypted */
-	PH_SECRET_TOO_SHORT,    /* fewer than nonce + tag (40) bytes */
-	PH_SECRET_MAC_FAILED,   /* wrong key, or ciphertext corrupted */
-	PH_SECRET_NOT_UTF8      /* decrypted, but the plaintext is not UTF-8 */
+	PH_SECRET_TOO_SHORT,	/* fewer than nonce + tag (40) bytes */
+	PH_SECRET_MAC_FAILED,	/* wrong key, or ciphertext corrupted */
+	PH_SECRET_NOT_UTF8	/* decrypted, but the plaintext is not UTF-8 */
 };
 
 /* A short lower-case explanation of st ("wrong key or corrupted (mac check failed)"). */
@@ -66,8 +66,8 @@ int ph_secrets_derive_key(const char *machine_id, unsigned char key[PH_SECRETS_K
  * Seal len bytes of value under key with a random nonce; *b64 is a new string (caller
  * frees) holding base64(nonce || secretbox), standard alphabet with padding.
  */
-int ph_secrets_encrypt(const unsigned char key[PH_SECRETS_KEYBYTES], const void *value,
-		       size_t len, char **b64, struct ph_err *err);
+int ph_secrets_encrypt(const unsigned char key[PH_SECRETS_KEYBYTES], const void *value, size_t len,
+		       char **b64, struct ph_err *err);
 
 /* The same with an explicit nonce: only for test vectors; never reuse a nonce. */
 int ph_secrets_encrypt_nonce(const unsigned char key[PH_SECRETS_KEYBYTES],
@@ -91,8 +91,8 @@ void ph_secrets_now(char out[PH_SECRETS_TIME_MAX]);
 
 /* A loaded secrets.enc. Caller-allocated; fields are read-only for users. */
 struct ph_secrets_file {
-	char *path;      /* where it was loaded from, for messages (owned) */
-	json_t *doc;     /* the whole document, key order kept (owned) */
+	char *path;	 /* where it was loaded from, for messages (owned) */
+	json_t *doc;	 /* the whole document, key order kept (owned) */
 	json_t *secrets; /* doc's "secrets" object (borrowed from doc) */
 };
 
@@ -159,7 +159,7 @@ int ph_secrets_file_save(const struct ph_secrets_file *f, const char *path, stru
 /* One entry's result in a check. */
 struct ph_secrets_check_item {
 	const char *name; /* borrowed from the file */
-	int name_valid;   /* ph_secrets_name_valid(name) */
+	int name_valid;	  /* ph_secrets_name_valid(name) */
 	enum ph_secret_status status;
 };
 
@@ -167,7 +167,7 @@ struct ph_secrets_check_item {
 struct ph_secrets_check {
 	struct ph_secrets_check_item *items; /* owned */
 	size_t n;
-	size_t n_ok;     /* name valid and PH_SECRET_OK */
+	size_t n_ok;	 /* name valid and PH_SECRET_OK */
 	size_t n_failed; /* the others */
 };
 
@@ -183,11 +183,11 @@ void ph_secrets_check_release(struct ph_secrets_check *c);
 
 /* How one name differs between two files. */
 enum ph_secrets_diff_kind {
-	PH_SECRETS_ONLY_A,        /* present in A only */
-	PH_SECRETS_ONLY_B,        /* present in B only */
+	PH_SECRETS_ONLY_A,	  /* present in A only */
+	PH_SECRETS_ONLY_B,	  /* present in B only */
 	PH_SECRETS_VALUE_DIFFERS, /* both decrypt, plaintexts differ */
-	PH_SECRETS_FAILS_A,       /* A's entry does not decrypt (status says why) */
-	PH_SECRETS_FAILS_B        /* B's entry does not decrypt */
+	PH_SECRETS_FAILS_A,	  /* A's entry does not decrypt (status says why) */
+	PH_SECRETS_FAILS_B	  /* B's entry does not decrypt */
 };
 
 /* Name of a diff kind ("only in a", "value differs", ...). */
@@ -195,7 +195,7 @@ const char *ph_secrets_diff_kind_str(enum ph_secrets_diff_kind k);
 
 struct ph_secrets_diff {
 	enum ph_secrets_diff_kind kind;
-	const char *name; /* borrowed from A or B */
+	const char *name;	      /* borrowed from A or B */
 	enum ph_secret_status status; /* for FAILS_A / FAILS_B */
 };
 
@@ -212,9 +212,11 @@ struct ph_secrets_verify {
  * constant time, and wiped right after hashing. out borrows names from a and b.
  * Returns 0 (out->n_diffs == 0 means identical) or PH_E_NOMEM / PH_E_CRYPTO.
  */
-int ph_secrets_verify(const struct ph_secrets_file *a, const unsigned char key_a[PH_SECRETS_KEYBYTES],
-		      const struct ph_secrets_file *b, const unsigned char key_b[PH_SECRETS_KEYBYTES],
-		      struct ph_secrets_verify *out, struct ph_err *err);
+int ph_secrets_verify(const struct ph_secrets_file *a,
+		      const unsigned char key_a[PH_SECRETS_KEYBYTES],
+		      const struct ph_secrets_file *b,
+		      const unsigned char key_b[PH_SECRETS_KEYBYTES], struct ph_secrets_verify *out,
+		      struct ph_err *err);
 
 void ph_secrets_verify_release(struct ph_secrets_verify *v);
 

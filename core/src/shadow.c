@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,9 +290,25 @@ static int fp_grow(struct ph_shadow *s)
 	return 0;
 }
 
+/* The slot holding the fingerprint with these keys, or the empty slot where it goes. */
+static size_t fp_find(const struct ph_shadow *s, unsigned long h, const char *domain,
+		      const char *endpoint, enum ph_class cls, const char *path)
+{
+	size_t j = h & (s->n_fp_slots - 1);
+	const struct ph_shadow_fp *fp;
+
+	while ((fp = s->fps[j])) {
+		if (fp->hash == h && fp->cls == cls && fp->domain == domain &&
+		    !strcmp(fp->endpoint, endpoint) && !strcmp(fp->path, path))
+			return j;
+		j = (j + 1) & (s->n_fp_slots - 1);
+	}
+	return j;
+}
+
 /*
- * Count one divergence into its fingerprint. example_fn builds the example only for a
- * new fingerprint, so that repeated divergences cost no allocation.
+ * Count one divergence into its fingerprint; the example is built only for a new
+ * fingerprint, so that repeated divergences cost no allocation.
  */
 static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint,
 		  enum ph_class cls, const char *raw_path, long long ms, const char *source,
@@ -306,18 +323,14 @@ static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint,
 	h = fp_hash(domain, endpoint, cls, path);
 	if ((s->n_fps + 1) * 10 > s->n_fp_slots * 7 && fp_grow(s))
 		return PH_E_NOMEM;
-	j = h & (s->n_fp_slots - 1);
-	while ((fp = s->fps[j])) {
-		if (fp->hash == h && fp->cls == cls && fp->domain == domain &&
-		    !strcmp(fp->endpoint, endpoint) && !strcmp(fp->path, path)) {
-			fp->count++;
-			if (ms < fp->first_ms)
-				fp->first_ms = ms;
-			if (ms > fp->last_ms)
-				fp->last_ms = ms;
-			return 0;
-		}
-		j = (j + 1) & (s->n_fp_slots - 1);
+	j = fp_find(s, h, domain, endpoint, cls, path);
+	if ((fp = s->fps[j])) {
+		fp->count++;
+		if (ms < fp->first_ms)
+			fp->first_ms = ms;
+		if (ms > fp->last_ms)
+			fp->last_ms = ms;
+		return 0;
 	}
 	fp = calloc(1, sizeof(*fp));
 	if (!fp)
@@ -824,6 +837,8 @@ struct pipe {
 	int failed;                  /* a parser ran out of memory */
 	const char *source;
 	unsigned file;
+	size_t max;                  /* longest line parsed */
+	struct parser *inline_parser; /* no threads: queue_block parses at once */
 };
 
 struct parser {
@@ -833,14 +848,13 @@ struct parser {
 	int rc;
 };
 
-static int parse_block(struct ph_shadow *part, const char *source, unsigned file,
-		       const struct block *b)
+static int parse_block(struct ph_shadow *part, const struct pipe *pp, const struct block *b)
 {
 	const char *p = b->data, *end = b->data + b->len;
 	struct ph_shadow_pos at;
 	int rc;
 
-	at.file = file;
+	at.file = pp->file;
 	at.line = b->first_line;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -848,7 +862,12 @@ static int parse_block(struct ph_shadow *part, const char *source, unsigned file
 
 		if (len && p[len - 1] == '\r')
 			len--;
-		rc = ph_shadow_add_line(part, source, at, p, len);
+		if (len > pp->max) {
+			part->lines++;
+			rc = add_malformed(part, pp->source, at, "line too long");
+		} else {
+			rc = ph_shadow_add_line(part, pp->source, at, p, len);
+		}
 		if (rc)
 			return rc;
 		at.line++;
@@ -881,7 +900,7 @@ static void *parser_main(void *arg)
 			p->tail = NULL;
 		pthread_mutex_unlock(&p->mu);
 
-		rc = w->rc ? 0 : parse_block(&w->part, p->source, p->file, b);
+		rc = w->rc ? 0 : parse_block(&w->part, p, b);
 
 		pthread_mutex_lock(&p->mu);
 		b->next = p->pool;
@@ -927,6 +946,17 @@ static struct block *take_block(struct pipe *p, size_t min)
 
 static void queue_block(struct pipe *p, struct block *b)
 {
+	if (p->inline_parser) {
+		struct parser *w = p->inline_parser;
+
+		if (!w->rc)
+			w->rc = parse_block(&w->part, p, b);
+		if (w->rc)
+			p->failed = 1;
+		b->next = p->pool;
+		p->pool = b;
+		return;
+	}
 	pthread_mutex_lock(&p->mu);
 	b->next = NULL;
 	if (p->tail)
@@ -936,6 +966,14 @@ static void queue_block(struct pipe *p, struct block *b)
 	p->tail = b;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+static char *last_newline(char *d, size_t n)
+{
+	while (n > 0)
+		if (d[--n] == '\n')
+			return d + n;
+	return NULL;
 }
 
 static unsigned long count_lines(const char *d, size_t n)
@@ -1050,17 +1088,14 @@ static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const cha
 				goto nomem;
 			cur->len -= (size_t)(nl + 1 - cur->data);
 			memmove(cur->data, nl + 1, cur->len);
-			got = 0; /* fall through with what follows the newline */
 		} else {
 			cur->len += (size_t)got;
 		}
 		/* queue everything up to the last newline; keep the tail */
-		nl = cur->len ? memrchr(cur->data, '\n', cur->len) : NULL;
+		nl = last_newline(cur->data, cur->len);
 		if (nl) {
 			size_t keep = cur->len - (size_t)(nl + 1 - cur->data);
-			struct block *next = take_block(p, keep + BLOCK_SIZE > cur->cap
-								   ? keep + BLOCK_SIZE
-								   : cur->cap);
+			struct block *next = take_block(p, keep + BLOCK_SIZE);
 
 			if (!next)
 				goto nomem;
@@ -1073,8 +1108,6 @@ static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const cha
 			cur = next;
 		}
 	}
-	if (gzerror(g, NULL) && 0)
-		goto fail;
 	{
 		int zerr;
 		const char *msg = gzerror(g, &zerr);
@@ -1119,6 +1152,7 @@ int ph_shadow_read_file(struct ph_shadow *s, const char *path, struct ph_err *er
 	gzFile g;
 
 	memset(&p, 0, sizeof(p));
+	p.max = max;
 	p.source = strcmp(path, "-") ? path : "<stdin>";
 	p.file = s->files;
 	g = open_log(path);
@@ -1156,15 +1190,11 @@ int ph_shadow_read_file(struct ph_shadow *s, const char *path, struct ph_err *er
 		rc = ph_error(err, PH_E_NOMEM, "out of memory reading '%s'", p.source);
 	} else if (n > 1 && !started) {
 		rc = ph_error(err, PH_E_NOMEM, "cannot start a parsing thread");
-	} else if (started) {
-		rc = read_blocks(g, &p, &rp, path, max, err);
 	} else {
-		/* one CPU: the reader parses its blocks itself, one at a time */
-		p.done = 0;
+		/* without threads the reader parses each block itself as it is queued */
+		if (!started)
+			p.inline_parser = &w[0];
 		rc = read_blocks(g, &p, &rp, path, max, err);
-		w[0].p = &p;
-		p.done = 1;
-		parser_main(&w[0]);
 	}
 	pthread_mutex_lock(&p.mu);
 	p.done = 1;
@@ -1316,10 +1346,10 @@ json_t *ph_shadow_to_json(const struct ph_shadow *s)
 	msgs = json_array();
 	domains = json_object();
 	fps = json_array();
-	for (i = 0; i < s->n_malformed_lines; i++)
-		json_array_append_new(lines, json_integer((json_int_t)s->malformed_lines[i]));
+	for (i = 0; i < s->n_malformed_at; i++)
+		json_array_append_new(lines, json_integer((json_int_t)s->malformed_at[i].line));
 	for (i = 0; i < s->n_messages; i++)
-		json_array_append_new(msgs, json_string(s->messages[i]));
+		json_array_append_new(msgs, json_string(s->messages[i].text));
 	for (i = 0; i < PH_SHADOW_SLOTS; i++) {
 		const struct ph_shadow_counts *c = &s->domains[i];
 
@@ -1351,7 +1381,7 @@ json_t *ph_shadow_to_json(const struct ph_shadow *s)
 			(json_int_t)s->entries, "ts_entries", (json_int_t)s->ts_entries,
 			"rust_entries", (json_int_t)s->rust_entries, "malformed", "count",
 			(json_int_t)s->malformed, "lines", lines, "truncated",
-			s->malformed > s->n_malformed_lines, "messages", msgs, "span_days",
+			s->malformed > s->n_malformed_at, "messages", msgs, "span_days",
 			ph_shadow_span_days(s), "first_seen", time_json(s->first_ms, have),
 			"last_seen", time_json(s->last_ms, have), "totals", totals, "domains",
 			domains, "fingerprints", fps);
@@ -1362,7 +1392,7 @@ static void header(const struct ph_shadow *s, FILE *f, const char *bullet)
 {
 	char a[48], b[48];
 
-	fprintf(f, "%s%lu lines in %lu file%s: %lu entries (%lu TS, %lu Rust), %lu malformed\n",
+	fprintf(f, "%s%lu lines in %u file%s: %lu entries (%lu TS, %lu Rust), %lu malformed\n",
 		bullet, s->lines, s->files, s->files == 1 ? "" : "s", s->entries, s->ts_entries,
 		s->rust_entries, s->malformed);
 	if (s->first_ms <= s->last_ms)
@@ -1386,7 +1416,7 @@ void ph_shadow_write_text(const struct ph_shadow *s, FILE *f, size_t top)
 	if (s->malformed) {
 		fprintf(f, "  malformed lines (first %zu):\n", s->n_messages);
 		for (i = 0; i < s->n_messages; i++)
-			fprintf(f, "    %s\n", s->messages[i]);
+			fprintf(f, "    %s\n", s->messages[i].text);
 	}
 	fprintf(f, "\n  %-10s %9s %11s %9s %9s %9s\n", "domain", "entries", "structural",
 		"semantic", "timing", "error");
@@ -1449,7 +1479,7 @@ void ph_shadow_write_md(const struct ph_shadow *s, FILE *f, size_t top)
 		fprintf(f, "- malformed lines (first %zu):\n", s->n_messages);
 		for (i = 0; i < s->n_messages; i++) {
 			fprintf(f, "  - `");
-			md_cell(f, s->messages[i]);
+			md_cell(f, s->messages[i].text);
 			fprintf(f, "`\n");
 		}
 	}

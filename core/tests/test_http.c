@@ -255,9 +255,18 @@ static void test_get(void **state)
 	struct ph_http *h = ph_http_new(s->base, 2000);
 	struct ph_request req = { .method = "GET", .path = "/echo?x=1&y=%20" };
 	struct ph_response resp;
+	struct ph_err err = { 0 };
 	json_t *o;
+	int rc;
 
 	assert_non_null(h);
+	/* A proxy from the environment is not used for runtimes on loopback. */
+	setenv("http_proxy", "http://127.0.0.1:9", 1);
+	rc = ph_http_send(h, &req, &resp, &err);
+	unsetenv("http_proxy");
+	if (rc)
+		fail_msg("send: %s", err.msg);
+	ph_response_release(&resp);
 	o = echo(h, &req, &resp);
 	assert_string_equal(json_string_value(json_object_get(o, "method")), "GET");
 	assert_string_equal(json_string_value(json_object_get(o, "path")), "/echo");

@@ -36,7 +36,7 @@ static json_int_t count_of(const json_t *d, const char *cls)
 
 static void add(json_t *m, const char *domain, const char *feature, enum ph_class cls)
 {
-	struct ph_row row = { feature, "case", "200", cls, NULL, 1.0, 2.0, NULL };
+	struct ph_row row = {feature, "case", "200", cls, NULL, 1.0, 2.0, NULL};
 	struct ph_err err;
 
 	assert_int_equal(ph_matrix_add_row(m, domain, &row, &err), 0);
@@ -55,14 +55,14 @@ static void new_matrix_is_valid(void **state)
 	assert_string_equal(json_string_value(json_object_get(m, "schema")), "parity-matrix/1");
 	assert_string_equal(json_string_value(json_object_get(m, "generated_at")),
 			    "2026-11-23T12:00:00Z");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(m, "runtimes"), "reference"),
-				    "version")),
-			    "1.2.3");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(m, "runtimes"), "candidate"),
-				    "version")),
-			    "unknown");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(m, "runtimes"), "reference"), "version")),
+	    "1.2.3");
+	assert_string_equal(
+	    json_string_value(json_object_get(
+		json_object_get(json_object_get(m, "runtimes"), "candidate"), "version")),
+	    "unknown");
 	assert_int_equal(ph_matrix_validate(m, "m.json", &err), 0);
 	assert_int_equal(ph_matrix_verdict(m), PH_PARITY);
 	json_decref(m);
@@ -77,12 +77,12 @@ static void row_takes_worst_class_and_copies_divergences(void **state)
 {
 	char p1[] = "memories.0.tags", p2[] = "", m1[] = "key missing", m2[] = "slow";
 	struct ph_divergence items[2] = {
-		{ PH_STRUCTURAL, "missing", p1, json_pack("[s]", "x"), NULL, m1 },
-		{ PH_TIMING, "latency", p2, json_real(3.5), json_real(400.0), m2 },
+	    {PH_STRUCTURAL, "missing", p1, json_pack("[s]", "x"), NULL, m1},
+	    {PH_TIMING, "latency", p2, json_real(3.5), json_real(400.0), m2},
 	};
-	struct ph_result res = { NULL, PH_STRUCTURAL, 2, items };
-	struct ph_row row = { "GET /api/memories", "list", "200, 10 memories", PH_PARITY, &res,
-			      3.5, -1, NULL };
+	struct ph_result res = {NULL, PH_STRUCTURAL, 2, items};
+	struct ph_row row = {
+	    "GET /api/memories", "list", "200, 10 memories", PH_PARITY, &res, 3.5, -1, NULL};
 	struct ph_err err;
 	json_t *m = ph_matrix_new("a", "1", "b", "2"), *f, *d0;
 
@@ -108,8 +108,8 @@ static void row_takes_worst_class_and_copies_divergences(void **state)
 	assert_string_equal(json_string_value(json_object_get(d0, "path")), "memories.0.tags");
 	assert_true(json_equal(json_object_get(d0, "a"), items[0].a));
 	assert_string_equal(json_string_value(json_object_get(d0, "message")), "key missing");
-	assert_true(json_real_value(json_object_get(json_object_get(f, "latency_ms"),
-						    "reference")) == 3.5);
+	assert_true(
+	    json_real_value(json_object_get(json_object_get(f, "latency_ms"), "reference")) == 3.5);
 	assert_true(json_is_null(json_object_get(json_object_get(f, "latency_ms"), "candidate")));
 
 	f = feature_at(domain_at(m, 0), 1);
@@ -119,9 +119,8 @@ static void row_takes_worst_class_and_copies_divergences(void **state)
 
 	/* a row with no result has an empty divergence list */
 	add(m, "read", "GET /health", PH_PARITY);
-	assert_int_equal(json_array_size(json_object_get(feature_at(domain_at(m, 0), 2),
-							 "divergences")),
-			 0);
+	assert_int_equal(
+	    json_array_size(json_object_get(feature_at(domain_at(m, 0), 2), "divergences")), 0);
 	assert_int_equal(ph_matrix_validate(m, "m.json", &err), 0);
 	json_decref(items[0].a);
 	json_decref(items[1].a);
@@ -131,8 +130,8 @@ static void row_takes_worst_class_and_copies_divergences(void **state)
 
 static void error_rows_and_bad_rows(void **state)
 {
-	struct ph_row row = { "POST /api/memory", "create", "", PH_PARITY, NULL, -1, -1,
-			      "connection refused" };
+	struct ph_row row = {"POST /api/memory",  "create", "", PH_PARITY, NULL, -1, -1,
+			     "connection refused"};
 	struct ph_err err;
 	json_t *m = ph_matrix_new("a", "1", "b", "2"), *f;
 
@@ -153,9 +152,9 @@ static void error_rows_and_bad_rows(void **state)
 	row.cls = PH_PARITY;
 	row.reference = "bad \xff\xfe byte";
 	assert_int_equal(ph_matrix_add_row(m, "write", &row, &err), 0);
-	assert_string_equal(json_string_value(json_object_get(feature_at(domain_at(m, 0), 2),
-							      "reference")),
-			    "bad \xEF\xBF\xBD\xEF\xBF\xBD byte");
+	assert_string_equal(
+	    json_string_value(json_object_get(feature_at(domain_at(m, 0), 2), "reference")),
+	    "bad \xEF\xBF\xBD\xEF\xBF\xBD byte");
 
 	row.feature = NULL;
 	assert_int_equal(ph_matrix_add_row(m, "write", &row, &err), PH_E_INVALID);
@@ -259,17 +258,16 @@ static void finish_counts_statuses_and_verdict(void **state)
 	/* an explicit error with a reason stays an error even with rows */
 	ph_matrix_domain_status(m, "read", "error", "runtime crashed");
 	ph_matrix_finish(m);
-	assert_string_equal(json_string_value(json_object_get(domain_at(m, 0), "status")),
-			    "error");
+	assert_string_equal(json_string_value(json_object_get(domain_at(m, 0), "status")), "error");
 	json_decref(m);
 }
 
 static void canonical_domain_order(void **state)
 {
-	static const char *const added[] = { "zeta", "secrets", "alpha", "read", "gitsync",
-					     "schema", "mcp", "write", "beta" };
-	static const char *const want[] = { "schema", "read", "write", "gitsync", "mcp",
-					    "secrets", "alpha", "beta", "zeta" };
+	static const char *const added[] = {"zeta",   "secrets", "alpha", "read", "gitsync",
+					    "schema", "mcp",	 "write", "beta"};
+	static const char *const want[] = {"schema",  "read",  "write", "gitsync", "mcp",
+					   "secrets", "alpha", "beta",	"zeta"};
 	json_t *m = ph_matrix_new("a", "1", "b", "2"), *d;
 	size_t i;
 
@@ -300,9 +298,9 @@ static void canonical_domain_order(void **state)
 static json_t *good_matrix(void)
 {
 	char p[] = "a.b", msg[] = "differs";
-	struct ph_divergence dv = { PH_SEMANTIC, "value", p, NULL, NULL, msg };
-	struct ph_result res = { NULL, PH_SEMANTIC, 1, &dv };
-	struct ph_row row = { "GET /x", "c", "200", PH_PARITY, &res, 1.5, 2.5, NULL };
+	struct ph_divergence dv = {PH_SEMANTIC, "value", p, NULL, NULL, msg};
+	struct ph_result res = {NULL, PH_SEMANTIC, 1, &dv};
+	struct ph_row row = {"GET /x", "c", "200", PH_PARITY, &res, 1.5, 2.5, NULL};
 	json_t *m = ph_matrix_new("js", "1", "rust", "2");
 
 	dv.a = json_integer(1);
@@ -344,65 +342,65 @@ static void validate_names_the_path(void **state)
 		const char *value; /* JSON text; NULL deletes the key */
 		const char *want;
 	} cases[] = {
-		{ "schema", NULL, "m.json: schema: missing, expected a string" },
-		{ "schema", "\"parity-matrix/2\"",
-		  "m.json: schema: expected \"parity-matrix/1\", got \"parity-matrix/2\"" },
-		{ "generated_at", "\"2026-11-23 12:00:00\"",
-		  "m.json: generated_at: expected a UTC time YYYY-MM-DDTHH:MM:SSZ" },
-		{ "generated_at", "\"2026-13-23T12:00:00Z\"", "m.json: generated_at: expected" },
-		{ "runtimes", "[]", "m.json: runtimes: expected an object" },
-		{ "runtimes.candidate", NULL, "m.json: runtimes.candidate: missing, expected an object" },
-		{ "runtimes.candidate.name", "5", "m.json: runtimes.candidate.name: expected a string" },
-		{ "runtimes.reference.version", NULL, "m.json: runtimes.reference.version: missing" },
-		{ "domains", "{}", "m.json: domains: expected an array" },
-		{ "domains.1", "7", "m.json: domains[1]: expected an object" },
-		{ "domains.2.domain", "\"\"", "m.json: domains[2].domain: expected a non-empty string" },
-		{ "domains.1.domain", "\"schema\"",
-		  "m.json: domains[1]: domain 'schema' appears twice (also domains[0])" },
-		{ "domains.2.status", "\"ok\"",
-		  "m.json: domains[2].status: expected one of pass|diverge|error|skipped" },
-		{ "domains.2.reason", "false", "m.json: domains[2].reason: expected a string" },
-		{ "domains.2.counts", NULL, "m.json: domains[2].counts: missing, expected an object" },
-		{ "domains.2.counts.timing", "-1",
-		  "m.json: domains[2].counts.timing: expected a non-negative integer" },
-		{ "domains.2.counts.error", "1.0",
-		  "m.json: domains[2].counts.error: expected a non-negative integer" },
-		{ "domains.2.features", "null", "m.json: domains[2].features: expected an array" },
-		{ "domains.2.features.0.feature", NULL,
-		  "m.json: domains[2].features[0].feature: missing, expected a string" },
-		{ "domains.2.features.0.case", "1",
-		  "m.json: domains[2].features[0].case: expected a string" },
-		{ "domains.2.features.0.reference", "{}",
-		  "m.json: domains[2].features[0].reference: expected a string" },
-		{ "domains.2.features.0.candidate", "\"bad\"",
-		  "m.json: domains[2].features[0].candidate: expected one of "
-		  "parity|structural|semantic|timing|error" },
-		{ "domains.2.features.0.error", "[]",
-		  "m.json: domains[2].features[0].error: expected a string" },
-		{ "domains.2.features.0.divergences", "{}",
-		  "m.json: domains[2].features[0].divergences: expected an array" },
-		{ "domains.2.features.0.divergences.0", "\"x\"",
-		  "m.json: domains[2].features[0].divergences[0]: expected an object" },
-		{ "domains.2.features.0.divergences.0.class", "\"weird\"",
-		  "m.json: domains[2].features[0].divergences[0].class: expected one of" },
-		{ "domains.2.features.0.divergences.0.kind", NULL,
-		  "m.json: domains[2].features[0].divergences[0].kind: missing, expected a string" },
-		{ "domains.2.features.0.divergences.0.path", "3",
-		  "m.json: domains[2].features[0].divergences[0].path: expected a string" },
-		{ "domains.2.features.0.divergences.0.message", NULL,
-		  "m.json: domains[2].features[0].divergences[0].message: missing" },
-		{ "domains.2.features.0.latency_ms", "3",
-		  "m.json: domains[2].features[0].latency_ms: expected an object" },
-		{ "domains.2.features.0.latency_ms.reference", "\"3\"",
-		  "m.json: domains[2].features[0].latency_ms.reference: expected a number or null" },
-		{ "domains.2.features.0.latency_ms.candidate", NULL,
-		  "m.json: domains[2].features[0].latency_ms.candidate: missing" },
-		{ "domains.2.features.0.latency_ms.candidate", "-2",
-		  "m.json: domains[2].features[0].latency_ms.candidate: expected a non-negative" },
-		{ "metrics", "[]", "m.json: metrics: expected an object" },
-		{ "metrics", NULL, "m.json: metrics: missing, expected an object" },
-		{ "verdict", "\"great\"",
-		  "m.json: verdict: expected one of parity|structural|semantic|timing|error" },
+	    {"schema", NULL, "m.json: schema: missing, expected a string"},
+	    {"schema", "\"parity-matrix/2\"",
+	     "m.json: schema: expected \"parity-matrix/1\", got \"parity-matrix/2\""},
+	    {"generated_at", "\"2026-11-23 12:00:00\"",
+	     "m.json: generated_at: expected a UTC time YYYY-MM-DDTHH:MM:SSZ"},
+	    {"generated_at", "\"2026-13-23T12:00:00Z\"", "m.json: generated_at: expected"},
+	    {"runtimes", "[]", "m.json: runtimes: expected an object"},
+	    {"runtimes.candidate", NULL, "m.json: runtimes.candidate: missing, expected an object"},
+	    {"runtimes.candidate.name", "5", "m.json: runtimes.candidate.name: expected a string"},
+	    {"runtimes.reference.version", NULL, "m.json: runtimes.reference.version: missing"},
+	    {"domains", "{}", "m.json: domains: expected an array"},
+	    {"domains.1", "7", "m.json: domains[1]: expected an object"},
+	    {"domains.2.domain", "\"\"", "m.json: domains[2].domain: expected a non-empty string"},
+	    {"domains.1.domain", "\"schema\"",
+	     "m.json: domains[1]: domain 'schema' appears twice (also domains[0])"},
+	    {"domains.2.status", "\"ok\"",
+	     "m.json: domains[2].status: expected one of pass|diverge|error|skipped"},
+	    {"domains.2.reason", "false", "m.json: domains[2].reason: expected a string"},
+	    {"domains.2.counts", NULL, "m.json: domains[2].counts: missing, expected an object"},
+	    {"domains.2.counts.timing", "-1",
+	     "m.json: domains[2].counts.timing: expected a non-negative integer"},
+	    {"domains.2.counts.error", "1.0",
+	     "m.json: domains[2].counts.error: expected a non-negative integer"},
+	    {"domains.2.features", "null", "m.json: domains[2].features: expected an array"},
+	    {"domains.2.features.0.feature", NULL,
+	     "m.json: domains[2].features[0].feature: missing, expected a string"},
+	    {"domains.2.features.0.case", "1",
+	     "m.json: domains[2].features[0].case: expected a string"},
+	    {"domains.2.features.0.reference", "{}",
+	     "m.json: domains[2].features[0].reference: expected a string"},
+	    {"domains.2.features.0.candidate", "\"bad\"",
+	     "m.json: domains[2].features[0].candidate: expected one of "
+	     "parity|structural|semantic|timing|error"},
+	    {"domains.2.features.0.error", "[]",
+	     "m.json: domains[2].features[0].error: expected a string"},
+	    {"domains.2.features.0.divergences", "{}",
+	     "m.json: domains[2].features[0].divergences: expected an array"},
+	    {"domains.2.features.0.divergences.0", "\"x\"",
+	     "m.json: domains[2].features[0].divergences[0]: expected an object"},
+	    {"domains.2.features.0.divergences.0.class", "\"weird\"",
+	     "m.json: domains[2].features[0].divergences[0].class: expected one of"},
+	    {"domains.2.features.0.divergences.0.kind", NULL,
+	     "m.json: domains[2].features[0].divergences[0].kind: missing, expected a string"},
+	    {"domains.2.features.0.divergences.0.path", "3",
+	     "m.json: domains[2].features[0].divergences[0].path: expected a string"},
+	    {"domains.2.features.0.divergences.0.message", NULL,
+	     "m.json: domains[2].features[0].divergences[0].message: missing"},
+	    {"domains.2.features.0.latency_ms", "3",
+	     "m.json: domains[2].features[0].latency_ms: expected an object"},
+	    {"domains.2.features.0.latency_ms.reference", "\"3\"",
+	     "m.json: domains[2].features[0].latency_ms.reference: expected a number or null"},
+	    {"domains.2.features.0.latency_ms.candidate", NULL,
+	     "m.json: domains[2].features[0].latency_ms.candidate: missing"},
+	    {"domains.2.features.0.latency_ms.candidate", "-2",
+	     "m.json: domains[2].features[0].latency_ms.candidate: expected a non-negative"},
+	    {"metrics", "[]", "m.json: metrics: expected an object"},
+	    {"metrics", NULL, "m.json: metrics: missing, expected an object"},
+	    {"verdict", "\"great\"",
+	     "m.json: verdict: expected one of parity|structural|semantic|timing|error"},
 	};
 	struct ph_err err;
 	size_t i;
@@ -522,13 +520,13 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(new_matrix_is_valid),
-		cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
-		cmocka_unit_test(error_rows_and_bad_rows),
-		cmocka_unit_test(finish_counts_statuses_and_verdict),
-		cmocka_unit_test(canonical_domain_order),
-		cmocka_unit_test(validate_names_the_path),
-		cmocka_unit_test(load_and_round_trip),
+	    cmocka_unit_test(new_matrix_is_valid),
+	    cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
+	    cmocka_unit_test(error_rows_and_bad_rows),
+	    cmocka_unit_test(finish_counts_statuses_and_verdict),
+	    cmocka_unit_test(canonical_domain_order),
+	    cmocka_unit_test(validate_names_the_path),
+	    cmocka_unit_test(load_and_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

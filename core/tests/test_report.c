@@ -31,25 +31,22 @@ static char tmpdir[] = "/tmp/parity-test-report-XXXXXX";
 static json_t *all_classes(void)
 {
 	char p1[] = "memories.0.tags", p2[] = "items.1", p3[] = "", p4[] = "note";
-	char m1[] = "key missing", m2[] = "value differs", m3[] = "candidate is slow",
-	     m4[] = "x";
-	struct ph_divergence d_struct = { PH_STRUCTURAL, "missing", p1, NULL, NULL, m1 };
-	struct ph_divergence d_sem = { PH_SEMANTIC, "value", p2, NULL, NULL, m2 };
-	struct ph_divergence d_time = { PH_TIMING, "latency", p3, NULL, NULL, m3 };
-	struct ph_divergence d_err = { PH_STRUCTURAL, "type", p4, NULL, NULL, m4 };
-	struct ph_result r_struct = { NULL, PH_STRUCTURAL, 1, &d_struct };
-	struct ph_result r_sem = { NULL, PH_SEMANTIC, 1, &d_sem };
-	struct ph_result r_time = { NULL, PH_TIMING, 1, &d_time };
-	struct ph_result r_err = { NULL, PH_STRUCTURAL, 1, &d_err };
+	char m1[] = "key missing", m2[] = "value differs", m3[] = "candidate is slow", m4[] = "x";
+	struct ph_divergence d_struct = {PH_STRUCTURAL, "missing", p1, NULL, NULL, m1};
+	struct ph_divergence d_sem = {PH_SEMANTIC, "value", p2, NULL, NULL, m2};
+	struct ph_divergence d_time = {PH_TIMING, "latency", p3, NULL, NULL, m3};
+	struct ph_divergence d_err = {PH_STRUCTURAL, "type", p4, NULL, NULL, m4};
+	struct ph_result r_struct = {NULL, PH_STRUCTURAL, 1, &d_struct};
+	struct ph_result r_sem = {NULL, PH_SEMANTIC, 1, &d_sem};
+	struct ph_result r_time = {NULL, PH_TIMING, 1, &d_time};
+	struct ph_result r_err = {NULL, PH_STRUCTURAL, 1, &d_err};
 	struct ph_row rows[] = {
-		{ "GET /api/memories", "list", "200, 10 memories", PH_PARITY, NULL, 3.0, 2.0,
-		  NULL },
-		{ "GET /api/memory/:id", "by-id", "200", PH_PARITY, &r_struct, 4.0, 5.0, NULL },
-		{ "POST /api/recall", "pipe|line", "200,\nranked", PH_PARITY, &r_sem, 6.0, 7.0,
-		  NULL },
-		{ "GET /slow", "slow-case", "200", PH_PARITY, &r_time, 3.0, 250.0, NULL },
-		{ "GET /broken", "broken", "", PH_PARITY, &r_err, -1, -1,
-		  "candidate said <&>\"'\x01 and hung up" },
+	    {"GET /api/memories", "list", "200, 10 memories", PH_PARITY, NULL, 3.0, 2.0, NULL},
+	    {"GET /api/memory/:id", "by-id", "200", PH_PARITY, &r_struct, 4.0, 5.0, NULL},
+	    {"POST /api/recall", "pipe|line", "200,\nranked", PH_PARITY, &r_sem, 6.0, 7.0, NULL},
+	    {"GET /slow", "slow-case", "200", PH_PARITY, &r_time, 3.0, 250.0, NULL},
+	    {"GET /broken", "broken", "", PH_PARITY, &r_err, -1, -1,
+	     "candidate said <&>\"'\x01 and hung up"},
 	};
 	json_t *m;
 	size_t i;
@@ -335,8 +332,7 @@ static int same_file(const char *a, const char *b)
 
 static void stable_output(void **state)
 {
-	static const char *const names[] = { "matrix.json", "matrix.md", "junit.xml",
-					     "report.html" };
+	static const char *const names[] = {"matrix.json", "matrix.md", "junit.xml", "report.html"};
 	json_t *m = all_classes(), *back;
 	char d1[512], d2[512], a[600], b[600];
 	struct ph_err err;
@@ -371,8 +367,8 @@ static void bad_input(void **state)
 {
 	char path[512], dir[512];
 	struct ph_err err;
-	json_t *odd = json_pack("{s:i, s:[i, {s:[s, {s:i}]}], s:[]}", "runtimes", 3, "domains",
-				1, "features", "x", "candidate", 5, "metrics");
+	json_t *odd = json_pack("{s:i, s:[i, {s:[s, {s:i}]}], s:[]}", "runtimes", 3, "domains", 1,
+				"features", "x", "candidate", 5, "metrics");
 
 	(void)state;
 	/* a matrix that misses keys or has wrong types still renders, without crashing */
@@ -396,8 +392,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "matrix.json", "matrix.md", "junit.xml",
-					     "report.html" };
+	static const char *const names[] = {"matrix.json", "matrix.md", "junit.xml", "report.html"};
 	char path[512];
 	size_t i;
 
@@ -412,11 +407,8 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(markdown),
-		cmocka_unit_test(junit),
-		cmocka_unit_test(html),
-		cmocka_unit_test(stable_output),
-		cmocka_unit_test(bad_input),
+	    cmocka_unit_test(markdown),	     cmocka_unit_test(junit),	  cmocka_unit_test(html),
+	    cmocka_unit_test(stable_output), cmocka_unit_test(bad_input),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -88,6 +88,19 @@ static int wait_gone(pid_t pid, long ms)
 	return gone(pid);
 }
 
+/* Wait up to ms for the runtime's leader to exit (reaped by ph_runtime_alive). */
+static int wait_exit(struct ph_runtime *rt, long ms)
+{
+	double end = now_ms() + (double)ms;
+
+	while (ph_runtime_alive(rt)) {
+		if (now_ms() > end)
+			return 0;
+		sleep_ms(10);
+	}
+	return 1;
+}
+
 static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st, (void)type, (void)ftw;
@@ -369,8 +382,7 @@ static void test_group_killed_after_leader_exited(void **state)
 	gc = pid_after(log, "grandchild ");
 	free(log);
 	assert_true(gc > 0);
-	while (ph_runtime_alive(&f->rt))
-		sleep_ms(20);
+	assert_true(wait_exit(&f->rt, 3000));
 	assert_true(WIFEXITED(f->rt.exit_status));
 	assert_int_equal(WEXITSTATUS(f->rt.exit_status), 5);
 	assert_true(f->rt.pid > 0); /* kept so that stop can clean up */
@@ -407,8 +419,8 @@ static void test_kill_all(void **state)
 	p2 = rt2.pid;
 
 	ph_runtime_kill_all();
-	while (ph_runtime_alive(&f->rt) || ph_runtime_alive(&rt2))
-		sleep_ms(10);
+	assert_true(wait_exit(&f->rt, 2000));
+	assert_true(wait_exit(&rt2, 2000));
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 	assert_int_equal(WTERMSIG(rt2.exit_status), SIGKILL);
 	assert_true(gone(p1) && gone(p2));

@@ -30,7 +30,7 @@
 static json_t *schema_of(const char *sql)
 {
 	sqlite3 *db = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	json_t *model = NULL;
 	char *emsg = NULL;
 
@@ -46,7 +46,7 @@ static json_t *schema_of(const char *sql)
 static json_t *diff_sql(const char *a, const char *b)
 {
 	json_t *sa = schema_of(a), *sb = schema_of(b), *diffs = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 
 	assert_int_equal(ph_schema_diff(sa, sb, &diffs, &err), 0);
 	json_decref(sa);
@@ -60,7 +60,8 @@ static const json_t *find_diff(const json_t *diffs, const char *kind, const char
 	const json_t *d;
 	size_t i;
 
-	json_array_foreach((json_t *)diffs, i, d) {
+	json_array_foreach((json_t *)diffs, i, d)
+	{
 		const json_t *n = json_object_get(d, "name");
 
 		if (!strcmp(json_string_value(json_object_get(d, "kind")), kind) &&
@@ -104,15 +105,15 @@ static void assert_same(json_t *diffs)
 }
 
 static const char rich[] =
-	"CREATE TABLE parent (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE);"
-	"CREATE TABLE child (a TEXT NOT NULL DEFAULT 'x', b INTEGER DEFAULT 0, parent_id "
-	"INTEGER REFERENCES parent ON DELETE CASCADE, PRIMARY KEY (a, b)) WITHOUT ROWID;"
-	"CREATE INDEX idx_child_b ON child(b DESC, lower(a)) WHERE b > 0;"
-	"CREATE VIEW v AS SELECT a, b FROM child WHERE b > 1;"
-	"CREATE TRIGGER t_ai AFTER INSERT ON child BEGIN UPDATE parent SET name = 'it''s' "
-	"WHERE id = new.parent_id; END;"
-	"CREATE VIRTUAL TABLE f USING fts5(a, content='child', tokenize='porter unicode61');"
-	"INSERT INTO parent(name) VALUES ('p');";
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE);"
+    "CREATE TABLE child (a TEXT NOT NULL DEFAULT 'x', b INTEGER DEFAULT 0, parent_id "
+    "INTEGER REFERENCES parent ON DELETE CASCADE, PRIMARY KEY (a, b)) WITHOUT ROWID;"
+    "CREATE INDEX idx_child_b ON child(b DESC, lower(a)) WHERE b > 0;"
+    "CREATE VIEW v AS SELECT a, b FROM child WHERE b > 1;"
+    "CREATE TRIGGER t_ai AFTER INSERT ON child BEGIN UPDATE parent SET name = 'it''s' "
+    "WHERE id = new.parent_id; END;"
+    "CREATE VIRTUAL TABLE f USING fts5(a, content='child', tokenize='porter unicode61');"
+    "INSERT INTO parent(name) VALUES ('p');";
 
 static void test_self_same(void **state)
 {
@@ -125,17 +126,17 @@ static void test_layout_only_same(void **state)
 {
 	(void)state;
 	assert_same(diff_sql(
-		rich,
-		"create table \"parent\" (id integer primary key autoincrement, name text unique);\n"
-		"create table child (\n  a text not null default 'x',\n  b integer default 0,\n"
-		"  parent_id integer references parent on delete cascade,\n  primary key (a,b)\n"
-		") without rowid;\n"
-		"create index [idx_child_b] on child (b desc, LOWER( a )) where b>0;\n"
-		"create view v as\n  select a, b\n  from child\n  where b > 1;\n"
-		"create trigger t_ai after insert on child\nbegin\n  -- keep the parent fresh\n"
-		"  update parent set name='it''s' where id=new.parent_id;\nend;\n"
-		"create virtual table f using fts5(a, tokenize = \"porter unicode61\", "
-		"content=child);"));
+	    rich,
+	    "create table \"parent\" (id integer primary key autoincrement, name text unique);\n"
+	    "create table child (\n  a text not null default 'x',\n  b integer default 0,\n"
+	    "  parent_id integer references parent on delete cascade,\n  primary key (a,b)\n"
+	    ") without rowid;\n"
+	    "create index [idx_child_b] on child (b desc, LOWER( a )) where b>0;\n"
+	    "create view v as\n  select a, b\n  from child\n  where b > 1;\n"
+	    "create trigger t_ai after insert on child\nbegin\n  -- keep the parent fresh\n"
+	    "  update parent set name='it''s' where id=new.parent_id;\nend;\n"
+	    "create virtual table f using fts5(a, tokenize = \"porter unicode61\", "
+	    "content=child);"));
 }
 
 static void test_table_missing_extra(void **state)
@@ -145,17 +146,17 @@ static void test_table_missing_extra(void **state)
 		    "missing-table", "b", NULL, "structural");
 	assert_only(diff_sql("CREATE TABLE a(x);", "CREATE TABLE a(x); CREATE TABLE b(y);"),
 		    "extra-table", "b", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE a(x);", "CREATE VIEW a AS SELECT 1 AS x;"),
-		    "table-type", "a", NULL, "structural");
+	assert_only(diff_sql("CREATE TABLE a(x);", "CREATE VIEW a AS SELECT 1 AS x;"), "table-type",
+		    "a", NULL, "structural");
 }
 
 static void test_column_missing_extra(void **state)
 {
 	(void)state;
-	assert_only(diff_sql("CREATE TABLE t(a, b TEXT);", "CREATE TABLE t(a);"),
-		    "missing-column", "t", "b", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a);", "CREATE TABLE t(a, b TEXT);"),
-		    "extra-column", "t", "b", "structural");
+	assert_only(diff_sql("CREATE TABLE t(a, b TEXT);", "CREATE TABLE t(a);"), "missing-column",
+		    "t", "b", "structural");
+	assert_only(diff_sql("CREATE TABLE t(a);", "CREATE TABLE t(a, b TEXT);"), "extra-column",
+		    "t", "b", "structural");
 }
 
 static void test_column_type_notnull(void **state)
@@ -166,6 +167,17 @@ static void test_column_type_notnull(void **state)
 	assert_same(diff_sql("CREATE TABLE t(a VARCHAR(10));", "CREATE TABLE t(a varchar( 10 ));"));
 	assert_only(diff_sql("CREATE TABLE t(a TEXT);", "CREATE TABLE t(a TEXT NOT NULL);"),
 		    "column-notnull", "t", "a", "structural");
+}
+
+static void test_table_options_hidden(void **state)
+{
+	(void)state;
+	assert_only(diff_sql("CREATE TABLE t(a TEXT NOT NULL PRIMARY KEY, b);",
+			     "CREATE TABLE t(a TEXT NOT NULL PRIMARY KEY, b) WITHOUT ROWID;"),
+		    "table-options", "t", NULL, "structural");
+	assert_only(diff_sql("CREATE TABLE t(a INT, b INT);",
+			     "CREATE TABLE t(a INT, b INT AS (a + 1) STORED);"),
+		    "column-hidden", "t", "b", "structural");
 }
 
 static void test_primary_key(void **state)
@@ -181,7 +193,8 @@ static void test_primary_key(void **state)
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "a"), 0)), "b");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "b"), 0)), "a");
 	assert_only(diffs, "primary-key", "t", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE t(a TEXT PRIMARY KEY, b);", "CREATE TABLE t(a TEXT, b);"),
+	assert_only(diff_sql("CREATE TABLE t(a TEXT PRIMARY KEY, b);",
+			     "CREATE TABLE t(a TEXT, b);"),
 		    "primary-key", "t", NULL, "structural");
 }
 
@@ -201,15 +214,19 @@ static void test_defaults(void **state)
 	assert_only(diff_sql("CREATE TABLE t(a INTEGER DEFAULT 0);",
 			     "CREATE TABLE t(a INTEGER DEFAULT '0');"),
 		    "column-default-spelling", "t", "a", "semantic");
-	assert_only(diff_sql("CREATE TABLE t(a REAL DEFAULT 1);", "CREATE TABLE t(a REAL DEFAULT (1.0));"),
-		    "column-default-spelling", "t", "a", "semantic");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a REAL DEFAULT 1);", "CREATE TABLE t(a REAL DEFAULT (1.0));"),
+	    "column-default-spelling", "t", "a", "semantic");
 	/* A real change is structural: an insert without the column stores something else. */
-	assert_only(diff_sql("CREATE TABLE t(a TEXT DEFAULT 'default');", "CREATE TABLE t(a TEXT);"),
+	assert_only(
+	    diff_sql("CREATE TABLE t(a TEXT DEFAULT 'default');", "CREATE TABLE t(a TEXT);"),
+	    "column-default", "t", "a", "structural");
+	assert_only(diff_sql("CREATE TABLE t(a TEXT DEFAULT 'NULL');",
+			     "CREATE TABLE t(a TEXT DEFAULT NULL);"),
 		    "column-default", "t", "a", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a TEXT DEFAULT 'NULL');", "CREATE TABLE t(a TEXT DEFAULT NULL);"),
-		    "column-default", "t", "a", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a TEXT DEFAULT 'A');", "CREATE TABLE t(a TEXT DEFAULT 'a');"),
-		    "column-default", "t", "a", "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a TEXT DEFAULT 'A');", "CREATE TABLE t(a TEXT DEFAULT 'a');"),
+	    "column-default", "t", "a", "structural");
 	assert_same(diff_sql("CREATE TABLE t(a TEXT DEFAULT (datetime('now')));",
 			     "CREATE TABLE t(a TEXT DEFAULT (DATETIME( 'now' )));"));
 }
@@ -236,10 +253,12 @@ static void test_indexes(void **state)
 	json_t *diffs;
 
 	(void)state;
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a);", "CREATE TABLE t(a, b);"),
-		    "missing-index", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b);", "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);"),
-		    "extra-index", "t", "i", "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a);", "CREATE TABLE t(a, b);"),
+	    "missing-index", "t", "i", "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a, b);", "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);"),
+	    "extra-index", "t", "i", "structural");
 	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
 			     "CREATE TABLE t(a, b); CREATE UNIQUE INDEX i ON t(a);"),
 		    "index-unique", "t", "i", "structural");
@@ -287,22 +306,29 @@ static void test_foreign_keys(void **state)
 
 static void test_triggers(void **state)
 {
-	static const char base[] =
-		"CREATE TABLE m(content TEXT, n INT); CREATE TABLE log(x TEXT);";
+	static const char base[] = "CREATE TABLE m(content TEXT, n INT); CREATE TABLE log(x TEXT);";
 	char a[512], b[512];
 
 	(void)state;
-	snprintf(a, sizeof(a), "%s CREATE TRIGGER m_au AFTER UPDATE OF content ON m BEGIN "
-		 "INSERT INTO log VALUES ('delete'); END;", base);
-	snprintf(b, sizeof(b), "%s CREATE TRIGGER m_au AFTER UPDATE ON m BEGIN "
-		 "INSERT INTO log VALUES ('delete'); END;", base);
+	snprintf(a, sizeof(a),
+		 "%s CREATE TRIGGER m_au AFTER UPDATE OF content ON m BEGIN "
+		 "INSERT INTO log VALUES ('delete'); END;",
+		 base);
+	snprintf(b, sizeof(b),
+		 "%s CREATE TRIGGER m_au AFTER UPDATE ON m BEGIN "
+		 "INSERT INTO log VALUES ('delete'); END;",
+		 base);
 	assert_only(diff_sql(a, b), "trigger-sql", "m", "m_au", "structural");
 	/* A string literal is compared exactly, outside literals case does not count. */
-	snprintf(b, sizeof(b), "%s create trigger M_AU after update of CONTENT on m begin "
-		 "insert into LOG values ('DELETE'); end;", base);
+	snprintf(b, sizeof(b),
+		 "%s create trigger M_AU after update of CONTENT on m begin "
+		 "insert into LOG values ('DELETE'); end;",
+		 base);
 	assert_only(diff_sql(a, b), "trigger-sql", "m", "m_au", "structural");
-	snprintf(b, sizeof(b), "%s create trigger M_AU after update of CONTENT on m\nbegin\n"
-		 "  insert into LOG values ('delete');\nend;", base);
+	snprintf(b, sizeof(b),
+		 "%s create trigger M_AU after update of CONTENT on m\nbegin\n"
+		 "  insert into LOG values ('delete');\nend;",
+		 base);
 	assert_same(diff_sql(a, b));
 	assert_only(diff_sql(a, base), "missing-trigger", "m", "m_au", "structural");
 	assert_only(diff_sql(base, a), "extra-trigger", "m", "m_au", "structural");
@@ -311,12 +337,12 @@ static void test_triggers(void **state)
 static void test_views(void **state)
 {
 	(void)state;
-	assert_only(diff_sql("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;",
-			     "CREATE TABLE t(a);"),
-		    "missing-view", "v", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE t(a);",
-			     "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;"),
-		    "extra-view", "v", NULL, "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE t(a);"),
+	    "missing-view", "v", NULL, "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a);", "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;"),
+	    "extra-view", "v", NULL, "structural");
 	assert_only(diff_sql("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 1;",
 			     "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 2;"),
 		    "view-sql", "v", NULL, "structural");
@@ -324,12 +350,14 @@ static void test_views(void **state)
 
 static int has_shadow_noise(const json_t *diffs)
 {
-	static const char *suffixes[] = { "_data", "_idx", "_docsize", "_config", "_content",
-					  "_info", "_chunks", "_rowids", "_vector_chunks00", NULL };
+	static const char *suffixes[] = {
+	    "_data", "_idx",	"_docsize", "_config",		"_content",
+	    "_info", "_chunks", "_rowids",  "_vector_chunks00", NULL};
 	const json_t *d;
 	size_t i, s;
 
-	json_array_foreach((json_t *)diffs, i, d) {
+	json_array_foreach((json_t *)diffs, i, d)
+	{
 		const char *t = json_string_value(json_object_get(d, "table"));
 		size_t tl = strlen(t);
 
@@ -362,8 +390,9 @@ static void test_virtual_tables(void **state)
 	assert_null(strstr(json_string_value(json_object_get(d, "b")), "tokenize"));
 	assert_only(diffs, "virtual-table", "m_fts", NULL, "structural");
 	/* A missing FTS table is one difference: its shadow tables are not reported. */
-	diffs = diff_sql("CREATE VIRTUAL TABLE f USING fts5(a); CREATE VIRTUAL TABLE g USING fts4(a);",
-			 "CREATE TABLE other(x);");
+	diffs =
+	    diff_sql("CREATE VIRTUAL TABLE f USING fts5(a); CREATE VIRTUAL TABLE g USING fts4(a);",
+		     "CREATE TABLE other(x);");
 	assert_false(has_shadow_noise(diffs));
 	assert_non_null(find_diff(diffs, "missing-table", "f", NULL));
 	assert_non_null(find_diff(diffs, "missing-table", "g", NULL));
@@ -371,10 +400,11 @@ static void test_virtual_tables(void **state)
 	assert_int_equal(json_array_size(diffs), 3);
 	json_decref(diffs);
 	/* sqlite_sequence (one side uses AUTOINCREMENT elsewhere) is not reported. */
-	assert_only(diff_sql("CREATE TABLE t(a); CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT);"
-			     "INSERT INTO s DEFAULT VALUES;",
-			     "CREATE TABLE t(a);"),
-		    "missing-table", "s", NULL, "structural");
+	assert_only(
+	    diff_sql("CREATE TABLE t(a); CREATE TABLE s(id INTEGER PRIMARY KEY AUTOINCREMENT);"
+		     "INSERT INTO s DEFAULT VALUES;",
+		     "CREATE TABLE t(a);"),
+	    "missing-table", "s", NULL, "structural");
 	/* A table merely named like a shadow table of nothing is an ordinary table. */
 	assert_only(diff_sql("CREATE TABLE t(a); CREATE TABLE t_data(a);", "CREATE TABLE t(a);"),
 		    "missing-table", "t_data", NULL, "structural");
@@ -388,18 +418,19 @@ static void make_vec0_db(const char *path, int dim)
 
 	unlink(path);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	snprintf(sql, sizeof(sql),
-		 "CREATE TABLE embeddings(id TEXT PRIMARY KEY);"
-		 "CREATE TABLE vec_embeddings_info(key TEXT PRIMARY KEY, value ANY);"
-		 "CREATE TABLE vec_embeddings_chunks(chunk_id INTEGER PRIMARY KEY, size INTEGER);"
-		 "CREATE TABLE vec_embeddings_rowids(rowid INTEGER PRIMARY KEY, id TEXT);"
-		 "CREATE TABLE vec_embeddings_vector_chunks00(rowid PRIMARY KEY, vectors BLOB);"
-		 "PRAGMA writable_schema = ON;"
-		 "INSERT INTO sqlite_master(type, name, tbl_name, rootpage, sql) VALUES ('table', "
-		 "'vec_embeddings', 'vec_embeddings', 0, 'CREATE VIRTUAL TABLE vec_embeddings USING "
-		 "vec0(id TEXT PRIMARY KEY, embedding FLOAT[%d] distance_metric=cosine)');"
-		 "PRAGMA writable_schema = OFF;",
-		 dim);
+	snprintf(
+	    sql, sizeof(sql),
+	    "CREATE TABLE embeddings(id TEXT PRIMARY KEY);"
+	    "CREATE TABLE vec_embeddings_info(key TEXT PRIMARY KEY, value ANY);"
+	    "CREATE TABLE vec_embeddings_chunks(chunk_id INTEGER PRIMARY KEY, size INTEGER);"
+	    "CREATE TABLE vec_embeddings_rowids(rowid INTEGER PRIMARY KEY, id TEXT);"
+	    "CREATE TABLE vec_embeddings_vector_chunks00(rowid PRIMARY KEY, vectors BLOB);"
+	    "PRAGMA writable_schema = ON;"
+	    "INSERT INTO sqlite_master(type, name, tbl_name, rootpage, sql) VALUES ('table', "
+	    "'vec_embeddings', 'vec_embeddings', 0, 'CREATE VIRTUAL TABLE vec_embeddings USING "
+	    "vec0(id TEXT PRIMARY KEY, embedding FLOAT[%d] distance_metric=cosine)');"
+	    "PRAGMA writable_schema = OFF;",
+	    dim);
 	if (sqlite3_exec(db, sql, NULL, NULL, &emsg) != SQLITE_OK)
 		fail_msg("cannot build vec0 fixture: %s", emsg);
 	sqlite3_close(db);
@@ -407,9 +438,10 @@ static void make_vec0_db(const char *path, int dim)
 
 static void test_vec0_not_loaded(void **state)
 {
-	char dir[] = "/tmp/parity-schema-XXXXXX", a[128], b[128];
+	char dir[] = "/tmp/parity-schema-XXXXXX", a[128], b[128], side[160];
 	json_t *sa = NULL, *sb = NULL, *report = NULL;
-	struct ph_err err = { 0 };
+	struct stat before, after;
+	struct ph_err err = {0};
 	const json_t *diffs, *d;
 
 	(void)state;
@@ -418,14 +450,25 @@ static void test_vec0_not_loaded(void **state)
 	snprintf(b, sizeof(b), "%s/b.db", dir);
 	make_vec0_db(a, 768);
 	make_vec0_db(b, 384);
+	assert_int_equal(stat(a, &before), 0);
 	assert_int_equal(ph_schema_load(a, &sa, &err), 0);
+	/* Read-only and immutable: the file is untouched and no -wal/-shm/-journal appears. */
+	assert_int_equal(stat(a, &after), 0);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(before.st_mtime, after.st_mtime);
+	snprintf(side, sizeof(side), "%s-wal", a);
+	assert_int_not_equal(access(side, F_OK), 0);
+	snprintf(side, sizeof(side), "%s-shm", a);
+	assert_int_not_equal(access(side, F_OK), 0);
+	snprintf(side, sizeof(side), "%s-journal", a);
+	assert_int_not_equal(access(side, F_OK), 0);
 	assert_int_equal(ph_schema_load(b, &sb, &err), 0);
 	assert_int_equal(ph_schema_report(sa, sa, &report, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(report, "verdict")), "same");
 	/* The report says the module was not loaded and the table was compared by its DDL. */
 	assert_true(json_array_size(json_object_get(report, "notes")) >= 1);
 	assert_non_null(strstr(json_string_value(json_object_get(
-				       json_array_get(json_object_get(report, "notes"), 0), "message")),
+				   json_array_get(json_object_get(report, "notes"), 0), "message")),
 			       "compared by its DDL"));
 	json_decref(report);
 	assert_int_equal(ph_schema_report(sa, sb, &report, &err), 0);
@@ -436,6 +479,15 @@ static void test_vec0_not_loaded(void **state)
 	assert_non_null(d);
 	assert_non_null(strstr(json_string_value(json_object_get(d, "message")), "DDL"));
 	assert_non_null(strstr(json_string_value(json_object_get(d, "a")), "768"));
+	json_decref(report);
+	/* Without vec_embeddings on the other side: one missing table, not its shadow tables. */
+	json_decref(sb);
+	sb = schema_of("CREATE TABLE embeddings(id TEXT PRIMARY KEY);");
+	assert_int_equal(ph_schema_report(sa, sb, &report, &err), 0);
+	diffs = json_object_get(report, "differences");
+	assert_false(has_shadow_noise(diffs));
+	assert_int_equal(json_array_size(diffs), 1);
+	assert_non_null(find_diff(diffs, "missing-table", "vec_embeddings", NULL));
 	json_decref(report);
 	json_decref(sa);
 	json_decref(sb);
@@ -454,13 +506,19 @@ static void test_migration_versions(void **state)
 
 	(void)state;
 	/* Checksums are computed differently by the two runtimes: not compared. */
-	snprintf(a, sizeof(a), "%s INSERT INTO schema_migrations VALUES (1,'t','-d014c92'),"
-		 "(2,'t','-71a9d1c1'),(3,'t','x');", ddl);
-	snprintf(b, sizeof(b), "%s INSERT INTO schema_migrations VALUES (1,'u','f2feb36e'),"
-		 "(2,'u','8e562e3f'),(3,'u','x');", ddl);
+	snprintf(a, sizeof(a),
+		 "%s INSERT INTO schema_migrations VALUES (1,'t','-d014c92'),"
+		 "(2,'t','-71a9d1c1'),(3,'t','x');",
+		 ddl);
+	snprintf(b, sizeof(b),
+		 "%s INSERT INTO schema_migrations VALUES (1,'u','f2feb36e'),"
+		 "(2,'u','8e562e3f'),(3,'u','x');",
+		 ddl);
 	assert_same(diff_sql(a, b));
-	snprintf(b, sizeof(b), "%s INSERT INTO schema_migrations VALUES (1,'u','f2feb36e'),"
-		 "(4,'u','y'),(5,'u','z');", ddl);
+	snprintf(b, sizeof(b),
+		 "%s INSERT INTO schema_migrations VALUES (1,'u','f2feb36e'),"
+		 "(4,'u','y'),(5,'u','z');",
+		 ddl);
 	diffs = diff_sql(a, b);
 	d = find_diff(diffs, "migration-versions", "schema_migrations", NULL);
 	assert_non_null(d);
@@ -478,23 +536,27 @@ static void test_normalize_sql(void **state)
 	(void)state;
 	s = ph_schema_normalize_sql("CREATE  TRIGGER \"T\" AFTER\n UPDATE /* c */ ON [m] -- x\n"
 				    "BEGIN SELECT 'A  b', \"odd name\"; END ;");
-	assert_string_equal(s, "create trigger t after update on m begin select'A  b',\"odd name\";end");
+	assert_string_equal(
+	    s, "create trigger t after update on m begin select'A  b',\"odd name\";end");
 	free(s);
 }
 
 static void test_migration_folders(void **state)
 {
 	json_t *a = NULL, *b = NULL, *diffs = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	const json_t *d;
 
 	(void)state;
 	assert_int_equal(ph_schema_load(REPO_TESTS "/migrations-a", &a, &err), 0);
 	assert_int_equal(ph_schema_load(REPO_TESTS "/migrations-b", &b, &err), 0);
 	/* 10- ran after 9-: the index on the column 9- added exists. */
-	assert_non_null(json_object_get(json_object_get(json_object_get(json_object_get(
-		json_object_get(a, "tables"), "memories"), "indexes"), "idx_memories_scope"),
-		"columns"));
+	assert_non_null(json_object_get(
+	    json_object_get(
+		json_object_get(json_object_get(json_object_get(a, "tables"), "memories"),
+				"indexes"),
+		"idx_memories_scope"),
+	    "columns"));
 	assert_int_equal(ph_schema_diff(a, a, &diffs, &err), 0);
 	assert_same(diffs);
 	assert_int_equal(ph_schema_diff(a, b, &diffs, &err), 0);
@@ -523,7 +585,7 @@ static void test_migration_folders(void **state)
 static void test_bad_input(void **state)
 {
 	char dir[] = "/tmp/parity-schema-XXXXXX", path[128];
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	json_t *m = NULL;
 	FILE *f;
 
@@ -572,11 +634,11 @@ static void test_bad_input(void **state)
 /* Run cmd_verify_schema with stdout captured; returns its exit code, *out the output. */
 static int run_cli(char **out, const char *a1, const char *a2, const char *a3, const char *a4)
 {
-	char *argv[] = { "verify-schema", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL };
+	char *argv[] = {"verify-schema", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
 	char tmpl[] = "/tmp/parity-schema-out-XXXXXX";
 	int argc = 1, fd, saved, rc;
 	size_t len;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 
 	while (argc < 5 && argv[argc])
 		argc++;
@@ -599,12 +661,13 @@ static void test_cli(void **state)
 {
 	char *out = NULL;
 	json_t *doc = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	const json_t *d;
 
 	(void)state;
 	assert_int_equal(run_cli(&out, "--format", "json", REPO_TESTS "/migrations-a",
-				 REPO_TESTS "/migrations-b"), PH_EXIT_DIVERGE);
+				 REPO_TESTS "/migrations-b"),
+			 PH_EXIT_DIVERGE);
 	assert_int_equal(ph_json_load_buffer("stdout", out, strlen(out), &doc, &err), 0);
 	assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "drift");
 	d = json_array_get(json_object_get(doc, "differences"), 0);
@@ -619,20 +682,24 @@ static void test_cli(void **state)
 	json_decref(doc);
 	free(out);
 
-	assert_int_equal(run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-a", NULL,
-				 NULL), PH_EXIT_OK);
+	assert_int_equal(
+	    run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-a", NULL, NULL),
+	    PH_EXIT_OK);
 	assert_non_null(strstr(out, "same"));
 	free(out);
-	assert_int_equal(run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-b", NULL,
-				 NULL), PH_EXIT_DIVERGE);
+	assert_int_equal(
+	    run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-b", NULL, NULL),
+	    PH_EXIT_DIVERGE);
 	assert_non_null(strstr(out, "structural column-notnull"));
 	assert_non_null(strstr(out, "memories.scope"));
 	free(out);
-	assert_int_equal(run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-bad",
-				 NULL, NULL), PH_EXIT_USAGE);
+	assert_int_equal(
+	    run_cli(&out, REPO_TESTS "/migrations-a", REPO_TESTS "/migrations-bad", NULL, NULL),
+	    PH_EXIT_USAGE);
 	free(out);
 	assert_int_equal(run_cli(&out, "--format", "yaml", REPO_TESTS "/migrations-a",
-				 REPO_TESTS "/migrations-a"), PH_EXIT_USAGE);
+				 REPO_TESTS "/migrations-a"),
+			 PH_EXIT_USAGE);
 	free(out);
 	assert_int_equal(run_cli(&out, REPO_TESTS "/migrations-a", NULL, NULL, NULL),
 			 PH_EXIT_USAGE);
@@ -652,7 +719,7 @@ static int shared_pair_present(void)
 static void test_real_pair_self(void **state)
 {
 	json_t *a = NULL, *diffs = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 
 	(void)state;
 	if (!shared_pair_present())
@@ -682,20 +749,37 @@ static void expect(const json_t *diffs, const char *kind, const char *table, con
 /* ts-fresh.db vs rs-fresh-emulated.db: CONTRACT.md §1.3, checked against the files. */
 static void test_real_pair(void **state)
 {
-	static const char *ts_only[] = { "agents", "dreaming_passes", "dreaming_state",
-		"entities_fts", "entity_communities", "entity_cooccurrence", "entity_retrieval_stats",
-		"mcp_invocations", "memory_hints", "memory_hints_fts", "memory_md_heads",
-		"path_feedback_events", "path_feedback_sessions", "path_feedback_stats",
-		"session_transcripts_fts", NULL };
-	static const char *ts_only_cols[][2] = { { "entities", "mentions" },
-		{ "entities", "community_id" }, { "entity_attributes", "claim_key" },
-		{ "entity_attributes", "group_key" }, { "entity_dependencies", "confidence" },
-		{ "memory_artifacts", "is_deleted" }, { "memory_artifacts", "deleted_at" },
-		{ "memory_artifacts", "source_mtime_ms" }, { "session_memories", "agent_id" },
-		{ "session_memories", "path_json" }, { "session_scores", "agent_id" },
-		{ "session_transcripts", "updated_at" }, { NULL, NULL } };
+	static const char *ts_only[] = {"agents",
+					"dreaming_passes",
+					"dreaming_state",
+					"entities_fts",
+					"entity_communities",
+					"entity_cooccurrence",
+					"entity_retrieval_stats",
+					"mcp_invocations",
+					"memory_hints",
+					"memory_hints_fts",
+					"memory_md_heads",
+					"path_feedback_events",
+					"path_feedback_sessions",
+					"path_feedback_stats",
+					"session_transcripts_fts",
+					NULL};
+	static const char *ts_only_cols[][2] = {{"entities", "mentions"},
+						{"entities", "community_id"},
+						{"entity_attributes", "claim_key"},
+						{"entity_attributes", "group_key"},
+						{"entity_dependencies", "confidence"},
+						{"memory_artifacts", "is_deleted"},
+						{"memory_artifacts", "deleted_at"},
+						{"memory_artifacts", "source_mtime_ms"},
+						{"session_memories", "agent_id"},
+						{"session_memories", "path_json"},
+						{"session_scores", "agent_id"},
+						{"session_transcripts", "updated_at"},
+						{NULL, NULL}};
 	json_t *a = NULL, *b = NULL, *diffs = NULL;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	const json_t *d;
 	size_t i, tables = 0;
 
@@ -708,7 +792,8 @@ static void test_real_pair(void **state)
 
 	for (i = 0; ts_only[i]; i++)
 		expect(diffs, "missing-table", ts_only[i], NULL, "structural");
-	json_array_foreach(diffs, i, d) {
+	json_array_foreach(diffs, i, d)
+	{
 		const char *kind = json_string_value(json_object_get(d, "kind"));
 
 		if (!strcmp(kind, "missing-table"))
@@ -717,7 +802,8 @@ static void test_real_pair(void **state)
 	}
 	assert_int_equal(tables, 15); /* exactly those: no shadow tables */
 	for (i = 0; ts_only_cols[i][0]; i++)
-		expect(diffs, "missing-column", ts_only_cols[i][0], ts_only_cols[i][1], "structural");
+		expect(diffs, "missing-column", ts_only_cols[i][0], ts_only_cols[i][1],
+		       "structural");
 	expect(diffs, "column-order", "memories", NULL, "semantic");
 	expect(diffs, "column-default-spelling", "memories", "scope", "semantic");
 	expect(diffs, "column-notnull", "memories", "agent_id", "structural");
@@ -732,7 +818,8 @@ static void test_real_pair(void **state)
 	expect(diffs, "trigger-sql", "memories", "memories_au", "structural");
 	expect(diffs, "missing-index", "memories", "idx_memories_agent_id", "structural");
 	expect(diffs, "missing-index", "memories", "idx_memories_scope", "structural");
-	expect(diffs, "extra-index", "memories", "idx_memories_agent_visibility_scope", "structural");
+	expect(diffs, "extra-index", "memories", "idx_memories_agent_visibility_scope",
+	       "structural");
 	expect(diffs, "extra-index", "memory_thread_heads", "idx_memory_thread_heads_agent_latest",
 	       "structural");
 	expect(diffs, "extra-index", "session_summaries", "idx_summaries_session_agent_depth",
@@ -743,8 +830,9 @@ static void test_real_pair(void **state)
 	assert_int_equal(json_array_size(json_object_get(d, "b")), 0);
 	/* memories_fts only differs by the tokenizer (content='memories' vs content=memories). */
 	d = find_diff(diffs, "virtual-table", "memories_fts", NULL);
-	assert_string_equal(json_string_value(json_object_get(d, "a")),
-			    "fts5(content, content=memories, content_rowid=rowid, tokenize=unicode61)");
+	assert_string_equal(
+	    json_string_value(json_object_get(d, "a")),
+	    "fts5(content, content=memories, content_rowid=rowid, tokenize=unicode61)");
 	assert_null(find_diff(diffs, "virtual-table", "memory_artifacts_fts", NULL));
 	assert_false(has_shadow_noise(diffs));
 	assert_int_equal(ph_schema_verdict(diffs), PH_STRUCTURAL);
@@ -756,27 +844,28 @@ static void test_real_pair(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_self_same),
-		cmocka_unit_test(test_layout_only_same),
-		cmocka_unit_test(test_table_missing_extra),
-		cmocka_unit_test(test_column_missing_extra),
-		cmocka_unit_test(test_column_type_notnull),
-		cmocka_unit_test(test_primary_key),
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_column_order),
-		cmocka_unit_test(test_indexes),
-		cmocka_unit_test(test_foreign_keys),
-		cmocka_unit_test(test_triggers),
-		cmocka_unit_test(test_views),
-		cmocka_unit_test(test_virtual_tables),
-		cmocka_unit_test(test_vec0_not_loaded),
-		cmocka_unit_test(test_migration_versions),
-		cmocka_unit_test(test_normalize_sql),
-		cmocka_unit_test(test_migration_folders),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_cli),
-		cmocka_unit_test(test_real_pair_self),
-		cmocka_unit_test(test_real_pair),
+	    cmocka_unit_test(test_self_same),
+	    cmocka_unit_test(test_layout_only_same),
+	    cmocka_unit_test(test_table_missing_extra),
+	    cmocka_unit_test(test_column_missing_extra),
+	    cmocka_unit_test(test_column_type_notnull),
+	    cmocka_unit_test(test_table_options_hidden),
+	    cmocka_unit_test(test_primary_key),
+	    cmocka_unit_test(test_defaults),
+	    cmocka_unit_test(test_column_order),
+	    cmocka_unit_test(test_indexes),
+	    cmocka_unit_test(test_foreign_keys),
+	    cmocka_unit_test(test_triggers),
+	    cmocka_unit_test(test_views),
+	    cmocka_unit_test(test_virtual_tables),
+	    cmocka_unit_test(test_vec0_not_loaded),
+	    cmocka_unit_test(test_migration_versions),
+	    cmocka_unit_test(test_normalize_sql),
+	    cmocka_unit_test(test_migration_folders),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_cli),
+	    cmocka_unit_test(test_real_pair_self),
+	    cmocka_unit_test(test_real_pair),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

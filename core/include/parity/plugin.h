@@ -113,7 +113,7 @@ struct ph_host {
 	unsigned abi_minor;
 	size_t size;
 
-	/* Log a line to the run's log (and stderr at WARN and above). */
+	/* Log a line to the run's log (and stderr at WARN and above); run may be NULL in init/fini. */
 	void (*log)(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
 		__attribute__((format(printf, 3, 4)));
 
