@@ -23,28 +23,35 @@ static unsigned rnd(unsigned n)
 }
 
 static const char *const endpoints[][2] = {
-	{ "GET", "/api/memories" },          { "POST", "/api/memory/recall" },
-	{ "GET", "/api/memory/mem-%04u" },   { "POST", "/api/memory/remember" },
-	{ "DELETE", "/api/memory/%u" },      { "GET", "/api/pipeline/status" },
-	{ "GET", "/api/auth/whoami" },       { "GET", "/api/harnesses" },
-	{ "GET", "/api/git/status" },        { "POST", "/mcp" },
-	{ "GET", "/api/secrets" },           { "POST", "/api/repair/requeue-dead" },
-	{ "GET", "/health" },                { "GET", "/api/unknown/thing" },
+    {"GET", "/api/memories"},
+    {"POST", "/api/memory/recall"},
+    {"GET", "/api/memory/mem-%04u"},
+    {"POST", "/api/memory/remember"},
+    {"DELETE", "/api/memory/%u"},
+    {"GET", "/api/pipeline/status"},
+    {"GET", "/api/auth/whoami"},
+    {"GET", "/api/harnesses"},
+    {"GET", "/api/git/status"},
+    {"POST", "/mcp"},
+    {"GET", "/api/secrets"},
+    {"POST", "/api/repair/requeue-dead"},
+    {"GET", "/health"},
+    {"GET", "/api/unknown/thing"},
 };
 
 static const char *const divs[] = {
-	"{\"severity\":\"critical\",\"field\":\"meta\",\"message\":\"field missing in shadow "
-	"response\",\"primaryValue\":\"{\\\"hasSupplementary\\\":false,\\\"noHits\\\":false,"
-	"\\\"totalReturned\\\":3}\",\"shadowValue\":null}",
-	"{\"severity\":\"critical\",\"field\":\"results[%u].tags\",\"message\":\"value "
-	"mismatch\",\"primaryValue\":\"\\\"a,b\\\"\",\"shadowValue\":\"\\\"[\\\\\\\"a\\\\\\\","
-	"\\\\\\\"b\\\\\\\"]\\\"\"}",
-	"{\"severity\":\"critical\",\"field\":\"memories[%u].pinned\",\"message\":\"value "
-	"mismatch\",\"primaryValue\":\"0\",\"shadowValue\":\"false\"}",
-	"{\"severity\":\"critical\",\"field\":\"results.length\",\"message\":\"array length "
-	"mismatch: primary=%u, shadow=3\",\"primaryValue\":null,\"shadowValue\":null}",
-	"{\"severity\":\"expected\",\"field\":\"status\",\"message\":\"extra field in shadow "
-	"response\",\"primaryValue\":null,\"shadowValue\":\"\\\"ok\\\"\"}",
+    "{\"severity\":\"critical\",\"field\":\"meta\",\"message\":\"field missing in shadow "
+    "response\",\"primaryValue\":\"{\\\"hasSupplementary\\\":false,\\\"noHits\\\":false,"
+    "\\\"totalReturned\\\":3}\",\"shadowValue\":null}",
+    "{\"severity\":\"critical\",\"field\":\"results[%u].tags\",\"message\":\"value "
+    "mismatch\",\"primaryValue\":\"\\\"a,b\\\"\",\"shadowValue\":\"\\\"[\\\\\\\"a\\\\\\\","
+    "\\\\\\\"b\\\\\\\"]\\\"\"}",
+    "{\"severity\":\"critical\",\"field\":\"memories[%u].pinned\",\"message\":\"value "
+    "mismatch\",\"primaryValue\":\"0\",\"shadowValue\":\"false\"}",
+    "{\"severity\":\"critical\",\"field\":\"results.length\",\"message\":\"array length "
+    "mismatch: primary=%u, shadow=3\",\"primaryValue\":null,\"shadowValue\":null}",
+    "{\"severity\":\"expected\",\"field\":\"status\",\"message\":\"extra field in shadow "
+    "response\",\"primaryValue\":null,\"shadowValue\":\"\\\"ok\\\"\"}",
 };
 
 int main(int argc, char **argv)

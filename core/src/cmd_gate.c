@@ -14,24 +14,24 @@
 #include "parity/jsonio.h"
 
 static const char usage_text[] =
-	"usage: parity gate [--matrix F]... [--shadow LOG]... [--documented F] [options]\n"
-	"\n"
-	"Blocked (exit 1): a structural divergence in a matrix or shadow log, a semantic one\n"
-	"no unexpired documented entry covers, or an expired documented entry.\n"
-	"Insufficient (exit 3): no matrix, one of the nine domains missing, skipped or in\n"
-	"error, error rows, failed shadow requests, shadow logs shorter than required.\n"
-	"\n"
-	"  --matrix FILE            a matrix.json (repeatable)\n"
-	"  --shadow LOG             a shadow-divergence log, '-' or .gz (repeatable)\n"
-	"  --documented FILE        documented divergences: [{domain, feature, path, class,\n"
-	"                           reason, owner, expires}]\n"
-	"  --min-shadow-days N      days of shadow logs required (default 14; 0: none)\n"
-	"  --today YYYY-MM-DD       the date expiry is checked against (default: today, UTC)\n"
-	"  --format text|json       output format (default text)\n"
-	"  --domains FILE           endpoint -> domain map (default <repo>/suites/domains.json)\n"
-	"  --config FILE            timing thresholds from FILE's \"timing\" object\n"
-	"\n"
-	"exit: 0 pass, 1 blocked, 2 bad usage or input, 3 insufficient evidence\n";
+    "usage: parity gate [--matrix F]... [--shadow LOG]... [--documented F] [options]\n"
+    "\n"
+    "Blocked (exit 1): a structural divergence in a matrix or shadow log, a semantic one\n"
+    "no unexpired documented entry covers, or an expired documented entry.\n"
+    "Insufficient (exit 3): no matrix, one of the nine domains missing, skipped or in\n"
+    "error, error rows, failed shadow requests, shadow logs shorter than required.\n"
+    "\n"
+    "  --matrix FILE            a matrix.json (repeatable)\n"
+    "  --shadow LOG             a shadow-divergence log, '-' or .gz (repeatable)\n"
+    "  --documented FILE        documented divergences: [{domain, feature, path, class,\n"
+    "                           reason, owner, expires}]\n"
+    "  --min-shadow-days N      days of shadow logs required (default 14; 0: none)\n"
+    "  --today YYYY-MM-DD       the date expiry is checked against (default: today, UTC)\n"
+    "  --format text|json       output format (default text)\n"
+    "  --domains FILE           endpoint -> domain map (default <repo>/suites/domains.json)\n"
+    "  --config FILE            timing thresholds from FILE's \"timing\" object\n"
+    "\n"
+    "exit: 0 pass, 1 blocked, 2 bad usage or input, 3 insufficient evidence\n";
 
 struct gate_args {
 	const char **matrices;
@@ -60,7 +60,7 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 	struct ph_shadow shadow;
 	struct ph_gate g;
 	struct ph_gate_input in;
-	struct ph_err err = { 0, "" };
+	struct ph_err err = {0, ""};
 	json_t **mats = NULL;
 	char *dpath = NULL;
 	int have_shadow = 0, have_doc = 0, rc = 0, code;
@@ -139,18 +139,18 @@ int cmd_gate(int argc, char **argv)
 {
 	enum { O_DOCUMENTED = 256, O_MINDAYS, O_TODAY, O_DOMAINS, O_CONFIG };
 	static const struct option opts[] = {
-		{ "matrix", required_argument, NULL, 'm' },
-		{ "shadow", required_argument, NULL, 's' },
-		{ "documented", required_argument, NULL, O_DOCUMENTED },
-		{ "min-shadow-days", required_argument, NULL, O_MINDAYS },
-		{ "today", required_argument, NULL, O_TODAY },
-		{ "format", required_argument, NULL, 'f' },
-		{ "domains", required_argument, NULL, O_DOMAINS },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"matrix", required_argument, NULL, 'm'},
+	    {"shadow", required_argument, NULL, 's'},
+	    {"documented", required_argument, NULL, O_DOCUMENTED},
+	    {"min-shadow-days", required_argument, NULL, O_MINDAYS},
+	    {"today", required_argument, NULL, O_TODAY},
+	    {"format", required_argument, NULL, 'f'},
+	    {"domains", required_argument, NULL, O_DOMAINS},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct gate_args a = { NULL, 0, NULL, 0 };
+	struct gate_args a = {NULL, 0, NULL, 0};
 	const char *documented = NULL, *format = "text", *domains = NULL, *config = NULL;
 	const char *today = NULL;
 	char today_buf[16];
@@ -170,7 +170,9 @@ int cmd_gate(int argc, char **argv)
 				return ph_cli_usage(argv[0], "out of memory");
 			}
 			break;
-		case O_DOCUMENTED: documented = optarg; break;
+		case O_DOCUMENTED:
+			documented = optarg;
+			break;
 		case O_MINDAYS: {
 			char *end;
 
@@ -184,10 +186,18 @@ int cmd_gate(int argc, char **argv)
 			}
 			break;
 		}
-		case O_TODAY: today = optarg; break;
-		case 'f': format = optarg; break;
-		case O_DOMAINS: domains = optarg; break;
-		case O_CONFIG: config = optarg; break;
+		case O_TODAY:
+			today = optarg;
+			break;
+		case 'f':
+			format = optarg;
+			break;
+		case O_DOMAINS:
+			domains = optarg;
+			break;
+		case O_CONFIG:
+			config = optarg;
+			break;
 		case 'h':
 			free(a.matrices);
 			free(a.shadows);
@@ -204,8 +214,10 @@ int cmd_gate(int argc, char **argv)
 		free(a.matrices);
 		free(a.shadows);
 		if (optind < argc)
-			return ph_cli_usage(argv[0], "unexpected argument '%s' (use --matrix or "
-						     "--shadow)", argv[optind]);
+			return ph_cli_usage(argv[0],
+					    "unexpected argument '%s' (use --matrix or "
+					    "--shadow)",
+					    argv[optind]);
 		if (today && !ph_date_valid(today))
 			return ph_cli_usage(argv[0], "--today: '%s' is not a date YYYY-MM-DD",
 					    today);

@@ -16,27 +16,27 @@
 #include "report.h"
 
 static const char usage_text[] =
-	"usage: parity merge --out FILE [--reports DIR] MATRIX...\n"
-	"\n"
-	"Merge matrices from sharded runs into FILE. Runtime names and versions must agree;\n"
-	"a domain present in two inputs must be identical in both. Counts and the verdict are\n"
-	"recomputed.\n"
-	"\n"
-	"  --reports DIR   also render matrix.json, matrix.md, junit.xml and report.html\n"
-	"                  of the merged matrix into DIR (created when missing)\n"
-	"\n"
-	"exit: 0 merged, 2 bad usage or input\n";
+    "usage: parity merge --out FILE [--reports DIR] MATRIX...\n"
+    "\n"
+    "Merge matrices from sharded runs into FILE. Runtime names and versions must agree;\n"
+    "a domain present in two inputs must be identical in both. Counts and the verdict are\n"
+    "recomputed.\n"
+    "\n"
+    "  --reports DIR   also render matrix.json, matrix.md, junit.xml and report.html\n"
+    "                  of the merged matrix into DIR (created when missing)\n"
+    "\n"
+    "exit: 0 merged, 2 bad usage or input\n";
 
 int cmd_merge(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "reports", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"out", required_argument, NULL, 'o'},
+	    {"reports", required_argument, NULL, 'r'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *out = NULL, *reports = NULL;
-	struct ph_err err = { 0, "" };
+	struct ph_err err = {0, ""};
 	json_t **mats, *merged = NULL;
 	size_t n, i;
 	int c, rc = 0;
@@ -45,9 +45,15 @@ int cmd_merge(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+o:r:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'r': reports = optarg; break;
-		case 'h': fputs(usage_text, stdout); return PH_EXIT_OK;
+		case 'o':
+			out = optarg;
+			break;
+		case 'r':
+			reports = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return PH_EXIT_OK;
 		default:
 			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 		}
@@ -65,8 +71,8 @@ int cmd_merge(int argc, char **argv)
 	for (i = 0; i < n && !rc; i++)
 		rc = ph_matrix_load(argv[optind + (int)i], &mats[i], &err);
 	if (!rc)
-		rc = ph_merge_matrices(&merged, mats, (const char *const *)(argv + optind), n,
-				       &err);
+		rc =
+		    ph_merge_matrices(&merged, mats, (const char *const *)(argv + optind), n, &err);
 	for (i = 0; i < n; i++)
 		json_decref(mats[i]);
 	free(mats);

@@ -13,21 +13,21 @@
 #include "shadow.h"
 
 static const char usage_text[] =
-	"usage: parity shadow-report [options] LOG...\n"
-	"\n"
-	"Classify the divergences of shadow logs (TS and Rust formats, mixed, '-' for stdin,\n"
-	"gzip files read as such) and summarise them per domain.\n"
-	"\n"
-	"  --format text|json|md    output format (default text)\n"
-	"  --domains FILE           endpoint -> domain map (default <repo>/suites/domains.json)\n"
-	"  --config FILE            read timing thresholds from FILE's \"timing\" object\n"
-	"  --timing-ratio X         slower/faster latency above X is timing (default 2.0)\n"
-	"  --timing-delta-ms MS     or a difference above MS (default 100)\n"
-	"  --timing-floor-ms MS     differences under MS are never timing (default 5)\n"
-	"  --top N                  fingerprints shown per domain in text and md (default 5)\n"
-	"  --max-line-bytes N       longest line read; longer ones count as malformed\n"
-	"\n"
-	"exit: 0 no structural divergence, 1 structural divergence, 2 bad usage or input\n";
+    "usage: parity shadow-report [options] LOG...\n"
+    "\n"
+    "Classify the divergences of shadow logs (TS and Rust formats, mixed, '-' for stdin,\n"
+    "gzip files read as such) and summarise them per domain.\n"
+    "\n"
+    "  --format text|json|md    output format (default text)\n"
+    "  --domains FILE           endpoint -> domain map (default <repo>/suites/domains.json)\n"
+    "  --config FILE            read timing thresholds from FILE's \"timing\" object\n"
+    "  --timing-ratio X         slower/faster latency above X is timing (default 2.0)\n"
+    "  --timing-delta-ms MS     or a difference above MS (default 100)\n"
+    "  --timing-floor-ms MS     differences under MS are never timing (default 5)\n"
+    "  --top N                  fingerprints shown per domain in text and md (default 5)\n"
+    "  --max-line-bytes N       longest line read; longer ones count as malformed\n"
+    "\n"
+    "exit: 0 no structural divergence, 1 structural divergence, 2 bad usage or input\n";
 
 /* Parse a non-negative number option; returns 0 or -1. */
 static int number_arg(const char *s, double *out)
@@ -45,23 +45,23 @@ int cmd_shadow_report(int argc, char **argv)
 {
 	enum { O_DOMAINS = 256, O_CONFIG, O_RATIO, O_DELTA, O_FLOOR, O_TOP, O_MAXLINE };
 	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "domains", required_argument, NULL, O_DOMAINS },
-		{ "config", required_argument, NULL, O_CONFIG },
-		{ "timing-ratio", required_argument, NULL, O_RATIO },
-		{ "timing-delta-ms", required_argument, NULL, O_DELTA },
-		{ "timing-floor-ms", required_argument, NULL, O_FLOOR },
-		{ "top", required_argument, NULL, O_TOP },
-		{ "max-line-bytes", required_argument, NULL, O_MAXLINE },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"format", required_argument, NULL, 'f'},
+	    {"domains", required_argument, NULL, O_DOMAINS},
+	    {"config", required_argument, NULL, O_CONFIG},
+	    {"timing-ratio", required_argument, NULL, O_RATIO},
+	    {"timing-delta-ms", required_argument, NULL, O_DELTA},
+	    {"timing-floor-ms", required_argument, NULL, O_FLOOR},
+	    {"top", required_argument, NULL, O_TOP},
+	    {"max-line-bytes", required_argument, NULL, O_MAXLINE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *format = "text", *domains = NULL, *config = NULL;
 	double ratio = -1, delta = -1, floor_ms = -1, top = 0, maxline = 0;
 	struct ph_timing timing = PH_TIMING_DEFAULT;
 	struct ph_domain_map *map = NULL;
 	struct ph_shadow s;
-	struct ph_err err = { 0, "" };
+	struct ph_err err = {0, ""};
 	struct ph_shadow_counts t;
 	char *dpath = NULL;
 	int c, i, rc;
@@ -70,9 +70,15 @@ int cmd_shadow_report(int argc, char **argv)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': format = optarg; break;
-		case O_DOMAINS: domains = optarg; break;
-		case O_CONFIG: config = optarg; break;
+		case 'f':
+			format = optarg;
+			break;
+		case O_DOMAINS:
+			domains = optarg;
+			break;
+		case O_CONFIG:
+			config = optarg;
+			break;
 		case O_RATIO:
 			if (number_arg(optarg, &ratio))
 				return ph_cli_usage(argv[0], "--timing-ratio: '%s' is not a number",
@@ -80,13 +86,13 @@ int cmd_shadow_report(int argc, char **argv)
 			break;
 		case O_DELTA:
 			if (number_arg(optarg, &delta))
-				return ph_cli_usage(argv[0],
-						    "--timing-delta-ms: '%s' is not a number", optarg);
+				return ph_cli_usage(
+				    argv[0], "--timing-delta-ms: '%s' is not a number", optarg);
 			break;
 		case O_FLOOR:
 			if (number_arg(optarg, &floor_ms))
-				return ph_cli_usage(argv[0],
-						    "--timing-floor-ms: '%s' is not a number", optarg);
+				return ph_cli_usage(
+				    argv[0], "--timing-floor-ms: '%s' is not a number", optarg);
 			break;
 		case O_TOP:
 			if (number_arg(optarg, &top) || top < 1)
@@ -99,7 +105,9 @@ int cmd_shadow_report(int argc, char **argv)
 						    "--max-line-bytes: '%s' is not a number >= 16",
 						    optarg);
 			break;
-		case 'h': fputs(usage_text, stdout); return PH_EXIT_OK;
+		case 'h':
+			fputs(usage_text, stdout);
+			return PH_EXIT_OK;
 		default:
 			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 		}

@@ -61,16 +61,16 @@ void ph_domain_map_free(struct ph_domain_map *map)
 }
 
 /* Split "METHOD /path" (segments may be :param or a final star) into r; 0 or an error. */
-static int parse_route(struct ph_domain_route *r, const char *text, const char *source,
-		       size_t idx, struct ph_err *err)
+static int parse_route(struct ph_domain_route *r, const char *text, const char *source, size_t idx,
+		       struct ph_err *err)
 {
 	const char *sp = strchr(text, ' '), *p;
 	size_t i;
 
 	if (!sp || sp == text || sp[1] != '/')
 		return ph_error(err, PH_E_INVALID,
-				"%s: routes[%zu].route: expected \"METHOD /path\", got '%s'", source,
-				idx, text);
+				"%s: routes[%zu].route: expected \"METHOD /path\", got '%s'",
+				source, idx, text);
 	r->route = strdup(text);
 	r->method = strndup(text, (size_t)(sp - text));
 	if (!r->route || !r->method)
@@ -90,9 +90,10 @@ static int parse_route(struct ph_domain_route *r, const char *text, const char *
 		while (*e && *e != '/' && *e != '?')
 			e++;
 		if (r->rest)
-			return ph_error(err, PH_E_INVALID,
-					"%s: routes[%zu].route: '*' must be the last segment in '%s'",
-					source, idx, text);
+			return ph_error(
+			    err, PH_E_INVALID,
+			    "%s: routes[%zu].route: '*' must be the last segment in '%s'", source,
+			    idx, text);
 		ns = realloc(r->segs, (r->n_segs + 1) * sizeof(*ns));
 		if (!ns)
 			return ph_error(err, PH_E_NOMEM, "out of memory");
@@ -123,8 +124,8 @@ int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const
 		return ph_error(err, PH_E_INVALID, "%s: expected a JSON object with \"routes\"",
 				source);
 	schema = json_object_get(doc, "schema");
-	if (schema && (!json_is_string(schema) ||
-		       strcmp(json_string_value(schema), PH_DOMAINS_SCHEMA)))
+	if (schema &&
+	    (!json_is_string(schema) || strcmp(json_string_value(schema), PH_DOMAINS_SCHEMA)))
 		return ph_error(err, PH_E_INVALID, "%s: schema: expected \"%s\"", source,
 				PH_DOMAINS_SCHEMA);
 	routes = json_object_get(doc, "routes");
@@ -259,11 +260,11 @@ static int id_like(const char *p, size_t n)
 			dashes++;
 	}
 	if (digits == n)
-		return 1;                              /* 42 */
+		return 1; /* 42 */
 	if (n == 36 && dashes == 4 && hex == 32)
-		return 1;                              /* UUID */
+		return 1; /* UUID */
 	if (n >= 16 && hex == n)
-		return 1;                              /* sha, long hex key */
+		return 1; /* sha, long hex key */
 	/* prefix-digits: mem-0001, ent_0050, bench-session-01 */
 	i = n;
 	while (i > 0 && isdigit((unsigned char)p[i - 1]))
@@ -284,8 +285,8 @@ static void append(char *buf, size_t size, size_t *len, const char *s, size_t n)
 	buf[*len] = '\0';
 }
 
-char *ph_domain_map_template(const struct ph_domain_map *map, const char *method,
-			     const char *path, char *buf, size_t size)
+char *ph_domain_map_template(const struct ph_domain_map *map, const char *method, const char *path,
+			     char *buf, size_t size)
 {
 	const struct ph_domain_route *r = ph_domain_map_match(map, method, path);
 	size_t len = 0, i;

@@ -22,16 +22,16 @@
 
 /* One route of the map. Owned by struct ph_domain_map. */
 struct ph_domain_route {
-	char *route;                 /* the text as written, "GET /api/memory/:id" */
-	char *method;                /* upper case, or "*" */
-	char **segs;                 /* path segments; "*" only as the last one */
+	char *route;  /* the text as written, "GET /api/memory/:id" */
+	char *method; /* upper case, or "*" */
+	char **segs;  /* path segments; "*" only as the last one */
 	size_t n_segs;
-	int rest;                    /* the last pattern segment is "*" */
-	const char *domain;          /* one of ph_domains[] (static) */
+	int rest;	    /* the last pattern segment is "*" */
+	const char *domain; /* one of ph_domains[] (static) */
 };
 
 struct ph_domain_map {
-	char *source;                /* the file it came from */
+	char *source; /* the file it came from */
 	struct ph_domain_route *routes;
 	size_t n_routes;
 };
@@ -67,8 +67,8 @@ const char *ph_domain_map_domain(const struct ph_domain_map *map, const char *me
  * id-like segments (UUIDs, numbers, "mem-0001", long hex) replaced by ":id". Query string
  * dropped. Writes at most size bytes into buf (always NUL-terminated) and returns buf.
  */
-char *ph_domain_map_template(const struct ph_domain_map *map, const char *method,
-			     const char *path, char *buf, size_t size);
+char *ph_domain_map_template(const struct ph_domain_map *map, const char *method, const char *path,
+			     char *buf, size_t size);
 
 /* Free a map; NULL is fine. */
 void ph_domain_map_free(struct ph_domain_map *map);

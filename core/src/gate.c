@@ -42,7 +42,7 @@ int ph_glob_match(const char *pat, const char *text)
 
 int ph_date_valid(const char *t)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int i, y, m, d;
 
 	if (!t || strlen(t) != 10 || t[4] != '-' || t[7] != '-')
@@ -79,8 +79,8 @@ void ph_documented_release(struct ph_documented *doc)
 }
 
 /* A string member of entry i, or an error naming it. */
-static int str_key(const json_t *e, const char *key, int nonempty, char **out,
-		   const char *source, size_t i, struct ph_err *err)
+static int str_key(const json_t *e, const char *key, int nonempty, char **out, const char *source,
+		   size_t i, struct ph_err *err)
 {
 	const json_t *v = json_object_get(e, key);
 
@@ -99,10 +99,11 @@ int ph_documented_from_json(struct ph_documented *doc, const json_t *arr, const 
 
 	memset(doc, 0, sizeof(*doc));
 	if (!json_is_array(arr))
-		return ph_error(err, PH_E_INVALID,
-				"%s: expected a JSON array of {domain, feature, path, class, reason, "
-				"owner, expires}",
-				source);
+		return ph_error(
+		    err, PH_E_INVALID,
+		    "%s: expected a JSON array of {domain, feature, path, class, reason, "
+		    "owner, expires}",
+		    source);
 	doc->source = strdup(source);
 	doc->items = calloc(json_array_size(arr) + 1, sizeof(*doc->items));
 	if (!doc->source || !doc->items) {
@@ -175,9 +176,12 @@ int ph_documented_load(struct ph_documented *doc, const char *path, struct ph_er
 const char *ph_gate_verdict_name(enum ph_gate_verdict v)
 {
 	switch (v) {
-	case PH_GATE_PASS: return "pass";
-	case PH_GATE_BLOCKED: return "blocked";
-	case PH_GATE_INSUFFICIENT: return "insufficient";
+	case PH_GATE_PASS:
+		return "pass";
+	case PH_GATE_BLOCKED:
+		return "blocked";
+	case PH_GATE_INSUFFICIENT:
+		return "insufficient";
 	}
 	return "insufficient";
 }
@@ -190,11 +194,11 @@ void ph_gate_release(struct ph_gate *g)
 }
 
 /* Append a reason (effect blocked/insufficient) or, with effect PH_GATE_PASS, a note. */
-static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind,
-	       const char *domain, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind, const char *domain,
+	       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind,
-	       const char *domain, const char *fmt, ...)
+static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind, const char *domain,
+	       const char *fmt, ...)
 {
 	char detail[2048];
 	va_list ap;
@@ -204,8 +208,7 @@ static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind,
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	if (effect == PH_GATE_PASS)
-		r = json_pack("{s:s, s:s?, s:s}", "kind", kind, "domain", domain, "detail",
-			      detail);
+		r = json_pack("{s:s, s:s?, s:s}", "kind", kind, "domain", domain, "detail", detail);
 	else
 		r = json_pack("{s:s, s:s?, s:s, s:s}", "kind", kind, "domain", domain, "detail",
 			      detail, "effect", ph_gate_verdict_name(effect));
@@ -220,8 +223,7 @@ static int add(struct ph_gate *g, enum ph_gate_verdict effect, const char *kind,
 
 /* The first unexpired documented entry covering the divergence, or NULL. */
 static struct ph_documented_entry *covered(struct ph_documented *doc, const char *domain,
-					   const char *feature, const char *path,
-					   enum ph_class cls)
+					   const char *feature, const char *path, enum ph_class cls)
 {
 	struct ph_documented_entry *hit = NULL;
 	size_t i;
@@ -245,8 +247,8 @@ static struct ph_documented_entry *covered(struct ph_documented *doc, const char
 /* A matrix class name as an enum value, -1 when unknown. */
 static int parse_class(const char *name)
 {
-	static const enum ph_class all[] = { PH_PARITY, PH_TIMING, PH_SEMANTIC, PH_STRUCTURAL,
-					     PH_ERROR };
+	static const enum ph_class all[] = {PH_PARITY, PH_TIMING, PH_SEMANTIC, PH_STRUCTURAL,
+					    PH_ERROR};
 	size_t i;
 
 	for (i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
@@ -269,8 +271,9 @@ static int row_divergence(struct ph_gate *g, const struct ph_gate_input *in, con
 
 	switch (cls) {
 	case PH_STRUCTURAL:
-		return add(g, PH_GATE_BLOCKED, "structural", domain, "%s: %s (case %s): %s at %s%s%s",
-			   src, feature, cname, kind, shown, *msg ? ": " : "", msg);
+		return add(g, PH_GATE_BLOCKED, "structural", domain,
+			   "%s: %s (case %s): %s at %s%s%s", src, feature, cname, kind, shown,
+			   *msg ? ": " : "", msg);
 	case PH_SEMANTIC:
 		if (covered(in->documented, domain, feature, path, PH_SEMANTIC))
 			return 0;
@@ -294,7 +297,7 @@ static int eval_row(struct ph_gate *g, const struct ph_gate_input *in, const cha
 	const char *cname = str_or(json_object_get(row, "case"), "-");
 	const char *cand = str_or(json_object_get(row, "candidate"), "error");
 	const json_t *divs = json_object_get(row, "divergences");
-	int rc, seen[PH_ERROR + 1] = { 0 };
+	int rc, seen[PH_ERROR + 1] = {0};
 	int rowcls = parse_class(cand);
 	size_t i;
 
@@ -304,7 +307,8 @@ static int eval_row(struct ph_gate *g, const struct ph_gate_input *in, const cha
 		if (!why)
 			why = str_or(json_object_get(row, "reference"), "no detail");
 		return add(g, PH_GATE_INSUFFICIENT, "error-row", domain,
-			   "%s: %s (case %s): could not be evaluated: %s", src, feature, cname, why);
+			   "%s: %s (case %s): could not be evaluated: %s", src, feature, cname,
+			   why);
 	}
 	for (i = 0; i < json_array_size(divs); i++) {
 		const json_t *d = json_array_get(divs, i);
@@ -332,7 +336,7 @@ enum { SEEN_OK = 1, SEEN_SKIPPED = 2, SEEN_ERROR = 4 };
 
 static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in)
 {
-	int state[64] = { 0 };
+	int state[64] = {0};
 	size_t m, i, j;
 	int rc;
 
@@ -417,15 +421,15 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 		char a[48], b[48];
 
 		if (s->first_ms > s->last_ms)
-			rc = add(g, PH_GATE_INSUFFICIENT, "shadow-too-short", NULL,
-				 "shadow logs hold no entry; %g days required",
-				 in->min_shadow_days);
+			rc =
+			    add(g, PH_GATE_INSUFFICIENT, "shadow-too-short", NULL,
+				"shadow logs hold no entry; %g days required", in->min_shadow_days);
 		else
-			rc = add(g, PH_GATE_INSUFFICIENT, "shadow-too-short", NULL,
-				 "shadow logs span %.2f days (%s to %s); %g required",
-				 g->shadow_span_days, ph_shadow_format_ms(s->first_ms, a, sizeof(a)),
-				 ph_shadow_format_ms(s->last_ms, b, sizeof(b)),
-				 in->min_shadow_days);
+			rc =
+			    add(g, PH_GATE_INSUFFICIENT, "shadow-too-short", NULL,
+				"shadow logs span %.2f days (%s to %s); %g required",
+				g->shadow_span_days, ph_shadow_format_ms(s->first_ms, a, sizeof(a)),
+				ph_shadow_format_ms(s->last_ms, b, sizeof(b)), in->min_shadow_days);
 		if (rc)
 			return rc;
 	}
@@ -468,11 +472,13 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 				 fp->endpoint, fp->count);
 			break;
 		case PH_ERROR:
-			rc = add(g, PH_GATE_INSUFFICIENT, "shadow-error", fp->domain,
-				 "shadow: %s: the shadow runtime did not answer (%lu times, %s to %s)",
-				 fp->endpoint, fp->count, a, b);
+			rc = add(
+			    g, PH_GATE_INSUFFICIENT, "shadow-error", fp->domain,
+			    "shadow: %s: the shadow runtime did not answer (%lu times, %s to %s)",
+			    fp->endpoint, fp->count, a, b);
 			break;
-		case PH_PARITY: break;
+		case PH_PARITY:
+			break;
 		}
 	}
 	free(v);
@@ -496,10 +502,9 @@ int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct p
 
 		e->matched = 0;
 		e->expired = in->today && strcmp(e->expires, in->today) < 0;
-		if (e->expired &&
-		    add(g, PH_GATE_BLOCKED, "expired-documentation", e->domain,
-			"%s: [%zu] (feature '%s', path '%s', owner %s) expired on %s", doc->source,
-			i, e->feature, e->path, e->owner, e->expires))
+		if (e->expired && add(g, PH_GATE_BLOCKED, "expired-documentation", e->domain,
+				      "%s: [%zu] (feature '%s', path '%s', owner %s) expired on %s",
+				      doc->source, i, e->feature, e->path, e->owner, e->expires))
 			goto nomem;
 	}
 	rc = eval_matrices(g, in);

@@ -20,15 +20,15 @@
 
 /* One entry of the documented-divergences file. Owned by struct ph_documented. */
 struct ph_documented_entry {
-	char *domain;                /* one of the nine, "unmapped", or "*" */
-	char *feature;               /* glob over a matrix feature or a shadow endpoint */
-	char *path;                  /* glob over the divergence path */
-	enum ph_class cls;           /* PH_SEMANTIC or PH_TIMING */
+	char *domain;	   /* one of the nine, "unmapped", or "*" */
+	char *feature;	   /* glob over a matrix feature or a shadow endpoint */
+	char *path;	   /* glob over the divergence path */
+	enum ph_class cls; /* PH_SEMANTIC or PH_TIMING */
 	char *reason;
 	char *owner;
-	char expires[11];            /* YYYY-MM-DD, last day the entry holds */
-	int expired;                 /* set by ph_gate_evaluate against its `today` */
-	unsigned long matched;       /* divergences it covered in the last evaluation */
+	char expires[11];      /* YYYY-MM-DD, last day the entry holds */
+	int expired;	       /* set by ph_gate_evaluate against its `today` */
+	unsigned long matched; /* divergences it covered in the last evaluation */
 };
 
 struct ph_documented {
@@ -61,20 +61,20 @@ enum ph_gate_verdict { PH_GATE_PASS = 0, PH_GATE_BLOCKED = 1, PH_GATE_INSUFFICIE
 
 /* What the gate looks at; everything borrowed. */
 struct ph_gate_input {
-	json_t *const *matrices;     /* loaded, validated matrices */
+	json_t *const *matrices; /* loaded, validated matrices */
 	const char *const *matrix_names;
 	size_t n_matrices;
-	const struct ph_shadow *shadow; /* NULL: no shadow log given */
+	const struct ph_shadow *shadow;	  /* NULL: no shadow log given */
 	struct ph_documented *documented; /* NULL: none; its counters are updated */
-	double min_shadow_days;      /* 0: shadow evidence not required */
-	const char *today;           /* YYYY-MM-DD; entries expiring before it are expired */
+	double min_shadow_days;		  /* 0: shadow evidence not required */
+	const char *today;		  /* YYYY-MM-DD; entries expiring before it are expired */
 };
 
 /* The outcome: a verdict and every reason. */
 struct ph_gate {
 	enum ph_gate_verdict verdict;
-	json_t *reasons;             /* [{kind, domain, detail, effect: blocked|insufficient}] */
-	json_t *notes;               /* [{kind, domain, detail}] */
+	json_t *reasons; /* [{kind, domain, detail, effect: blocked|insufficient}] */
+	json_t *notes;	 /* [{kind, domain, detail}] */
 	double shadow_span_days;
 };
 

@@ -13,6 +13,7 @@
 
 #include "interrupt.h"
 #include "matrix.h"
+#include "schema.h"
 #include "session.h"
 
 static void host_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
@@ -456,6 +457,29 @@ static const char *host_llm_log(struct ph_run *run, enum ph_side side)
 	return NULL;
 }
 
+static int host_verify_schema(struct ph_run *run, const char *a, const char *b,
+			      json_t **differences, struct ph_err *err)
+{
+	json_t *sa = NULL, *sb = NULL;
+	int rc;
+
+	(void)run;
+	*differences = NULL;
+	rc = ph_schema_load(a, &sa, err);
+	if (!rc)
+		rc = ph_schema_load(b, &sb, err);
+	if (!rc)
+		rc = ph_schema_diff(sa, sb, differences, err);
+	json_decref(sa);
+	json_decref(sb);
+	return rc;
+}
+
+static const char *host_param(struct ph_run *run, const char *name)
+{
+	return json_string_value(json_object_get(run->s->params, name));
+}
+
 static const struct ph_host host = {
 	.abi_major = PH_ABI_MAJOR,
 	.abi_minor = PH_ABI_MINOR,
@@ -479,6 +503,8 @@ static const struct ph_host host = {
 	.runtime_restart = host_runtime_restart,
 	.runtime_stop = host_runtime_stop,
 	.llm_log = host_llm_log,
+	.verify_schema = host_verify_schema,
+	.param = host_param,
 };
 
 const struct ph_host *ph_host_table(void)

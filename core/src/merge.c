@@ -26,7 +26,7 @@ static int same_side(const json_t *a, const json_t *b, const char *side)
 {
 	const json_t *ra = json_object_get(json_object_get(a, "runtimes"), side);
 	const json_t *rb = json_object_get(json_object_get(b, "runtimes"), side);
-	const char *keys[] = { "name", "version" };
+	const char *keys[] = {"name", "version"};
 	size_t i;
 
 	for (i = 0; i < 2; i++) {
@@ -64,7 +64,7 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 	if (!n)
 		return ph_error(err, PH_E_USAGE, "no matrix to merge");
 	for (i = 1; i < n; i++) {
-		const char *sides[] = { "reference", "candidate" };
+		const char *sides[] = {"reference", "candidate"};
 		size_t k;
 
 		for (k = 0; k < 2; k++) {
@@ -98,8 +98,10 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 				json_decref(owner);
 				json_decref(domains);
 				json_decref(metrics);
-				return ph_error(err, PH_E_INVALID, "%s: domains[%zu].domain: "
-						"expected a string", names[i], j);
+				return ph_error(err, PH_E_INVALID,
+						"%s: domains[%zu].domain: "
+						"expected a string",
+						names[i], j);
 			}
 			seen = json_object_get(owner, name);
 			if (seen) {
@@ -111,10 +113,11 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 				json_decref(owner);
 				json_decref(domains);
 				json_decref(metrics);
-				return ph_error(err, PH_E_INVALID,
-						"domain '%s' is in both '%s' and '%s' with different "
-						"results",
-						name, names[k], names[i]);
+				return ph_error(
+				    err, PH_E_INVALID,
+				    "domain '%s' is in both '%s' and '%s' with different "
+				    "results",
+				    name, names[k], names[i]);
 			}
 			if (json_object_set_new(owner, name,
 						json_pack("[I, I]", (json_int_t)i,

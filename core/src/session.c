@@ -137,6 +137,7 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 	if (!s->tmp)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	s->tty = isatty(STDERR_FILENO);
+	s->params = json_object();
 	ph_session_log(s, "session: config %s, out %s, tmp %s", s->cfg.path, s->out, s->tmp);
 	return 0;
 }
@@ -404,6 +405,7 @@ void ph_session_release(struct ph_session *s)
 		fclose(s->log);
 	ph_rules_free(s->rules);
 	json_decref(s->matrix);
+	json_decref(s->params);
 	ph_config_release(&s->cfg);
 	free(s->tmp);
 	free(s->out);

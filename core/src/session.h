@@ -40,6 +40,7 @@ struct ph_session {
 	char *out;                   /* the report folder */
 	char *build;                 /* folder of the parity binary */
 	json_t *matrix;
+	json_t *params;              /* run parameters for plugins (host->param): name -> string */
 	FILE *log;                   /* <out>/parity.log */
 	int keep;                    /* --keep-workspaces */
 	int tty;                     /* progress on a terminal */

@@ -49,7 +49,7 @@ size_t ph_shadow_slot(const char *domain)
 const char *ph_shadow_slot_name(size_t slot)
 {
 	return slot < ph_n_domains && slot < PH_SHADOW_SLOTS - 1 ? ph_domains[slot]
-								  : PH_DOMAIN_UNMAPPED;
+								 : PH_DOMAIN_UNMAPPED;
 }
 
 void ph_shadow_init(struct ph_shadow *s, const struct ph_domain_map *map,
@@ -120,7 +120,7 @@ static int digits(const char *p, int n, int *out)
 
 int ph_shadow_parse_time(const char *t, long long *ms)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, mo, d, h, mi, sec, frac = 0, fdig = 0, off = 0;
 	const char *p;
 
@@ -177,8 +177,8 @@ int ph_shadow_parse_time(const char *t, long long *ms)
 	}
 	if (*p)
 		return -1;
-	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600LL +
-		mi * 60LL + sec - off * 60LL) *
+	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600LL + mi * 60LL +
+		sec - off * 60LL) *
 	       1000) +
 	      frac;
 	return 0;
@@ -194,8 +194,8 @@ char *ph_shadow_format_ms(long long ms, char *buf, size_t size)
 		snprintf(buf, size, "invalid");
 		return buf;
 	}
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, milli);
 	return buf;
 }
 
@@ -310,9 +310,9 @@ static size_t fp_find(const struct ph_shadow *s, unsigned long h, const char *do
  * Count one divergence into its fingerprint; the example is built only for a new
  * fingerprint, so that repeated divergences cost no allocation.
  */
-static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint,
-		  enum ph_class cls, const char *raw_path, long long ms, const char *source,
-		  struct ph_shadow_pos at, const json_t *div)
+static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint, enum ph_class cls,
+		  const char *raw_path, long long ms, const char *source, struct ph_shadow_pos at,
+		  const json_t *div)
 {
 	char path[512];
 	unsigned long h;
@@ -343,8 +343,8 @@ static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint,
 	fp->first_ms = fp->last_ms = ms;
 	fp->hash = h;
 	fp->example_at = at;
-	fp->example = json_pack("{s:s, s:I, s:O?}", "source", source, "line",
-				(json_int_t)at.line, "divergence", div);
+	fp->example = json_pack("{s:s, s:I, s:O?}", "source", source, "line", (json_int_t)at.line,
+				"divergence", div);
 	if (!fp->endpoint || !fp->path || !fp->example) {
 		free(fp->endpoint);
 		free(fp->path);
@@ -360,8 +360,8 @@ static int fp_add(struct ph_shadow *s, const char *domain, const char *endpoint,
 /* ---- endpoints ------------------------------------------------------------------ */
 
 /* Domain and template of "METHOD path", remembered in a bounded direct-mapped cache. */
-static int lookup_endpoint(struct ph_shadow *s, const char *method, size_t mlen,
-			   const char *path, const char **domain, const char **tmpl)
+static int lookup_endpoint(struct ph_shadow *s, const char *method, size_t mlen, const char *path,
+			   const char **domain, const char **tmpl)
 {
 	char key[ENDPOINT_MAX], m[32], tbuf[ENDPOINT_MAX];
 	size_t plen = strcspn(path, "?"), klen;
@@ -424,26 +424,37 @@ static char text_type(const json_t *v)
 		return 'a'; /* absent */
 	if (!json_is_string(v)) {
 		switch (json_typeof(v)) {
-		case JSON_OBJECT: return 'o';
-		case JSON_ARRAY: return 'A';
+		case JSON_OBJECT:
+			return 'o';
+		case JSON_ARRAY:
+			return 'A';
 		case JSON_INTEGER:
-		case JSON_REAL: return 'n';
+		case JSON_REAL:
+			return 'n';
 		case JSON_TRUE:
-		case JSON_FALSE: return 'b';
-		default: return 'z';
+		case JSON_FALSE:
+			return 'b';
+		default:
+			return 'z';
 		}
 	}
 	p = json_string_value(v);
 	while (isspace((unsigned char)*p))
 		p++;
 	switch (*p) {
-	case '{': return 'o';
-	case '[': return 'A';
-	case '"': return 's';
+	case '{':
+		return 'o';
+	case '[':
+		return 'A';
+	case '"':
+		return 's';
 	case 't':
-	case 'f': return 'b';
-	case 'n': return 'z';
-	default: return (*p == '-' || isdigit((unsigned char)*p)) ? 'n' : '?';
+	case 'f':
+		return 'b';
+	case 'n':
+		return 'z';
+	default:
+		return (*p == '-' || isdigit((unsigned char)*p)) ? 'n' : '?';
 	}
 }
 
@@ -471,11 +482,20 @@ static enum ph_class classify(const json_t *div)
 static void count_class(struct ph_shadow_counts *c, enum ph_class cls)
 {
 	switch (cls) {
-	case PH_STRUCTURAL: c->structural++; break;
-	case PH_SEMANTIC: c->semantic++; break;
-	case PH_TIMING: c->timing++; break;
-	case PH_ERROR: c->error++; break;
-	case PH_PARITY: break;
+	case PH_STRUCTURAL:
+		c->structural++;
+		break;
+	case PH_SEMANTIC:
+		c->semantic++;
+		break;
+	case PH_TIMING:
+		c->timing++;
+		break;
+	case PH_ERROR:
+		c->error++;
+		break;
+	case PH_PARITY:
+		break;
 	}
 }
 
@@ -547,13 +567,12 @@ static json_t *status_div(long a, long b)
 	char msg[96];
 
 	snprintf(msg, sizeof(msg), "status code mismatch: primary=%ld, shadow=%ld", a, b);
-	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "severity", "critical", "field",
-			 "statusCode", "message", msg, "primaryValue", (json_int_t)a,
-			 "shadowValue", (json_int_t)b);
+	return json_pack("{s:s, s:s, s:s, s:I, s:I}", "severity", "critical", "field", "statusCode",
+			 "message", msg, "primaryValue", (json_int_t)a, "shadowValue",
+			 (json_int_t)b);
 }
 
-static int entry(struct ph_shadow *s, const json_t *o, const char *source,
-		 struct ph_shadow_pos at)
+static int entry(struct ph_shadow *s, const json_t *o, const char *source, struct ph_shadow_pos at)
 {
 	const json_t *ep = json_object_get(o, "endpoint");
 	const json_t *divs = NULL;
@@ -568,8 +587,7 @@ static int entry(struct ph_shadow *s, const json_t *o, const char *source,
 		const char *e = json_string_value(ep), *sp = strchr(e, ' ');
 
 		if (!sp || sp == e || sp[1] != '/')
-			return add_malformed(s, source, at,
-					     "'endpoint' is not \"METHOD /path\"");
+			return add_malformed(s, source, at, "'endpoint' is not \"METHOD /path\"");
 		method = e;
 		mlen = (size_t)(sp - e);
 		path = sp + 1;
@@ -620,12 +638,11 @@ static int entry(struct ph_shadow *s, const json_t *o, const char *source,
 
 		for (i = 0; divs && i < json_array_size(divs); i++)
 			if (starts(json_string_value(
-					   json_object_get(json_array_get(divs, i), "message")),
+				       json_object_get(json_array_get(divs, i), "message")),
 				   "shadow request failed"))
 				d = json_array_get(divs, i);
 		count_class(c, PH_ERROR);
-		return fp_add(s, domain, tmpl, PH_ERROR, "connection", ms, source, at,
-			      d ? d : o);
+		return fp_add(s, domain, tmpl, PH_ERROR, "connection", ms, source, at, d ? d : o);
 	}
 	for (i = 0; divs && i < json_array_size(divs); i++) {
 		const json_t *d = json_array_get(divs, i);
@@ -666,8 +683,8 @@ static int entry(struct ph_shadow *s, const json_t *o, const char *source,
 
 		if (!get_latency(o, "primaryLatencyMs", &la) &&
 		    !get_latency(o, "shadowLatencyMs", &lb) && is_timing(&s->timing, la, lb)) {
-			json_t *d = json_pack("{s:f, s:f}", "primaryLatencyMs", la,
-					      "shadowLatencyMs", lb);
+			json_t *d =
+			    json_pack("{s:f, s:f}", "primaryLatencyMs", la, "shadowLatencyMs", lb);
 
 			if (!d)
 				return PH_E_NOMEM;
@@ -823,7 +840,7 @@ int ph_shadow_merge(struct ph_shadow *s, struct ph_shadow *from)
 struct block {
 	char *data;
 	size_t cap, len;
-	unsigned long first_line;    /* number of its first line */
+	unsigned long first_line; /* number of its first line */
 	struct block *next;
 };
 
@@ -831,13 +848,13 @@ struct block {
 struct pipe {
 	pthread_mutex_t mu;
 	pthread_cond_t work, spare;
-	struct block *head, *tail;   /* full blocks, oldest first */
-	struct block *pool;          /* empty blocks */
-	int done;                    /* the reader has queued its last block */
-	int failed;                  /* a parser ran out of memory */
+	struct block *head, *tail; /* full blocks, oldest first */
+	struct block *pool;	   /* empty blocks */
+	int done;		   /* the reader has queued its last block */
+	int failed;		   /* a parser ran out of memory */
 	const char *source;
 	unsigned file;
-	size_t max;                  /* longest line parsed */
+	size_t max;		      /* longest line parsed */
 	struct parser *inline_parser; /* no threads: queue_block parses at once */
 };
 
@@ -1025,8 +1042,8 @@ static gzFile open_log(const char *path)
  * The reader: cuts the stream into blocks of whole lines and queues them. Lines longer
  * than the limit are dropped here and recorded in rp. Returns 0, or an error with err.
  */
-static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const char *path,
-		       size_t max, struct ph_err *err)
+static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const char *path, size_t max,
+		       struct ph_err *err)
 {
 	const char *source = p->source;
 	unsigned long lineno = 0;
@@ -1056,18 +1073,20 @@ static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const cha
 		}
 		got = gzread(g, cur->data + cur->len,
 			     (unsigned)(cur->cap - cur->len > (1u << 30) ? (1u << 30)
-									: cur->cap - cur->len));
+									 : cur->cap - cur->len));
 		if (got < 0 || (got == 0 && !gzeof(g))) {
 			const char *msg = gzerror(g, &zerr);
 
-			ph_error(err, zerr == Z_ERRNO ? PH_E_IO : PH_E_PARSE, "cannot read '%s': %s",
-				 source, zerr == Z_ERRNO ? strerror(errno) : msg);
+			ph_error(err, zerr == Z_ERRNO ? PH_E_IO : PH_E_PARSE,
+				 "cannot read '%s': %s", source,
+				 zerr == Z_ERRNO ? strerror(errno) : msg);
 			goto fail;
 		}
 		if (first && got > 0) {
 			first = 0;
 			if (ends_with(path, ".gz") && gzdirect(g)) {
-				ph_error(err, PH_E_PARSE, "cannot read '%s': not gzip data", source);
+				ph_error(err, PH_E_PARSE, "cannot read '%s': not gzip data",
+					 source);
 				goto fail;
 			}
 		}
@@ -1083,7 +1102,7 @@ static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const cha
 			skipping = 0;
 			lineno++;
 			rp->lines++;
-			if (add_malformed(rp, source, (struct ph_shadow_pos){ p->file, lineno },
+			if (add_malformed(rp, source, (struct ph_shadow_pos){p->file, lineno},
 					  "line too long"))
 				goto nomem;
 			cur->len -= (size_t)(nl + 1 - cur->data);
@@ -1120,7 +1139,7 @@ static int read_blocks(gzFile g, struct pipe *p, struct ph_shadow *rp, const cha
 	if (skipping) {
 		lineno++;
 		rp->lines++;
-		if (add_malformed(rp, source, (struct ph_shadow_pos){ p->file, lineno },
+		if (add_malformed(rp, source, (struct ph_shadow_pos){p->file, lineno},
 				  "line too long"))
 			goto nomem;
 		cur->len = 0;
@@ -1242,7 +1261,7 @@ int ph_shadow_read_file(struct ph_shadow *s, const char *path, struct ph_err *er
 
 int ph_shadow_timing_from_config(const char *path, struct ph_timing *t, struct ph_err *err)
 {
-	static const char *const keys[] = { "ratio", "delta_ms", "floor_ms" };
+	static const char *const keys[] = {"ratio", "delta_ms", "floor_ms"};
 	double *dst[3];
 	const json_t *timing;
 	json_t *doc;
@@ -1281,7 +1300,7 @@ int ph_shadow_timing_from_config(const char *path, struct ph_timing *t, struct p
 
 struct ph_shadow_counts ph_shadow_totals(const struct ph_shadow *s)
 {
-	struct ph_shadow_counts t = { 0, 0, 0, 0, 0 };
+	struct ph_shadow_counts t = {0, 0, 0, 0, 0};
 	size_t i;
 
 	for (i = 0; i < PH_SHADOW_SLOTS; i++) {
@@ -1355,36 +1374,35 @@ json_t *ph_shadow_to_json(const struct ph_shadow *s)
 
 		if (i == PH_SHADOW_SLOTS - 1 && !c->entries)
 			continue;
-		json_object_set_new(domains, ph_shadow_slot_name(i),
-				    json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries",
-					      (json_int_t)c->entries, "structural",
-					      (json_int_t)c->structural, "semantic",
-					      (json_int_t)c->semantic, "timing",
-					      (json_int_t)c->timing, "error", (json_int_t)c->error));
+		json_object_set_new(
+		    domains, ph_shadow_slot_name(i),
+		    json_pack("{s:I, s:I, s:I, s:I, s:I}", "entries", (json_int_t)c->entries,
+			      "structural", (json_int_t)c->structural, "semantic",
+			      (json_int_t)c->semantic, "timing", (json_int_t)c->timing, "error",
+			      (json_int_t)c->error));
 	}
 	v = ph_shadow_sorted(s, &n);
 	for (i = 0; v && i < n; i++)
 		json_array_append_new(
-			fps, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:O}", "domain",
-				       v[i]->domain, "endpoint", v[i]->endpoint, "class",
-				       ph_class_name(v[i]->cls), "path", v[i]->path, "count",
-				       (json_int_t)v[i]->count, "first_seen",
-				       time_json(v[i]->first_ms, 1), "last_seen",
-				       time_json(v[i]->last_ms, 1), "example", v[i]->example));
+		    fps,
+		    json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:O}", "domain", v[i]->domain,
+			      "endpoint", v[i]->endpoint, "class", ph_class_name(v[i]->cls), "path",
+			      v[i]->path, "count", (json_int_t)v[i]->count, "first_seen",
+			      time_json(v[i]->first_ms, 1), "last_seen",
+			      time_json(v[i]->last_ms, 1), "example", v[i]->example));
 	free(v);
 	totals = json_pack("{s:I, s:I, s:I, s:I}", "structural", (json_int_t)t.structural,
 			   "semantic", (json_int_t)t.semantic, "timing", (json_int_t)t.timing,
 			   "error", (json_int_t)t.error);
-	doc = json_pack("{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:o, s:b, s:o}, s:f, s:o, s:o, s:o, "
-			"s:o, s:o}",
-			"files", (json_int_t)s->files, "lines", (json_int_t)s->lines, "entries",
-			(json_int_t)s->entries, "ts_entries", (json_int_t)s->ts_entries,
-			"rust_entries", (json_int_t)s->rust_entries, "malformed", "count",
-			(json_int_t)s->malformed, "lines", lines, "truncated",
-			s->malformed > s->n_malformed_at, "messages", msgs, "span_days",
-			ph_shadow_span_days(s), "first_seen", time_json(s->first_ms, have),
-			"last_seen", time_json(s->last_ms, have), "totals", totals, "domains",
-			domains, "fingerprints", fps);
+	doc = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:o, s:b, s:o}, s:f, s:o, s:o, s:o, "
+	    "s:o, s:o}",
+	    "files", (json_int_t)s->files, "lines", (json_int_t)s->lines, "entries",
+	    (json_int_t)s->entries, "ts_entries", (json_int_t)s->ts_entries, "rust_entries",
+	    (json_int_t)s->rust_entries, "malformed", "count", (json_int_t)s->malformed, "lines",
+	    lines, "truncated", s->malformed > s->n_malformed_at, "messages", msgs, "span_days",
+	    ph_shadow_span_days(s), "first_seen", time_json(s->first_ms, have), "last_seen",
+	    time_json(s->last_ms, have), "totals", totals, "domains", domains, "fingerprints", fps);
 	return doc;
 }
 
@@ -1441,8 +1459,9 @@ void ph_shadow_write_text(const struct ph_shadow *s, FILE *f, size_t top)
 				continue;
 			if (!shown++)
 				fprintf(f, "\n  %s: top fingerprints\n", ph_shadow_slot_name(d));
-			fprintf(f, "    %-10s %8lux  %s  %s  (%s .. %s)\n", ph_class_name(v[i]->cls),
-				v[i]->count, v[i]->endpoint, *v[i]->path ? v[i]->path : "(body)",
+			fprintf(f, "    %-10s %8lux  %s  %s  (%s .. %s)\n",
+				ph_class_name(v[i]->cls), v[i]->count, v[i]->endpoint,
+				*v[i]->path ? v[i]->path : "(body)",
 				ph_shadow_format_ms(v[i]->first_ms, a, sizeof(a)),
 				ph_shadow_format_ms(v[i]->last_ms, b, sizeof(b)));
 		}
@@ -1505,15 +1524,17 @@ void ph_shadow_write_md(const struct ph_shadow *s, FILE *f, size_t top)
 			if (strcmp(v[i]->domain, ph_shadow_slot_name(d)))
 				continue;
 			if (!shown++)
-				fprintf(f, "\n## %s: top fingerprints\n\n| class | count | endpoint | "
-					   "path | first seen | last seen |\n"
-					   "|---|---:|---|---|---|---|\n",
+				fprintf(f,
+					"\n## %s: top fingerprints\n\n| class | count | endpoint | "
+					"path | first seen | last seen |\n"
+					"|---|---:|---|---|---|---|\n",
 					ph_shadow_slot_name(d));
 			fprintf(f, "| %s | %lu | `", ph_class_name(v[i]->cls), v[i]->count);
 			md_cell(f, v[i]->endpoint);
 			fprintf(f, "` | `");
 			md_cell(f, *v[i]->path ? v[i]->path : "(body)");
-			fprintf(f, "` | %s | %s |\n", ph_shadow_format_ms(v[i]->first_ms, a, sizeof(a)),
+			fprintf(f, "` | %s | %s |\n",
+				ph_shadow_format_ms(v[i]->first_ms, a, sizeof(a)),
 				ph_shadow_format_ms(v[i]->last_ms, b, sizeof(b)));
 		}
 	}

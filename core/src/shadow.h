@@ -46,13 +46,13 @@ struct ph_shadow_pos {
 
 /* A group of repeated divergences. Owned by struct ph_shadow. */
 struct ph_shadow_fp {
-	const char *domain;          /* static */
-	char *endpoint;              /* template, "GET /api/memory/:id" */
+	const char *domain; /* static */
+	char *endpoint;	    /* template, "GET /api/memory/:id" */
 	enum ph_class cls;
-	char *path;                  /* field path, indexes folded: "results[].tags" */
+	char *path; /* field path, indexes folded: "results[].tags" */
 	unsigned long count;
 	long long first_ms, last_ms; /* epoch milliseconds */
-	json_t *example;             /* the first occurrence: {source, line, divergence} */
+	json_t *example;	     /* the first occurrence: {source, line, divergence} */
 	struct ph_shadow_pos example_at;
 	unsigned long hash;
 };
@@ -68,22 +68,22 @@ struct ph_endpoint_cache;
 struct ph_shadow {
 	const struct ph_domain_map *map; /* borrowed; NULL maps everything to "unmapped" */
 	struct ph_timing timing;
-	size_t max_line;             /* 0: PH_SHADOW_MAX_LINE */
-	unsigned threads;            /* parsing threads; 0: one per CPU (at most 8) */
+	size_t max_line;  /* 0: PH_SHADOW_MAX_LINE */
+	unsigned threads; /* parsing threads; 0: one per CPU (at most 8) */
 
-	unsigned long lines;         /* every line read, blank ones included */
-	unsigned long entries;       /* lines in one of the two formats */
+	unsigned long lines;   /* every line read, blank ones included */
+	unsigned long entries; /* lines in one of the two formats */
 	unsigned long ts_entries, rust_entries;
 	unsigned long malformed;
 	struct ph_shadow_pos malformed_at[PH_SHADOW_MALFORMED_KEEP]; /* the first ones */
 	size_t n_malformed_at;
-	struct ph_shadow_message messages[PH_SHADOW_MESSAGES_KEEP];  /* the first ones */
+	struct ph_shadow_message messages[PH_SHADOW_MESSAGES_KEEP]; /* the first ones */
 	size_t n_messages;
 	long long first_ms, last_ms; /* span of entry timestamps; first_ms > last_ms: none */
 	struct ph_shadow_counts domains[PH_SHADOW_SLOTS];
-	unsigned files;              /* files read so far; the next file's index */
+	unsigned files; /* files read so far; the next file's index */
 
-	struct ph_shadow_fp **fps;   /* open-addressing table, n_fp_slots entries */
+	struct ph_shadow_fp **fps; /* open-addressing table, n_fp_slots entries */
 	size_t n_fps, n_fp_slots;
 	struct ph_endpoint_cache *cache;
 };

@@ -51,8 +51,9 @@ static int teardown(void **state)
 static void add_row(json_t *m, const char *domain, const char *feature, enum ph_class cls,
 		    const char *divclass, const char *path)
 {
-	struct ph_row row = { feature, "case-1", "200", cls, NULL, 1.0, 1.0,
-			      cls == PH_ERROR ? "connection refused" : NULL };
+	struct ph_row row = {
+	    feature, "case-1", "200", cls,
+	    NULL,    1.0,      1.0,   cls == PH_ERROR ? "connection refused" : NULL};
 	struct ph_err err;
 	json_t *rows, *f;
 
@@ -62,8 +63,8 @@ static void add_row(json_t *m, const char *domain, const char *feature, enum ph_
 	rows = json_object_get(ph_matrix_domain(m, domain), "features");
 	f = json_array_get(rows, json_array_size(rows) - 1);
 	json_array_append_new(json_object_get(f, "divergences"),
-			      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "class", divclass,
-					"kind", "value", "path", path, "a", 1, "b", 2, "message",
+			      json_pack("{s:s, s:s, s:s, s:i, s:i, s:s}", "class", divclass, "kind",
+					"value", "path", path, "a", 1, "b", 2, "message",
 					"values differ"));
 }
 
@@ -95,8 +96,8 @@ static const char *write_file(const char *name, const char *text)
 	return p;
 }
 
-#define TS_LINE(ts, m, p, a, b)                                                             \
-	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a  \
+#define TS_LINE(ts, m, p, a, b)                                                                    \
+	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a         \
 	",\"shadowStatus\":" #b "}\n"
 
 /* A shadow aggregation of the given log text. */
@@ -109,7 +110,7 @@ static void shadow_of(struct ph_shadow *s, const char *text)
 }
 
 static const char clean14[] = TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-	TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/api/memories", 200, 200);
+    TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/api/memories", 200, 200);
 
 static void documented_of(struct ph_documented *doc, const char *text)
 {
@@ -123,11 +124,11 @@ static void documented_of(struct ph_documented *doc, const char *text)
 }
 
 /* Evaluate one matrix (may be NULL), an optional shadow and documented file. */
-static void evaluate(struct ph_gate *g, json_t *m, struct ph_shadow *s,
-		     struct ph_documented *doc, double days)
+static void evaluate(struct ph_gate *g, json_t *m, struct ph_shadow *s, struct ph_documented *doc,
+		     double days)
 {
-	const char *names[] = { "matrix.json" };
-	struct ph_gate_input in = { &m, names, m ? 1 : 0, s, doc, days, "2026-06-01" };
+	const char *names[] = {"matrix.json"};
+	struct ph_gate_input in = {&m, names, m ? 1 : 0, s, doc, days, "2026-06-01"};
 	struct ph_err err;
 
 	assert_int_equal(ph_gate_evaluate(g, &in, &err), 0);
@@ -273,7 +274,7 @@ static void test_insufficient_shadow(void **state)
 
 	/* just under fourteen days */
 	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			      TS_LINE("2026-05-14T23:59:59.999Z", "GET", "/health", 200, 200));
+			  TS_LINE("2026-05-14T23:59:59.999Z", "GET", "/health", 200, 200));
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
 	assert_int_equal(count(&g, 0, "shadow-too-short", NULL), 1);
@@ -285,9 +286,11 @@ static void test_insufficient_shadow(void **state)
 	ph_shadow_release(&s);
 
 	/* exactly fourteen days, offsets differing */
+	/* clang-format off */
 	shadow_of(&s, "{\"timestamp\":\"2026-05-01T02:00:00+02:00\",\"endpoint\":\"GET /health\","
-		      "\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":[]}\n" TS_LINE(
-			      "2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200));
+		      "\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":[]}\n"
+		      TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200));
+	/* clang-format on */
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_PASS);
 	ph_gate_release(&g);
@@ -302,8 +305,7 @@ static void test_insufficient_shadow(void **state)
 
 	/* failed shadow requests: the candidate did not answer */
 	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			      TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200,
-				      0));
+			  TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200, 0));
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
 	assert_int_equal(count(&g, 0, "shadow-error", "gitsync"), 1);
@@ -328,9 +330,9 @@ static void test_blocked_matrix(void **state)
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
 	assert_int_equal(count(&g, 0, "structural", "read"), 1);
-	assert_true(strstr(json_string_value(json_object_get(json_array_get(g.reasons, 0),
-							      "detail")),
-			   "GET /api/memory/:id (case case-1)") != NULL);
+	assert_true(
+	    strstr(json_string_value(json_object_get(json_array_get(g.reasons, 0), "detail")),
+		   "GET /api/memory/:id (case case-1)") != NULL);
 	ph_gate_release(&g);
 	/* structural cannot be documented away */
 	documented_of(&doc, "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":"
@@ -346,8 +348,7 @@ static void test_blocked_matrix(void **state)
 
 	/* semantic, undocumented */
 	m = full_matrix(NULL);
-	add_row(m, "write", "POST /api/memory/remember", PH_SEMANTIC, "semantic",
-		"importance");
+	add_row(m, "write", "POST /api/memory/remember", PH_SEMANTIC, "semantic", "importance");
 	ph_matrix_finish(m);
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
@@ -411,19 +412,22 @@ static void test_blocked_shadow(void **state)
 	struct ph_documented doc;
 	struct ph_shadow s;
 	struct ph_gate g;
+	/* clang-format off */
 	static const char semantic[] =
 		TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
 		"{\"timestamp\":\"2026-05-16T00:00:00+00:00\",\"endpoint\":\"POST "
-		"/api/memory/recall\",\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":"
-		"[{\"severity\":\"critical\",\"field\":\"results[2].score\",\"message\":\"value "
-		"mismatch\",\"primaryValue\":\"0.5\",\"shadowValue\":\"0.25\"}]}\n";
+		 "/api/memory/recall\",\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":"
+		 "[{\"severity\":\"critical\",\"field\":\"results[2].score\",\"message\":\"value "
+		 "mismatch\",\"primaryValue\":\"0.5\",\"shadowValue\":\"0.25\"}]}\n";
+	/* clang-format on */
 
 	(void)state;
 	ph_matrix_finish(m);
 	/* a status mismatch in the shadow log blocks */
+	/* clang-format off */
 	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			      TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget",
-				      200, 404));
+		      TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget", 200, 404));
+	/* clang-format on */
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
 	assert_int_equal(count(&g, 0, "structural", "write"), 1);
@@ -460,7 +464,7 @@ static void test_blocked_shadow(void **state)
 
 	/* malformed shadow lines are noted, not hidden */
 	shadow_of(&s, "{broken\n" TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			      TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/health", 200, 200));
+			  TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/health", 200, 200));
 	evaluate(&g, m, &s, NULL, 14);
 	assert_int_equal(count(&g, 1, "shadow-malformed", NULL), 1);
 	ph_gate_release(&g);
@@ -470,10 +474,11 @@ static void test_blocked_shadow(void **state)
 
 static void test_sharded_matrices(void **state)
 {
-	json_t *a = ph_matrix_new("js", "1", "rust", "2"), *b = ph_matrix_new("js", "1", "rust", "2");
+	json_t *a = ph_matrix_new("js", "1", "rust", "2"),
+	       *b = ph_matrix_new("js", "1", "rust", "2");
 	json_t *mats[2];
-	const char *names[] = { "a.json", "b.json" };
-	struct ph_gate_input in = { mats, names, 2, NULL, NULL, 0, "2026-06-01" };
+	const char *names[] = {"a.json", "b.json"};
+	struct ph_gate_input in = {mats, names, 2, NULL, NULL, 0, "2026-06-01"};
 	struct ph_err err;
 	struct ph_gate g;
 	size_t i;
@@ -501,34 +506,34 @@ static void test_sharded_matrices(void **state)
 static void test_documented_shapes(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "{}", "expected a JSON array" },
-		{ "[1]", "[0]: expected an object" },
-		{ "[{\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\",\"reason\":\"r\","
-		  "\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].domain" },
-		{ "[{\"domain\":\"nope\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
-		  "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].domain: 'nope'" },
-		{ "[{\"domain\":\"read\",\"path\":\"*\",\"class\":\"semantic\",\"reason\":\"r\","
-		  "\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].feature" },
-		{ "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":3,\"class\":\"semantic\","
-		  "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].path" },
-		{ "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"structural\","
-		  "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].class" },
-		{ "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
-		  "\"reason\":\"\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
-		  "[0].reason" },
-		{ "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
-		  "\"reason\":\"r\",\"expires\":\"2026-01-01\"}]",
-		  "[0].owner" },
-		{ "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
-		  "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"},"
-		  "{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
-		  "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"next week\"}]",
-		  "[1].expires: expected a date YYYY-MM-DD" },
+	    {"{}", "expected a JSON array"},
+	    {"[1]", "[0]: expected an object"},
+	    {"[{\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\",\"reason\":\"r\","
+	     "\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].domain"},
+	    {"[{\"domain\":\"nope\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
+	     "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].domain: 'nope'"},
+	    {"[{\"domain\":\"read\",\"path\":\"*\",\"class\":\"semantic\",\"reason\":\"r\","
+	     "\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].feature"},
+	    {"[{\"domain\":\"read\",\"feature\":\"*\",\"path\":3,\"class\":\"semantic\","
+	     "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].path"},
+	    {"[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"structural\","
+	     "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].class"},
+	    {"[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
+	     "\"reason\":\"\",\"owner\":\"o\",\"expires\":\"2026-01-01\"}]",
+	     "[0].reason"},
+	    {"[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
+	     "\"reason\":\"r\",\"expires\":\"2026-01-01\"}]",
+	     "[0].owner"},
+	    {"[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
+	     "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"2026-01-01\"},"
+	     "{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"semantic\","
+	     "\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"next week\"}]",
+	     "[1].expires: expected a date YYYY-MM-DD"},
 	};
 	struct ph_documented doc;
 	struct ph_err err;
@@ -539,16 +544,14 @@ static void test_documented_shapes(void **state)
 		json_t *j = json_loads(bad[i][0], 0, NULL);
 
 		assert_non_null(j);
-		assert_int_equal(ph_documented_from_json(&doc, j, "doc.json", &err),
-				 PH_E_INVALID);
+		assert_int_equal(ph_documented_from_json(&doc, j, "doc.json", &err), PH_E_INVALID);
 		if (!strstr(err.msg, bad[i][1]) || strncmp(err.msg, "doc.json: ", 10))
 			fail_msg("case %zu: '%s' lacks '%s'", i, err.msg, bad[i][1]);
 		assert_null(doc.items);
 		json_decref(j);
 	}
 	/* and from a file, with the file named */
-	assert_int_equal(ph_documented_load(&doc, write_file("d.json", "[{]"), &err),
-			 PH_E_PARSE);
+	assert_int_equal(ph_documented_load(&doc, write_file("d.json", "[{]"), &err), PH_E_PARSE);
 	assert_true(strstr(err.msg, "d.json:1:") != NULL);
 	assert_int_equal(ph_documented_load(&doc, write_file("ok.json", "[]"), &err), 0);
 	assert_int_equal(doc.n, 0);
@@ -585,15 +588,15 @@ static void test_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_glob_and_dates),
-		cmocka_unit_test(test_pass),
-		cmocka_unit_test(test_insufficient_matrix),
-		cmocka_unit_test(test_insufficient_shadow),
-		cmocka_unit_test(test_blocked_matrix),
-		cmocka_unit_test(test_blocked_shadow),
-		cmocka_unit_test(test_sharded_matrices),
-		cmocka_unit_test(test_documented_shapes),
-		cmocka_unit_test(test_render),
+	    cmocka_unit_test(test_glob_and_dates),
+	    cmocka_unit_test(test_pass),
+	    cmocka_unit_test(test_insufficient_matrix),
+	    cmocka_unit_test(test_insufficient_shadow),
+	    cmocka_unit_test(test_blocked_matrix),
+	    cmocka_unit_test(test_blocked_shadow),
+	    cmocka_unit_test(test_sharded_matrices),
+	    cmocka_unit_test(test_documented_shapes),
+	    cmocka_unit_test(test_render),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

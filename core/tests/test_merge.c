@@ -17,7 +17,7 @@
 
 static void add_row(json_t *m, const char *domain, const char *feature, enum ph_class cls)
 {
-	struct ph_row row = { feature, "c", "200", cls, NULL, 2.0, 1.0, NULL };
+	struct ph_row row = {feature, "c", "200", cls, NULL, 2.0, 1.0, NULL};
 	struct ph_err err;
 
 	assert_int_equal(ph_matrix_add_row(m, domain, &row, &err), 0);
@@ -36,10 +36,10 @@ static json_t *shard(const char *cand_version, const char *const *domains, size_
 
 static void test_disjoint(void **state)
 {
-	static const char *const a_dom[] = { "secrets", "read" };
-	static const char *const b_dom[] = { "schema", "write" };
+	static const char *const a_dom[] = {"secrets", "read"};
+	static const char *const b_dom[] = {"schema", "write"};
 	json_t *mats[2], *out = NULL, *d;
-	const char *names[] = { "a/matrix.json", "b/matrix.json" };
+	const char *names[] = {"a/matrix.json", "b/matrix.json"};
 	struct ph_err err;
 
 	(void)state;
@@ -64,17 +64,15 @@ static void test_disjoint(void **state)
 			    "secrets");
 	/* counts and status recomputed, verdict the worst */
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_array_get(d, 2), "counts"), "structural")),
+			     json_object_get(json_array_get(d, 2), "counts"), "structural")),
 			 1);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 2), "status")),
 			    "diverge");
 	assert_string_equal(json_string_value(json_object_get(out, "verdict")), "structural");
 	/* metrics: union, the first input wins */
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "metrics"),
-							    "rss_kb")),
-			 10);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "metrics"),
-							    "x")),
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(out, "metrics"), "rss_kb")), 10);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(out, "metrics"), "x")),
 			 1);
 	/* inputs untouched */
 	assert_int_equal(json_array_size(json_object_get(mats[0], "domains")), 2);
@@ -85,10 +83,10 @@ static void test_disjoint(void **state)
 
 static void test_same_domain(void **state)
 {
-	static const char *const a_dom[] = { "read", "mcp" };
-	static const char *const b_dom[] = { "mcp" };
+	static const char *const a_dom[] = {"read", "mcp"};
+	static const char *const b_dom[] = {"mcp"};
 	json_t *mats[2], *out = NULL;
-	const char *names[] = { "shard-1.json", "shard-2.json" };
+	const char *names[] = {"shard-1.json", "shard-2.json"};
 	struct ph_err err;
 
 	(void)state;
@@ -113,10 +111,10 @@ static void test_same_domain(void **state)
 
 static void test_runtimes_disagree(void **state)
 {
-	static const char *const a_dom[] = { "read" };
-	static const char *const b_dom[] = { "write" };
+	static const char *const a_dom[] = {"read"};
+	static const char *const b_dom[] = {"write"};
 	json_t *mats[3], *out = NULL;
-	const char *names[] = { "one.json", "two.json", "three.json" };
+	const char *names[] = {"one.json", "two.json", "three.json"};
 	struct ph_err err;
 
 	(void)state;
@@ -143,9 +141,9 @@ static void test_runtimes_disagree(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_disjoint),
-		cmocka_unit_test(test_same_domain),
-		cmocka_unit_test(test_runtimes_disagree),
+	    cmocka_unit_test(test_disjoint),
+	    cmocka_unit_test(test_same_domain),
+	    cmocka_unit_test(test_runtimes_disagree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

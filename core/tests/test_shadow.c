@@ -78,7 +78,7 @@ static const char *write_gz(const char *name, const char *text, size_t len)
 /* Read path into a fresh aggregation; asserts success. */
 static void read_log(struct ph_shadow *s, const char *path)
 {
-	struct ph_err err = { 0, "" };
+	struct ph_err err = {0, ""};
 
 	ph_shadow_init(s, map, NULL);
 	if (ph_shadow_read_file(s, path, &err))
@@ -105,15 +105,15 @@ static const struct ph_shadow_fp *find_fp(const struct ph_shadow *s, const char 
 	return NULL;
 }
 
-#define TS(ts, m, p, a, b)                                                                  \
-	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a  \
+#define TS(ts, m, p, a, b)                                                                         \
+	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a         \
 	",\"shadowStatus\":" #b "}\n"
-#define RS(ts, ep, a, b, la, lb, divs)                                                      \
-	"{\"timestamp\":\"" ts "\",\"endpoint\":\"" ep "\",\"primaryStatus\":" #a            \
-	",\"shadowStatus\":" #b ",\"primaryLatencyMs\":" #la ",\"shadowLatencyMs\":" #lb     \
+#define RS(ts, ep, a, b, la, lb, divs)                                                             \
+	"{\"timestamp\":\"" ts "\",\"endpoint\":\"" ep "\",\"primaryStatus\":" #a                  \
+	",\"shadowStatus\":" #b ",\"primaryLatencyMs\":" #la ",\"shadowLatencyMs\":" #lb           \
 	",\"divergences\":[" divs "]}\n"
-#define DIV(field, msg, pv, sv)                                                             \
-	"{\"severity\":\"critical\",\"field\":\"" field "\",\"message\":\"" msg              \
+#define DIV(field, msg, pv, sv)                                                                    \
+	"{\"severity\":\"critical\",\"field\":\"" field "\",\"message\":\"" msg                    \
 	"\",\"primaryValue\":" pv ",\"shadowValue\":" sv "}"
 
 static void test_fold_path(void **state)
@@ -121,8 +121,7 @@ static void test_fold_path(void **state)
 	char b[64];
 
 	(void)state;
-	assert_string_equal(ph_shadow_fold_path("results[3].tags", b, sizeof(b)),
-			    "results[].tags");
+	assert_string_equal(ph_shadow_fold_path("results[3].tags", b, sizeof(b)), "results[].tags");
 	assert_string_equal(ph_shadow_fold_path("a.0.b", b, sizeof(b)), "a.*.b");
 	assert_string_equal(ph_shadow_fold_path("a[12][0].x1.2", b, sizeof(b)), "a[][].x1.*");
 	assert_string_equal(ph_shadow_fold_path("0.v2", b, sizeof(b)), "*.v2");
@@ -155,32 +154,32 @@ static void test_parse_time(void **state)
 static void test_domain_map(void **state)
 {
 	static const char *const cases[][3] = {
-		{ "GET", "/api/memories?limit=5", "read" },
-		{ "GET", "/api/memory/mem-0001", "read" },
-		{ "GET", "/api/memory/search", "read" },
-		{ "POST", "/api/memory/recall", "read" },
-		{ "POST", "/api/memory/remember", "write" },
-		{ "DELETE", "/api/memory/abc", "write" },
-		{ "PATCH", "/api/memory/abc", "write" },
-		{ "POST", "/api/memory/forget", "write" },
-		{ "POST", "/api/memory/abc/recover", "write" },
-		{ "GET", "/api/pipeline/status", "pipeline" },
-		{ "GET", "/api/memory/jobs/7", "pipeline" },
-		{ "GET", "/api/auth/whoami", "auth" },
-		{ "POST", "/api/auth/token", "auth" },
-		{ "GET", "/api/harnesses", "watcher" },
-		{ "GET", "/api/git/status", "gitsync" },
-		{ "POST", "/mcp", "mcp" },
-		{ "GET", "/api/secrets", "secrets" },
-		{ "POST", "/api/secrets/exec", "secrets" },
-		{ "DELETE", "/api/secrets/FOO", "secrets" },
-		{ "POST", "/api/repair/requeue-dead", "schema" },
-		{ "GET", "/health", "read" },
-		{ "GET", "/api/status", "read" },
-		{ "GET", "/api/config", "read" },
-		{ "POST", "/api/config", "write" },
-		{ "GET", "/nowhere/at/all", "unmapped" },
-		{ "GET", "/", "unmapped" },
+	    {"GET", "/api/memories?limit=5", "read"},
+	    {"GET", "/api/memory/mem-0001", "read"},
+	    {"GET", "/api/memory/search", "read"},
+	    {"POST", "/api/memory/recall", "read"},
+	    {"POST", "/api/memory/remember", "write"},
+	    {"DELETE", "/api/memory/abc", "write"},
+	    {"PATCH", "/api/memory/abc", "write"},
+	    {"POST", "/api/memory/forget", "write"},
+	    {"POST", "/api/memory/abc/recover", "write"},
+	    {"GET", "/api/pipeline/status", "pipeline"},
+	    {"GET", "/api/memory/jobs/7", "pipeline"},
+	    {"GET", "/api/auth/whoami", "auth"},
+	    {"POST", "/api/auth/token", "auth"},
+	    {"GET", "/api/harnesses", "watcher"},
+	    {"GET", "/api/git/status", "gitsync"},
+	    {"POST", "/mcp", "mcp"},
+	    {"GET", "/api/secrets", "secrets"},
+	    {"POST", "/api/secrets/exec", "secrets"},
+	    {"DELETE", "/api/secrets/FOO", "secrets"},
+	    {"POST", "/api/repair/requeue-dead", "schema"},
+	    {"GET", "/health", "read"},
+	    {"GET", "/api/status", "read"},
+	    {"GET", "/api/config", "read"},
+	    {"POST", "/api/config", "write"},
+	    {"GET", "/nowhere/at/all", "unmapped"},
+	    {"GET", "/", "unmapped"},
 	};
 	char b[256];
 	size_t i;
@@ -190,30 +189,29 @@ static void test_domain_map(void **state)
 		if (strcmp(ph_domain_map_domain(map, cases[i][0], cases[i][1]), cases[i][2]))
 			fail_msg("%s %s: expected %s, got %s", cases[i][0], cases[i][1],
 				 cases[i][2], ph_domain_map_domain(map, cases[i][0], cases[i][1]));
-	assert_string_equal(ph_domain_map_template(map, "get", "/api/memory/mem-0001", b,
-						   sizeof(b)),
-			    "GET /api/memory/:id");
-	assert_string_equal(ph_domain_map_template(map, "DELETE", "/api/secrets/FOO?x=1", b,
-						   sizeof(b)),
-			    "DELETE /api/secrets/FOO");
 	assert_string_equal(
-		ph_domain_map_template(
-			map, "GET", "/x/550e8400-e29b-41d4-a716-446655440000/42/mem-7/name", b,
-			sizeof(b)),
-		"GET /x/:id/:id/:id/name");
+	    ph_domain_map_template(map, "get", "/api/memory/mem-0001", b, sizeof(b)),
+	    "GET /api/memory/:id");
+	assert_string_equal(
+	    ph_domain_map_template(map, "DELETE", "/api/secrets/FOO?x=1", b, sizeof(b)),
+	    "DELETE /api/secrets/FOO");
+	assert_string_equal(
+	    ph_domain_map_template(
+		map, "GET", "/x/550e8400-e29b-41d4-a716-446655440000/42/mem-7/name", b, sizeof(b)),
+	    "GET /x/:id/:id/:id/name");
 }
 
 static void test_domain_map_errors(void **state)
 {
 	static const char *const bad[][2] = {
-		{ "{\"routes\":[{\"route\":\"GET /a\",\"domain\":\"reed\"}]}", "routes[0].domain" },
-		{ "{\"routes\":[{\"route\":\"GET /a\",\"domain\":\"read\"},"
-		  "{\"route\":\"/b\",\"domain\":\"read\"}]}",
-		  "routes[1].route" },
-		{ "{\"routes\":[{\"route\":\"GET /a/*/b\",\"domain\":\"read\"}]}", "last segment" },
-		{ "{\"routes\":{}}", "routes: expected an array" },
-		{ "{\"schema\":\"other/1\",\"routes\":[]}", "schema" },
-		{ "[]", "expected a JSON object" },
+	    {"{\"routes\":[{\"route\":\"GET /a\",\"domain\":\"reed\"}]}", "routes[0].domain"},
+	    {"{\"routes\":[{\"route\":\"GET /a\",\"domain\":\"read\"},"
+	     "{\"route\":\"/b\",\"domain\":\"read\"}]}",
+	     "routes[1].route"},
+	    {"{\"routes\":[{\"route\":\"GET /a/*/b\",\"domain\":\"read\"}]}", "last segment"},
+	    {"{\"routes\":{}}", "routes: expected an array"},
+	    {"{\"schema\":\"other/1\",\"routes\":[]}", "schema"},
+	    {"[]", "expected a JSON object"},
 	};
 	struct ph_domain_map *m = NULL;
 	struct ph_err err;
@@ -245,6 +243,7 @@ static void test_domain_map_errors(void **state)
 	}
 }
 
+/* clang-format off */
 static const char mixed[] =
 	TS("2026-05-01T12:00:00.000Z", "POST", "/api/memory/forget", 200, 404)
 	TS("2026-05-01T12:00:01.000Z", "GET", "/api/memories", 200, 200)
@@ -258,8 +257,8 @@ static const char mixed[] =
 	"{\"hello\":\"world\"}\n"
 	RS("2026-05-02T12:00:02.000+00:00", "POST /api/memory/recall", 200, 200, 10, 12,
 	   DIV("results[7].tags", "value mismatch", "\"\\\"x\\\"\"", "\"\\\"y\\\"\"") ","
-	   DIV("results.length", "array length mismatch: primary=3, shadow=2", "null", "null")
-	   "," DIV("status", "extra field in shadow response", "null", "\"\\\"ok\\\"\""))
+	   DIV("results.length", "array length mismatch: primary=3, shadow=2", "null", "null") ","
+	   DIV("status", "extra field in shadow response", "null", "\"\\\"ok\\\"\""))
 	RS("2026-05-03T12:00:00.000+00:00", "GET /api/memory/mem-0001", 200, 0, 5, 0,
 	   DIV("connection", "shadow request failed: connection refused", "null", "null"))
 	RS("2026-05-04T00:00:00.000Z", "GET /api/memory/mem-0002", 200, 404, 3, 4, "")
@@ -268,6 +267,7 @@ static const char mixed[] =
 	"{\"timestamp\":\"not a time\",\"endpoint\":\"GET /x\",\"primaryStatus\":200,"
 	"\"shadowStatus\":200}\n"
 	TS("2026-05-05T00:00:00.000Z", "GET", "/api/memories", 200, 0);
+/* clang-format on */
 
 static void test_mixed_formats(void **state)
 {
@@ -312,9 +312,9 @@ static void test_mixed_formats(void **state)
 	assert_non_null(fp);
 	assert_int_equal(fp->count, 2);
 	assert_int_equal(json_integer_value(json_object_get(fp->example, "line")), 4);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(fp->example, "divergence"), "field")),
-			    "results[0].tags");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(fp->example, "divergence"), "field")),
+	    "results[0].tags");
 	fp = find_fp(&s, "POST /api/memory/recall", "results[].tags", PH_STRUCTURAL);
 	assert_non_null(fp);
 	assert_int_equal(fp->count, 1);
@@ -334,23 +334,21 @@ static void test_mixed_formats(void **state)
 	j = ph_shadow_to_json(&s);
 	assert_int_equal(json_integer_value(json_object_get(j, "lines")), 13);
 	assert_int_equal(json_integer_value(json_object_get(j, "entries")), 8);
-	assert_int_equal(json_integer_value(
-				 json_object_get(json_object_get(j, "malformed"), "count")),
-			 4);
-	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "malformed"),
-							 "lines")),
+	assert_int_equal(
+	    json_integer_value(json_object_get(json_object_get(j, "malformed"), "count")), 4);
+	assert_int_equal(json_array_size(json_object_get(json_object_get(j, "malformed"), "lines")),
 			 4);
 	assert_string_equal(json_string_value(json_object_get(j, "first_seen")),
 			    "2026-05-01T12:00:00.000Z");
 	assert_string_equal(json_string_value(json_object_get(j, "last_seen")),
 			    "2026-05-05T00:00:00.000Z");
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(j, "domains"), "unmapped"),
-				 "entries")),
-			 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(
+		json_object_get(json_object_get(j, "domains"), "unmapped"), "entries")),
+	    1);
 	/* worst class first */
 	assert_string_equal(json_string_value(json_object_get(
-				    json_array_get(json_object_get(j, "fingerprints"), 0), "class")),
+				json_array_get(json_object_get(j, "fingerprints"), 0), "class")),
 			    "structural");
 	json_decref(j);
 	ph_shadow_release(&s);
@@ -363,9 +361,9 @@ static void test_only_ts_and_empty(void **state)
 
 	(void)state;
 	read_log(&s, write_file("ts.jsonl",
-				TS("2026-05-01T00:00:00.000Z", "GET", "/api/memories", 200, 200)
-				TS("2026-05-01T00:00:01.000Z", "GET", "/api/git/status", 200, 404)
-				TS("2026-05-15T00:00:00.000Z", "GET", "/mcp", 200, 200)));
+				TS("2026-05-01T00:00:00.000Z", "GET", "/api/memories", 200, 200) TS(
+				    "2026-05-01T00:00:01.000Z", "GET", "/api/git/status", 200, 404)
+				    TS("2026-05-15T00:00:00.000Z", "GET", "/mcp", 200, 200)));
 	assert_int_equal(s.entries, 3);
 	assert_int_equal(s.ts_entries, 3);
 	assert_int_equal(s.rust_entries, 0);
@@ -409,16 +407,17 @@ static void test_value_types(void **state)
 	struct ph_shadow s;
 
 	(void)state;
-	read_log(&s,
-		 write_file("types.jsonl",
-			    RS("2026-05-01T00:00:00Z", "GET /api/memories", 200, 200, 1, 1,
-			       DIV("a", "value mismatch", "\"1\"", "\"\\\"1\\\"\"") ","
-			       DIV("b", "value mismatch", "\"null\"", "\"1\"") ","
-			       DIV("c", "value mismatch", "\"true\"", "\"1\"") ","
-			       DIV("d", "value mismatch", "\"{\\\"x\\\":1, ...\"", "\"{}\"") ","
-			       DIV("e", "value mismatch", "\"1.5\"", "\"-2\"") ","
-			       DIV("f", "value mismatch", "\"true\"", "\"false\"") ","
-			       DIV("g", "something new", "null", "null"))));
+	/* clang-format off */
+	read_log(&s, write_file("types.jsonl",
+		RS("2026-05-01T00:00:00Z", "GET /api/memories", 200, 200, 1, 1,
+		   DIV("a", "value mismatch", "\"1\"", "\"\\\"1\\\"\"") ","
+		   DIV("b", "value mismatch", "\"null\"", "\"1\"") ","
+		   DIV("c", "value mismatch", "\"true\"", "\"1\"") ","
+		   DIV("d", "value mismatch", "\"{\\\"x\\\":1, ...\"", "\"{}\"") ","
+		   DIV("e", "value mismatch", "\"1.5\"", "\"-2\"") ","
+		   DIV("f", "value mismatch", "\"true\"", "\"false\"") ","
+		   DIV("g", "something new", "null", "null"))));
+	/* clang-format on */
 	assert_int_equal(dom(&s, "read")->structural, 3);
 	assert_int_equal(dom(&s, "read")->semantic, 4);
 	assert_non_null(find_fp(&s, "GET /api/memories", "a", PH_STRUCTURAL));
@@ -429,8 +428,9 @@ static void test_value_types(void **state)
 	/* a status divergence listed by the proxy is not counted twice */
 	read_log(&s, write_file("status.jsonl",
 				RS("2026-05-01T00:00:00Z", "GET /api/memories", 200, 500, 1, 1,
-				   DIV("statusCode", "status code mismatch: primary=200, "
-						     "shadow=500",
+				   DIV("statusCode",
+				       "status code mismatch: primary=200, "
+				       "shadow=500",
 				       "\"200\"", "\"500\""))));
 	assert_int_equal(dom(&s, "read")->structural, 1);
 	ph_shadow_release(&s);
@@ -438,16 +438,16 @@ static void test_value_types(void **state)
 
 static void test_timing_thresholds(void **state)
 {
-	struct ph_timing t = { 3.0, 1000.0, 5.0 };
+	struct ph_timing t = {3.0, 1000.0, 5.0};
 	struct ph_err err;
 	struct ph_shadow s;
-	const char *p = write_file(
-		"lat.jsonl", RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 38, 7, "")
-				     RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 3, 7, "")
-					     RS("2026-05-01T00:00:00Z", "GET /health", 200, 200,
-						10, 200, "")
-						     RS("2026-05-01T00:00:00Z", "GET /health", 200,
-							200, 0, 6, ""));
+	/* clang-format off */
+	const char *p = write_file("lat.jsonl",
+		RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 38, 7, "")
+		RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 3, 7, "")
+		RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 10, 200, "")
+		RS("2026-05-01T00:00:00Z", "GET /health", 200, 200, 0, 6, ""));
+	/* clang-format on */
 
 	(void)state;
 	read_log(&s, p);
@@ -468,11 +468,11 @@ static void test_timing_thresholds(void **state)
 	/* timing from a config file */
 	t = PH_TIMING_DEFAULT;
 	assert_int_equal(ph_shadow_timing_from_config(
-				 write_file("cfg.json", "{\"timing\":{\"ratio\":4.5}}"), &t, &err),
+			     write_file("cfg.json", "{\"timing\":{\"ratio\":4.5}}"), &t, &err),
 			 0);
 	assert_true(t.ratio == 4.5 && t.delta_ms == 100.0 && t.floor_ms == 5.0);
 	assert_int_equal(ph_shadow_timing_from_config(
-				 write_file("cfg2.json", "{\"timing\":{\"ratio\":\"x\"}}"), &t, &err),
+			     write_file("cfg2.json", "{\"timing\":{\"ratio\":\"x\"}}"), &t, &err),
 			 PH_E_INVALID);
 	assert_true(strstr(err.msg, "timing.ratio") != NULL);
 }
@@ -607,11 +607,11 @@ static void test_threads_deterministic(void **state)
 				     1 + i % 28, i % 50, i % 3 ? "GET" : "DELETE",
 				     i % 5 ? 200 : 404);
 		else
-			p += sprintf(p,
-				     RS("2026-05-01T00:00:00Z", "POST /api/memory/recall", 200,
-					200, 10, 30, DIV("results[%zu].x", "value mismatch",
-							 "\"%zu\"", "\"2\"")),
-				     i % 7, i);
+			p += sprintf(
+			    p,
+			    RS("2026-05-01T00:00:00Z", "POST /api/memory/recall", 200, 200, 10, 30,
+			       DIV("results[%zu].x", "value mismatch", "\"%zu\"", "\"2\"")),
+			    i % 7, i);
 	}
 	path = write_file("many.jsonl", text);
 	free(text);
@@ -664,18 +664,18 @@ static void test_reports_render(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fold_path),
-		cmocka_unit_test(test_parse_time),
-		cmocka_unit_test(test_domain_map),
-		cmocka_unit_test(test_domain_map_errors),
-		cmocka_unit_test(test_mixed_formats),
-		cmocka_unit_test(test_only_ts_and_empty),
-		cmocka_unit_test(test_value_types),
-		cmocka_unit_test(test_timing_thresholds),
-		cmocka_unit_test(test_gzip_and_errors),
-		cmocka_unit_test(test_long_lines),
-		cmocka_unit_test(test_threads_deterministic),
-		cmocka_unit_test(test_reports_render),
+	    cmocka_unit_test(test_fold_path),
+	    cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_domain_map),
+	    cmocka_unit_test(test_domain_map_errors),
+	    cmocka_unit_test(test_mixed_formats),
+	    cmocka_unit_test(test_only_ts_and_empty),
+	    cmocka_unit_test(test_value_types),
+	    cmocka_unit_test(test_timing_thresholds),
+	    cmocka_unit_test(test_gzip_and_errors),
+	    cmocka_unit_test(test_long_lines),
+	    cmocka_unit_test(test_threads_deterministic),
+	    cmocka_unit_test(test_reports_render),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

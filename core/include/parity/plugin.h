@@ -169,6 +169,17 @@ struct ph_host {
 
 	/* The canned-LLM request log of a runtime (JSON lines), or NULL when none. */
 	const char *(*llm_log)(struct ph_run *run, enum ph_side side);
+
+	/*
+	 * Compare two SQLite schemas (database files, or folders of NNN-*.sql migrations) as
+	 * `parity verify-schema` does; *differences is a new array of {class, kind, table,
+	 * name, a, b, message}.
+	 */
+	int (*verify_schema)(struct ph_run *run, const char *a, const char *b,
+			     json_t **differences, struct ph_err *err);
+
+	/* A run parameter given on the command line ("secrets-file", "machine-id"), or NULL. */
+	const char *(*param)(struct ph_run *run, const char *name);
 };
 
 /* What a plugin exports. */
