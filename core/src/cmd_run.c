@@ -6,6 +6,7 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,29 @@ static void record_metrics(struct ph_session *s)
 	}
 }
 
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Where a domain's time went: metrics.phases.<domain> = {start_ms, run_ms, stop_ms, cases}. */
+static void record_phases(struct ph_session *s, const char *domain, double start, double run,
+			  double stop, int cases)
+{
+	json_t *m = json_object_get(s->matrix, "metrics"), *ph = json_object_get(m, "phases");
+
+	if (!ph) {
+		ph = json_object();
+		json_object_set_new(m, "phases", ph);
+	}
+	json_object_set_new(ph, domain,
+			    json_pack("{s:f, s:f, s:f, s:i}", "start_ms", start, "run_ms", run,
+				      "stop_ms", stop, "cases", cases));
+}
+
 static void domain_error(struct ph_session *s, const char *domain, const char *why)
 {
 	ph_matrix_domain_status(s->matrix, domain, "error", why);
@@ -92,6 +116,7 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 	struct ph_err err;
 	size_t n;
 	int rc;
+	double t0 = now_ms(), t1, t2;
 
 	memset(&run, 0, sizeof(run));
 	run.s = s;
@@ -125,6 +150,7 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 		*versions_done = 1;
 	}
 	ph_err_clear(&err);
+	t1 = now_ms();
 	rc = pl->plugin->run(pl->state, ph_host_table(), &run, &err);
 	if (rc && !ph_interrupted()) {
 		char why[1200];
@@ -134,7 +160,11 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 		domain_error(s, domain, why);
 		fprintf(stderr, "%sparity: %s\n", s->tty ? "\r\033[K" : "", why);
 	}
+	t2 = now_ms();
 	ph_session_stop(s);
+	record_phases(s, domain, t1 - t0, t2 - t1, now_ms() - t2, run.rows);
+	if (!s->tty)
+		fprintf(stderr, "parity: %s: %d cases in %.0f ms\n", domain, run.rows, t2 - t1);
 	free(run.suite_dir);
 }
 
@@ -210,6 +240,7 @@ int cmd_run(int argc, char **argv)
 	char *default_config = NULL;
 	int c, keep = 0, rc, exit_code, versions_done = 0;
 	enum ph_class verdict;
+	double t_reports;
 
 	if (!only)
 		return PH_EXIT_NOEVAL;
@@ -301,7 +332,9 @@ int cmd_run(int argc, char **argv)
 		verdict = PH_ERROR;
 	}
 	print_summary(&s);
+	t_reports = now_ms();
 	rc = ph_report_all(s.matrix, s.out, &err);
+	ph_session_log(&s, "reports: written in %.1f ms", now_ms() - t_reports);
 	if (rc)
 		fprintf(stderr, "parity: cannot write reports: %s\n", err.msg);
 	else
