@@ -1065,6 +1065,13 @@ static void compare_bodies(struct ctx *c, const struct ph_response *a, const str
 	json_decref(jb);
 }
 
+int ph_timing_diverges(const struct ph_timing *t, double a_ms, double b_ms)
+{
+	double lo = a_ms < b_ms ? a_ms : b_ms, hi = a_ms < b_ms ? b_ms : a_ms, d = hi - lo;
+
+	return d >= t->floor_ms && ((lo > 0 ? hi / lo : INFINITY) > t->ratio || d > t->delta_ms);
+}
+
 int ph_compare_responses(struct ph_rules *rules, const char *endpoint, const struct ph_response *a,
 			 const struct ph_response *b, const struct ph_timing *timing,
 			 struct ph_result *out, struct ph_err *err)
@@ -1111,12 +1118,7 @@ int ph_compare_responses(struct ph_rules *rules, const char *endpoint, const str
 			compare_bodies(&c, a, b);
 	}
 	if (timing && a->latency_ms >= 0 && b->latency_ms >= 0) {
-		double lo = a->latency_ms < b->latency_ms ? a->latency_ms : b->latency_ms;
-		double hi = a->latency_ms < b->latency_ms ? b->latency_ms : a->latency_ms;
-		double d = hi - lo;
-
-		if (d >= timing->floor_ms &&
-		    ((lo > 0 ? hi / lo : INFINITY) > timing->ratio || d > timing->delta_ms)) {
+		if (ph_timing_diverges(timing, a->latency_ms, b->latency_ms)) {
 			json_t *la = json_real(a->latency_ms), *lb = json_real(b->latency_ms);
 
 			add(&c, PH_TIMING, "latency", la, lb, "latency %.1f ms -> %.1f ms",

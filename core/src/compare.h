@@ -22,6 +22,12 @@ struct ph_timing {
 #define PH_TIMING_DEFAULT ((struct ph_timing){ 2.0, 100.0, 5.0 })
 
 /*
+ * The timing rule: do latencies a_ms and b_ms differ by at least floor_ms and by more than
+ * ratio times or more than delta_ms?
+ */
+int ph_timing_diverges(const struct ph_timing *t, double a_ms, double b_ms);
+
+/*
  * Compare a and b for endpoint "METHOD /path?query" under rules (lookup as in
  * ph_rules_lookup_endpoint). timing NULL: latencies are not compared. Fills out, which
  * the caller releases with ph_result_release. Returns < 0 only when it could not compare

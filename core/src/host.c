@@ -5,6 +5,7 @@
  */
 #include "host.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -275,8 +276,117 @@ static int case_request(struct ph_run *run, const json_t *c, struct case_req *cr
 	return 0;
 }
 
+/* Extra samples per side taken to confirm a timing divergence. */
+#define TIMING_SAMPLES 5
+
+/* May the case be sent again? GET and HEAD may, other methods when the case says so. */
+static int repeatable(const json_t *c, const char *method)
+{
+	json_t *idem = json_object_get(c, "idempotent");
+
+	if (idem)
+		return json_is_true(idem);
+	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Median and interquartile range of n sorted-in-place samples. */
+static void spread(double *v, size_t n, double *median, double *iqr)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	*iqr = v[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1] - v[n / 4];
+}
+
+/*
+ * A single slow answer is not a timing divergence. Send the request TIMING_SAMPLES more
+ * times to each runtime, interleaved, and confirm only when the medians still diverge by
+ * the timing rule and their difference is larger than the spread within each runtime.
+ * The raw samples go into *samples (new object); *ma and *mb get the medians. Returns 1
+ * confirmed, 0 not reproduced, -1 when a repeat failed (the first answer stands).
+ */
+static int confirm_timing(struct ph_run *run, const struct ph_request *req, double a0, double b0,
+			  json_t **samples, double *ma, double *mb)
+{
+	double va[TIMING_SAMPLES + 1], vb[TIMING_SAMPLES + 1], ia, ib;
+	json_t *ja = json_array(), *jb = json_array();
+	size_t n = 1, k;
+	int ok = 1;
+
+	va[0] = a0;
+	vb[0] = b0;
+	for (k = 0; k < TIMING_SAMPLES && ok; k++) {
+		struct ph_response a, b;
+		struct ph_err e;
+
+		ok = host_http(run, PH_REFERENCE, req, &a, &e) == 0 &&
+		     host_http(run, PH_CANDIDATE, req, &b, &e) == 0 && a.latency_ms >= 0 &&
+		     b.latency_ms >= 0;
+		if (ok) {
+			va[n] = a.latency_ms;
+			vb[n] = b.latency_ms;
+			n++;
+		}
+		ph_response_release(&a);
+		ph_response_release(&b);
+	}
+	for (k = 0; k < n; k++) {
+		json_array_append_new(ja, json_real(va[k]));
+		json_array_append_new(jb, json_real(vb[k]));
+	}
+	*samples = json_pack("{s:o, s:o}", "reference", ja, "candidate", jb);
+	if (!ok)
+		return -1;
+	spread(va, n, ma, &ia);
+	spread(vb, n, mb, &ib);
+	return ph_timing_diverges(&run->s->cfg.timing, *ma, *mb) &&
+	       fabs(*ma - *mb) > (ia > ib ? ia : ib);
+}
+
+/* Drop the timing divergences of res and recompute its verdict. */
+static void drop_timing(struct ph_result *res)
+{
+	size_t i, j = 0;
+
+	res->verdict = PH_PARITY;
+	for (i = 0; i < res->count; i++) {
+		struct ph_divergence *d = &res->items[i];
+
+		if (d->cls == PH_TIMING) {
+			free(d->path);
+			free(d->message);
+			json_decref(d->a);
+			json_decref(d->b);
+			continue;
+		}
+		if (d->cls > res->verdict)
+			res->verdict = d->cls;
+		res->items[j++] = *d;
+	}
+	res->count = j;
+}
+
+/* Add keys to the row just recorded (the last feature of the run's domain). */
+static void annotate_last_row(struct ph_run *run, const char *key, json_t *value)
+{
+	json_t *features = json_object_get(ph_matrix_domain(run->s->matrix, run->domain),
+					   "features");
+	json_t *row = json_array_get(features, json_array_size(features) - 1);
+
+	if (row && value)
+		json_object_set(row, key, value);
+	json_decref(value);
+}
+
 static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *err)
 {
+	json_t *samples = NULL, *flaky = NULL;
 	struct ph_session *s = run->s;
 	struct case_req cr;
 	struct ph_response a, b;
@@ -345,9 +455,30 @@ static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *er
 				       NULL, why);
 		}
 	}
+	if (res.verdict == PH_TIMING && repeatable(c, cr.req.method)) {
+		double ma, mb;
+		int confirmed = confirm_timing(run, &cr.req, a.latency_ms, b.latency_ms, &samples,
+					       &ma, &mb);
+
+		if (confirmed == 0) {
+			drop_timing(&res);
+			flaky = json_pack("{s:s, s:i}", "class", "timing", "retries",
+					  TIMING_SAMPLES);
+		} else if (confirmed == 1) {
+			row.latency_reference_ms = ma;
+			row.latency_candidate_ms = mb;
+		}
+	}
 	row.result = &res;
 	rc = host_record(run, &row);
+	if (!rc) {
+		annotate_last_row(run, "samples_ms", samples);
+		annotate_last_row(run, "flaky", flaky);
+		samples = flaky = NULL;
+	}
 out:
+	json_decref(samples);
+	json_decref(flaky);
 	ph_result_release(&res);
 	ph_response_release(&a);
 	ph_response_release(&b);
