@@ -210,6 +210,7 @@ void ph_config_release(struct ph_config *cfg)
 	free(cfg->fixture);
 	free(cfg->rules);
 	free(cfg->llm_dir);
+	free(cfg->out);
 	for (i = 0; i < cfg->n_domains; i++)
 		free(cfg->domains[i]);
 	free(cfg->domains);
