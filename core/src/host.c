@@ -581,11 +581,10 @@ static int host_runtime_stop(struct ph_run *run, enum ph_side side, int hard,
 	return ph_session_stop_side(run->s, side, hard, err);
 }
 
+/* The domain's own copy of the side's request log (session.h ph_session_llm_domain). */
 static const char *host_llm_log(struct ph_run *run, enum ph_side side)
 {
-	(void)run;
-	(void)side;
-	return NULL;
+	return run->s->side[side].llm_log;
 }
 
 static int host_verify_schema(struct ph_run *run, const char *a, const char *b,
@@ -609,6 +608,11 @@ static int host_verify_schema(struct ph_run *run, const char *a, const char *b,
 static const char *host_param(struct ph_run *run, const char *name)
 {
 	return json_string_value(json_object_get(run->s->params, name));
+}
+
+static const char *host_home(struct ph_run *run, enum ph_side side)
+{
+	return run->s->side[side].home;
 }
 
 static const struct ph_host host = {
@@ -636,6 +640,7 @@ static const struct ph_host host = {
 	.llm_log = host_llm_log,
 	.verify_schema = host_verify_schema,
 	.param = host_param,
+	.home = host_home,
 };
 
 const struct ph_host *ph_host_table(void)

@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "shadow-report", cmd_shadow_report, "classify and summarise shadow-divergence logs" },
 	{ "gate", cmd_gate, "the cutover gate: matrices, shadow logs, documented divergences" },
 	{ "merge", cmd_merge, "merge matrices from sharded runs" },
+	{ "llm", cmd_llm, "the canned-LLM server on its own (serve, check, hash)" },
 };
 
 static void usage(FILE *f)

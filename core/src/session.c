@@ -139,7 +139,7 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 	s->tty = isatty(STDERR_FILENO);
 	s->params = json_object();
 	ph_session_log(s, "session: config %s, out %s, tmp %s", s->cfg.path, s->out, s->tmp);
-	return 0;
+	return ph_session_llm_start(s, err);
 }
 
 static char *log_path(struct ph_session *s, int side)
@@ -322,6 +322,8 @@ int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *er
 	const char *ws[2];
 	int i, rc;
 
+	if ((rc = ph_session_llm_domain(s, domain, err)))
+		return rc;
 	for (i = 0; i < 2; i++)
 		if ((rc = prepare_side(s, domain, i, err)))
 			return rc;
@@ -352,6 +354,7 @@ void ph_session_stop(struct ph_session *s)
 {
 	ph_session_stop_side(s, 0, 0, NULL);
 	ph_session_stop_side(s, 1, 0, NULL);
+	ph_session_llm_metrics(s);
 }
 
 int ph_session_alive(struct ph_session *s, int side)
@@ -381,6 +384,7 @@ void ph_session_release(struct ph_session *s)
 	int i;
 
 	ph_session_stop(s);
+	ph_session_llm_stop(s);
 	for (i = 0; i < 2; i++) {
 		struct ph_side_state *st = &s->side[i];
 

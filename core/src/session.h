@@ -13,6 +13,7 @@
 #include "compare.h"
 #include "config.h"
 #include "http.h"
+#include "llm_server.h"
 #include "rules.h"
 #include "runtime.h"
 
@@ -23,6 +24,8 @@ struct ph_side_state {
 	char *workspace;             /* <dir>/workspace */
 	char *home;                  /* <dir>/home */
 	char *llm_url;
+	struct ph_llm_server *llm;   /* this side's canned-LLM server, or NULL */
+	char *llm_log;               /* its request log for the current domain */
 	int port;
 	int running;
 	char *died;                  /* why it stopped answering, once noticed */
@@ -45,6 +48,7 @@ struct ph_session {
 	int keep;                    /* --keep-workspaces */
 	int tty;                     /* progress on a terminal */
 	struct ph_side_state side[2];
+	struct ph_llm_set *llm_set;  /* the config's llm.dir, or NULL */
 };
 
 struct ph_run {
@@ -81,5 +85,17 @@ void ph_session_release(struct ph_session *s);
 /* Log a line to <out>/parity.log. */
 void ph_session_log(struct ph_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The canned-LLM servers (llm_session.c). start: when the config has llm.dir, load the set
+ * and start one server per side (before any runtime; sets side[i].llm_url); a bad set is
+ * PH_E_INVALID naming the file and key. domain: route each side's request log also to
+ * <out>/llm/<domain>/<role>.jsonl (side[i].llm_log). metrics: request counts per side into
+ * the matrix's metrics.llm. stop: stop the servers and free the set.
+ */
+int ph_session_llm_start(struct ph_session *s, struct ph_err *err);
+int ph_session_llm_domain(struct ph_session *s, const char *domain, struct ph_err *err);
+void ph_session_llm_metrics(struct ph_session *s);
+void ph_session_llm_stop(struct ph_session *s);
 
 #endif

@@ -291,7 +291,36 @@ def s_bad_config(env, _):
           "a JSON syntax error is not reported with its line")
 
 
+def s_schema_self_parity(env, _):
+    """refd against refd in the schema domain: every expected row present and at parity."""
+    p = env.run(["run", "--domain", "schema", "--out", env.out])
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
+    d = domain(env.matrix(), "schema")
+    check(d["status"] == "pass", f"schema status {d['status']}")
+    rows = {r["feature"]: r for r in d["features"]}
+    for feat in ("table memories", "table memory_history", "table memories_fts",
+                 "schema_migrations", "candidate db opened by reference",
+                 "reference db opened by candidate"):
+        check(feat in rows, f"no row for {feat}; rows: {sorted(rows)}")
+    bad = [r for r in d["features"] if r["candidate"] != "parity"]
+    check(not bad, f"rows not at parity: {bad[:3]}")
+    shadows = [f for f in rows if f.startswith("table memories_fts_")]
+    check(not shadows, f"FTS shadow tables got rows: {shadows}")
+    check(rows["table memories"]["case"] == "fresh-schema", "table rows are not fresh-schema")
+    check(re.match(r"\d+ columns, \d+ indexes", rows["table memories"]["reference"]),
+          f"memories summary {rows['table memories']['reference']!r}")
+    check(rows["schema_migrations"]["reference"].startswith("versions 1-"),
+          f"ledger summary {rows['schema_migrations']['reference']!r}")
+    for feat in ("candidate db opened by reference", "reference db opened by candidate"):
+        check(rows[feat]["reference"] == "healthy, 200, 10 memories",
+              f"{feat}: reference {rows[feat]['reference']!r}")
+    tmp = env.run_tmp()
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
 SCENARIOS = {
+    "schema-self-parity": s_schema_self_parity,
     "self-parity": s_self_parity,
     "fault": s_fault,
     "never-healthy": s_never_healthy,

@@ -180,6 +180,44 @@ struct ph_host {
 
 	/* A run parameter given on the command line ("secrets-file", "machine-id"), or NULL. */
 	const char *(*param)(struct ph_run *run, const char *name);
+
+	/*
+	 * The fresh HOME folder a runtime was started with ({home}); borrowed for the run.
+	 * Domains that check files a runtime writes under $HOME (harness sync) read it here.
+	 */
+	const char *(*home)(struct ph_run *run, enum ph_side side);
+
+	/*
+	 * Check a Signet secrets.enc (CONTRACT.md §9) under the key derived from machine_id
+	 * (NULL: this machine's id): *report is a new {entries:[{name, status}], n_ok,
+	 * n_failed}, entries sorted by name, status "ok" or why the entry does not decrypt
+	 * ("plain base64 ...", "wrong key ...", ...). Values are never returned.
+	 */
+	int (*secrets_check)(struct ph_run *run, const char *path, const char *machine_id,
+			     json_t **report, struct ph_err *err);
+	/*
+	 * Compare two secrets files (a under machine_id_a, b under machine_id_b; NULL: this
+	 * machine's id) through keyed hashes: *report is a new {n_same, diffs:[{name, kind,
+	 * status?}]}, kind "only in a", "only in b", "value differs", "does not decrypt in a",
+	 * "does not decrypt in b" (then status says why).
+	 */
+	int (*secrets_verify)(struct ph_run *run, const char *a, const char *b,
+			      const char *machine_id_a, const char *machine_id_b, json_t **report,
+			      struct ph_err *err);
+	/*
+	 * Copy the secrets file src (read only, never modified) to dst (written atomically,
+	 * mode 0600) so that it decrypts under dst_machine_id: every entry that decrypts under
+	 * src_machine_id is sealed again under the destination key with a fresh nonce, its
+	 * created/updated kept; other entries are copied as they are. With equal machine ids
+	 * the bytes are copied unchanged. NULL machine ids mean this machine's.
+	 */
+	int (*secrets_copy)(struct ph_run *run, const char *src, const char *src_machine_id,
+			    const char *dst, const char *dst_machine_id, struct ph_err *err);
+	/*
+	 * The value of variable name in a runtime's configured "env" (unexpanded), or NULL
+	 * when the config does not set it; borrowed for the run.
+	 */
+	const char *(*runtime_env)(struct ph_run *run, enum ph_side side, const char *name);
 };
 
 /* What a plugin exports. */

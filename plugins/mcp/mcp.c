@@ -1,0 +1,339 @@
+/*
+ * The MCP domain: every case of suites/mcp is one JSON-RPC exchange with both runtimes'
+ * Streamable-HTTP endpoint (POST /mcp, stateless, JSON answers), compared under the rules
+ * key of its feature ("MCP /initialize", "MCP /tools/list", "MCP /tools/call/<tool>", or
+ * the case's own "feature" for the error cases) and recorded as one row. The harness
+ * picks the JSON-RPC ids, so they always match; a case's "save_id" keeps the id a tool
+ * answer reports, per runtime, so later cases can name it ("$label") and compare it as a
+ * reference. Answers are normalised before comparing (mcp.h): tool lists become sets
+ * keyed by name, text content is parsed as JSON where it is JSON. The stdio transport is
+ * not driven here (see the README of the domain in suites/mcp).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mcp.h"
+#include "parity/plugin.h"
+#include "parity/suite.h"
+
+#define MAX_HEADERS 16
+/* Extra samples per side taken to confirm a timing divergence. */
+#define TIMING_SAMPLES 5
+
+static const struct ph_header default_headers[] = {
+	{"Content-Type", "application/json"},
+	{"Accept", "application/json, text/event-stream"},
+};
+
+/* One case on its way: what is sent and what came back, per side. */
+struct exchange {
+	char *body[2];
+	struct ph_header headers[MAX_HEADERS];
+	struct ph_request req[2];
+	struct ph_response resp[2];
+	json_t *doc[2];
+	char *norm[2];
+};
+
+static void exchange_release(const struct ph_host *host, struct exchange *x)
+{
+	for (int s = 0; s < 2; s++) {
+		free(x->body[s]);
+		free(x->norm[s]);
+		json_decref(x->doc[s]);
+		host->response_release(&x->resp[s]); /* a zeroed response is fine */
+	}
+}
+
+/* The default headers with the case's "headers" applied (a null value removes one). */
+static int case_headers(const json_t *c, struct ph_header *out, size_t *n, struct ph_err *err)
+{
+	json_t *hdrs = json_object_get(c, "headers"), *v;
+	const char *name = json_string_value(json_object_get(c, "name")), *k;
+	size_t i;
+
+	*n = 0;
+	if (hdrs && !json_is_object(hdrs))
+		return ph_error(err, PH_E_INVALID, "case '%s': headers: expected an object", name);
+	for (i = 0; i < sizeof(default_headers) / sizeof(default_headers[0]); i++)
+		if (!json_object_get(hdrs, default_headers[i].name))
+			out[(*n)++] = default_headers[i];
+	json_object_foreach(hdrs, k, v)
+	{
+		/* case-insensitive: "accept": null removes Accept */
+		for (i = 0; i < *n; i++)
+			if (!strcasecmp(out[i].name, k)) {
+				out[i] = out[--*n];
+				break;
+			}
+		if (json_is_null(v))
+			continue;
+		if (!json_is_string(v) || *n == MAX_HEADERS)
+			return ph_error(err, PH_E_INVALID,
+					"case '%s': headers.%s: expected a string or null (at most "
+					"%d headers)",
+					name, k, MAX_HEADERS);
+		out[*n].name = k;
+		out[*n].value = json_string_value(v);
+		(*n)++;
+	}
+	return 0;
+}
+
+/* May the case be sent again (to confirm a timing divergence)? */
+static int idempotent(const json_t *c)
+{
+	json_t *v = json_object_get(c, "idempotent");
+	const char *tool = json_string_value(json_object_get(json_object_get(c, "call"), "name"));
+
+	if (v)
+		return json_is_true(v);
+	return !json_object_get(c, "save_id") && !(tool && !strcmp(tool, "memory_store"));
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/*
+ * Send the exchange TIMING_SAMPLES more times to each side, interleaved, and put the
+ * median latency of all samples into lat[]. Returns 0, or -1 when a repeat failed.
+ */
+static int resample(const struct ph_host *host, struct ph_run *run, struct exchange *x,
+		    double lat[2])
+{
+	double v[2][TIMING_SAMPLES + 1];
+	size_t n = 1;
+
+	v[0][0] = x->resp[0].latency_ms;
+	v[1][0] = x->resp[1].latency_ms;
+	for (int k = 0; k < TIMING_SAMPLES; k++, n++) {
+		for (int s = 0; s < 2; s++) {
+			struct ph_response r;
+			struct ph_err e;
+			int ok = host->http(run, (enum ph_side)s, &x->req[s], &r, &e) == 0 &&
+				 !r.error && r.latency_ms >= 0;
+
+			v[s][n] = r.latency_ms;
+			host->response_release(&r);
+			if (!ok)
+				return -1;
+		}
+	}
+	for (int s = 0; s < 2; s++) {
+		qsort(v[s], n, sizeof(double), cmp_double);
+		lat[s] = n % 2 ? v[s][n / 2] : (v[s][n / 2 - 1] + v[s][n / 2]) / 2;
+	}
+	return 0;
+}
+
+/* Record an error row for the case. */
+static int error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
+		     const char *name, const char *reference, const char *why)
+{
+	struct ph_row row = {0};
+
+	row.feature = feature;
+	row.case_name = name;
+	row.reference = reference;
+	row.cls = PH_ERROR;
+	row.error = why;
+	row.latency_reference_ms = row.latency_candidate_ms = -1;
+	return host->record(run, &row);
+}
+
+/* Keep the id each side's answer reports under label; a message when the reference has none. */
+static const char *save_ids(struct ph_mcp_labels *l, struct exchange *x, const char *label)
+{
+	for (int s = 0; s < 2; s++) {
+		char *id = ph_mcp_result_id(x->doc[s]);
+
+		if (id)
+			ph_mcp_labels_set(l, s, label, id);
+		else if (s == PH_REFERENCE)
+			return "the reference answer reports no id to save: the suite or fixture is "
+			       "wrong";
+		free(id);
+	}
+	return NULL;
+}
+
+static int run_case(const struct ph_host *host, struct ph_run *run, const json_t *c,
+		    json_int_t id, struct ph_mcp_labels *l, struct ph_err *err)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const char *path = json_string_value(json_object_get(c, "path"));
+	const char *method = json_string_value(json_object_get(c, "method"));
+	const char *rule = json_string_value(json_object_get(c, "rule"));
+	const char *save = json_string_value(json_object_get(c, "save_id"));
+	struct exchange x;
+	struct ph_response norm[2];
+	struct ph_result res = {0};
+	struct ph_row row = {0};
+	char *feature = ph_mcp_case_feature(c), summary[128], why[1200];
+	const char *problem = NULL;
+	size_t n_headers;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	if (!feature)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if (!path)
+		path = "/mcp";
+	if (!method)
+		method = "POST";
+	if (path[0] != '/') {
+		rc = ph_error(err, PH_E_INVALID, "case '%s': path: expected a path starting with /",
+			      name);
+		goto out;
+	}
+	if ((rc = case_headers(c, x.headers, &n_headers, err)))
+		goto out;
+	for (int s = 0; s < 2; s++) {
+		rc = ph_mcp_case_body(c, id, l, s, &x.body[s], err);
+		if (rc == PH_E_NOTFOUND) {
+			snprintf(why, sizeof(why), "%s: %s", s ? "candidate" : "reference", err->msg);
+			rc = error_row(host, run, feature, name, "not sent", why);
+			goto out;
+		}
+		if (rc)
+			goto out;
+		x.req[s] = (struct ph_request){.method = method,
+					       .path = path,
+					       .body = x.body[s],
+					       .body_len = strlen(x.body[s]),
+					       .headers = x.headers,
+					       .n_headers = n_headers};
+	}
+	for (int s = 0; s < 2; s++) {
+		struct ph_err e;
+
+		host->http(run, (enum ph_side)s, &x.req[s], &x.resp[s], &e);
+	}
+	if (x.resp[0].error || x.resp[1].error) {
+		snprintf(why, sizeof(why), "%s%s%s%s%s", x.resp[0].error ? "reference: " : "",
+			 x.resp[0].error ? x.resp[0].error : "",
+			 x.resp[0].error && x.resp[1].error ? "; " : "",
+			 x.resp[1].error ? "candidate: " : "",
+			 x.resp[1].error ? x.resp[1].error : "");
+		rc = error_row(host, run, feature, name,
+			       x.resp[0].error ? "no answer" : "answered", why);
+		goto out;
+	}
+	for (int s = 0; s < 2; s++)
+		if (x.resp[s].body && x.resp[s].body_len)
+			x.doc[s] = json_loadb(x.resp[s].body, x.resp[s].body_len, 0, NULL);
+	if (save)
+		problem = save_ids(l, &x, save);
+	for (int s = 0; s < 2; s++) {
+		norm[s] = x.resp[s];
+		if (x.doc[s]) {
+			json_t *nd = ph_mcp_normalise(x.doc[s], l, s, x.resp[s].status >= 400);
+
+			x.norm[s] = nd ? json_dumps(nd, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+			json_decref(nd);
+			if (!x.norm[s]) {
+				rc = ph_error(err, PH_E_NOMEM, "out of memory");
+				goto out;
+			}
+			norm[s].body = x.norm[s];
+			norm[s].body_len = strlen(x.norm[s]);
+		}
+	}
+	ph_mcp_summary(x.resp[0].status, x.doc[0], summary, sizeof(summary));
+	if ((rc = host->compare(run, rule ? rule : feature, &norm[0], &norm[1], &res, err))) {
+		rc = error_row(host, run, feature, name, summary, err->msg);
+		goto out;
+	}
+	row.latency_reference_ms = x.resp[0].latency_ms;
+	row.latency_candidate_ms = x.resp[1].latency_ms;
+	if (res.verdict == PH_TIMING && idempotent(c)) {
+		double lat[2];
+
+		/* one slow answer is not a timing divergence: compare the medians */
+		if (!resample(host, run, &x, lat)) {
+			norm[0].latency_ms = row.latency_reference_ms = lat[0];
+			norm[1].latency_ms = row.latency_candidate_ms = lat[1];
+			host->result_release(&res);
+			if ((rc = host->compare(run, rule ? rule : feature, &norm[0], &norm[1], &res,
+						err))) {
+				rc = error_row(host, run, feature, name, summary, err->msg);
+				goto out;
+			}
+		}
+	}
+	row.feature = feature;
+	row.case_name = name;
+	row.reference = summary;
+	row.result = &res;
+	if (problem) {
+		row.cls = PH_ERROR;
+		row.error = problem;
+	}
+	rc = host->record(run, &row);
+out:
+	host->result_release(&res);
+	exchange_release(host, &x);
+	free(feature);
+	return rc;
+}
+
+static int mcp_run(void *state, const struct ph_host *host, struct ph_run *run,
+		   struct ph_err *err)
+{
+	struct ph_mcp_labels labels;
+	json_t *cases, *c;
+	size_t i, n;
+	int rc;
+
+	(void)state;
+	rc = ph_suite_load_dir(host->suite_dir(run), &cases, err);
+	if (rc)
+		return rc;
+	n = json_array_size(cases);
+	if (!n) {
+		json_decref(cases);
+		return ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
+	}
+	if (ph_mcp_labels_init(&labels)) {
+		json_decref(cases);
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	host->progress(run, 0, (int)n);
+	json_array_foreach(cases, i, c)
+	{
+		/* the harness's own JSON-RPC ids: the same on both sides */
+		rc = run_case(host, run, c, (json_int_t)i + 1, &labels, err);
+		if (rc) {
+			/* a malformed case: the suite is wrong, stop the domain */
+			const char *file = json_string_value(json_object_get(c, "file"));
+
+			ph_error_prefix(err, "%s/%s", host->suite_dir(run), file ? file : "?");
+			break;
+		}
+		host->progress(run, (int)i + 1, (int)n);
+	}
+	ph_mcp_labels_release(&labels);
+	json_decref(cases);
+	return rc;
+}
+
+static const struct ph_plugin plugin = {
+	PH_PLUGIN_HEADER,
+	.name = "mcp",
+	.version = "1.0.0",
+	.description = "MCP over Streamable HTTP: initialize, tools/list, tools/call, errors",
+	.run = mcp_run,
+};
+
+const struct ph_plugin *ph_mcp_plugin(void);
+
+const struct ph_plugin *ph_mcp_plugin(void)
+{
+	return &plugin;
+}

@@ -1,0 +1,74 @@
+/*
+ * The MCP plugin's pure helpers, shared by mcp.c and its unit test: turning a suite case
+ * into the JSON-RPC message sent to /mcp (the harness's own ids, "$label" arguments
+ * replaced by the id a side generated), naming a case's feature, and making two answers
+ * comparable (tool lists keyed by name with input schemas normalised, text content parsed
+ * as JSON where it is JSON, generated ids replaced by their labels). No I/O: jansson only.
+ */
+#ifndef PH_PLUGIN_MCP_H
+#define PH_PLUGIN_MCP_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "parity/err.h"
+
+/* Ids a runtime generated, per side: label -> id and id -> label. */
+struct ph_mcp_labels {
+	json_t *by_label[2];
+	json_t *by_id[2];
+};
+
+/* Set up empty maps; release with ph_mcp_labels_release. Returns 0 or PH_E_NOMEM. */
+int ph_mcp_labels_init(struct ph_mcp_labels *l);
+void ph_mcp_labels_release(struct ph_mcp_labels *l);
+
+/* Remember that side generated id for label ("$label" in later cases). */
+int ph_mcp_labels_set(struct ph_mcp_labels *l, int side, const char *label, const char *id);
+
+/*
+ * The body sent for case c to side: "rpc" {method, params?} gets jsonrpc "2.0" and id;
+ * "notify" {method, params?} gets jsonrpc only; "call" {name, arguments?} becomes a
+ * tools/call request; "body" is sent as it is; "body_text" raw. Every string "$label"
+ * beneath params, call or body is replaced by side's id for label. *body is a new
+ * NUL-terminated string (caller frees). Returns 0; PH_E_INVALID naming the case and the
+ * problem when the case is malformed (none or several of those keys, wrong types);
+ * PH_E_NOTFOUND when a "$label" names no id side saved (an earlier case failed there).
+ */
+int ph_mcp_case_body(const json_t *c, json_int_t id, const struct ph_mcp_labels *l, int side,
+		     char **body, struct ph_err *err);
+
+/*
+ * The feature (matrix row and rules key) of case c: its "feature", else "MCP /<method>",
+ * "MCP /tools/call/<tool>" for calls. Caller frees; NULL when out of memory.
+ */
+char *ph_mcp_case_feature(const json_t *c);
+
+/* The JSON-RPC method case c sends, or NULL (raw bodies). Borrowed from c. */
+const char *ph_mcp_case_method(const json_t *c);
+
+/*
+ * An answer made comparable, as a new value (doc is not changed): result.tools becomes an
+ * object keyed by tool name, each inputSchema's "required" list sorted; a text content
+ * item's "text" that holds a JSON object or array is replaced by the parsed value; every
+ * string equal to an id of side in l becomes "$label"; with http_error set (the answer's
+ * status is >= 400, where the rules ignore the whole "error" object), error.code is
+ * copied to a top-level "error_code" so the JSON-RPC code is still compared. NULL when
+ * out of memory.
+ */
+json_t *ph_mcp_normalise(const json_t *doc, const struct ph_mcp_labels *l, int side,
+			 int http_error);
+
+/*
+ * The id a tools/call answer reports: result.content[0].text parsed as JSON, its "id"
+ * string. NULL when there is none; borrowed from nothing (a new string, caller frees).
+ */
+char *ph_mcp_result_id(const json_t *doc);
+
+/*
+ * A one-line summary of an answer for the matrix's reference column: "200, 4 tools",
+ * "200, error -32601", "200, result", "202", "406, error -32000".
+ */
+void ph_mcp_summary(long status, const json_t *doc, char *buf, size_t len);
+
+#endif

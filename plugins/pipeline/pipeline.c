@@ -1,0 +1,650 @@
+/*
+ * The pipeline domain: the LLM extraction workers of both runtimes on canned LLM answers.
+ * suites/pipeline holds two kinds of cases. A case with "method" is an HTTP request
+ * compared as in the read domain (the effective pipeline configuration each runtime
+ * reports). A case with "seed" is an extraction scenario: the seed SQL (memories and
+ * pending `extract` jobs, since the Rust daemon never queues jobs itself, CONTRACT.md
+ * §4.2) is written into both running runtimes' databases, the plugin waits, bounded,
+ * until neither has a job left to run, and then compares, under rules of its own in the
+ * run's rules file:
+ *   - "pipeline egress": the distinct requests each runtime sent to the canned LLM;
+ *   - "pipeline jobs": the scenario's memory_jobs rows (status, attempts, result, error);
+ *   - "pipeline decisions": one row per decision kind (add, update, delete, none) of the
+ *     memory_history events the workers wrote, and one of the memories involved; the
+ *     spec's acceptance check "pipeline extraction on canned LLM responses produces
+ *     identical decisions".
+ * Memory ids a runtime generates are replaced by stable labels (normalize.c) first.
+ * When the candidate leaves jobs unprocessed, only the jobs are compared (the rest would
+ * repeat that one cause); when the reference does, the scenario cannot be evaluated.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "normalize.h"
+#include "parity/jsonio.h"
+#include "parity/plugin.h"
+#include "parity/suite.h"
+
+#define SETTLE_DEFAULT_MS 15000
+#define SETTLE_POLL_MS 100
+#define SETTLE_GRACE_MS 300 /* let the canned-LLM log catch up with the last answer */
+
+#define F_EGRESS "pipeline egress"
+#define F_JOBS "pipeline jobs"
+#define F_DECISIONS "pipeline decisions"
+
+/* Their rules in the run's rules file: pseudo-endpoints, as rule keys must be "METHOD /path". */
+#define R_EGRESS "PIPELINE /egress"
+#define R_JOBS "PIPELINE /jobs"
+#define R_DECISIONS "PIPELINE /decisions"
+#define R_MEMORIES "PIPELINE /memories"
+
+static const char *const sides[] = {"reference", "candidate"};
+
+/* What a side looked like before a scenario's seed. */
+struct snap {
+	json_int_t mem_seq, hist_seq;
+	json_t *jobs; /* object: job id -> true */
+	long log_off;
+};
+
+/* What a side looks like after it settled. */
+struct state {
+	json_t *jobs, *history, *memories, *egress;
+	size_t requests;  /* egress lines, duplicates included */
+	size_t malformed; /* log lines that could not be read */
+	const char *egress_error;
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* The first column of the first row of a query, as an integer. */
+static int query_int(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+		     const char *sql, json_int_t *out, struct ph_err *err)
+{
+	json_t *rows, *row;
+	const char *k;
+	json_t *v;
+	int rc = host->db_query(run, side, sql, &rows, err);
+
+	*out = 0;
+	if (rc)
+		return rc;
+	row = json_array_get(rows, 0);
+	json_object_foreach(row, k, v)
+	{
+		*out = json_integer_value(v);
+		break;
+	}
+	json_decref(rows);
+	return 0;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+
+	return path && stat(path, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+static int take_snap(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+		     struct snap *s, struct ph_err *err)
+{
+	json_t *rows, *r;
+	size_t i;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if ((rc = query_int(host, run, side, "SELECT coalesce(max(rowid), 0) FROM memories",
+			    &s->mem_seq, err)) ||
+	    (rc = query_int(host, run, side,
+			    "SELECT coalesce(max(rowid), 0) FROM memory_history", &s->hist_seq,
+			    err)) ||
+	    (rc = host->db_query(run, side, "SELECT id FROM memory_jobs", &rows, err)))
+		return rc;
+	s->jobs = json_object();
+	json_array_foreach(rows, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "id"));
+
+		if (id)
+			json_object_set_new(s->jobs, id, json_true());
+	}
+	json_decref(rows);
+	s->log_off = file_size(host->llm_log(run, side));
+	return 0;
+}
+
+/* Write the seed into a side's running database, in one transaction. */
+static int seed_side(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+		     const char *sql, struct ph_err *err)
+{
+	const char *ws = host->workspace(run, side);
+	char path[4096], *msg = NULL;
+	sqlite3 *db = NULL;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/memory/memories.db", ws);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		rc = ph_error(err, PH_E_DB, "cannot open '%s': %s", path,
+			      db ? sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return rc;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		rc = ph_error(err, PH_E_DB, "%s: seeding %s: %s", sides[side], path,
+			      msg ? msg : sqlite3_errmsg(db));
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Jobs a worker may still run: leased, or pending with attempts left. */
+static const char settle_sql[] =
+	"SELECT count(*) FROM memory_jobs WHERE status = 'leased'"
+	" OR (status = 'pending' AND attempts < max_attempts)";
+
+/*
+ * Wait until neither side has a job left to run, or timeout_ms passed. left[] gets how
+ * many each side still has (0: settled).
+ */
+static int settle(const struct ph_host *host, struct ph_run *run, long timeout_ms,
+		  json_int_t left[2], struct ph_err *err)
+{
+	double deadline = now_ms() + (double)timeout_ms;
+	int rc;
+
+	for (;;) {
+		for (int s = 0; s < 2; s++)
+			if ((rc = query_int(host, run, (enum ph_side)s, settle_sql, &left[s], err)))
+				return rc;
+		if ((!left[0] && !left[1]) || now_ms() >= deadline)
+			break;
+		sleep_ms(SETTLE_POLL_MS);
+	}
+	sleep_ms(SETTLE_GRACE_MS);
+	return 0;
+}
+
+static const char *const json_columns[] = {"result", "metadata", NULL};
+
+static int collect(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+		   const struct snap *before, const char *seed_sql, struct state *st,
+		   struct ph_err *err)
+{
+	char sql[1024];
+	json_t *rows, *r, *map;
+	const char *log;
+	size_t i;
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	if ((rc = host->db_query(run, side,
+				 "SELECT id, memory_id, job_type, status, attempts, max_attempts,"
+				 " result, error, leased_at IS NOT NULL AS leased,"
+				 " completed_at IS NOT NULL AS completed,"
+				 " failed_at IS NOT NULL AS failed FROM memory_jobs ORDER BY id",
+				 &rows, err)))
+		return rc;
+	st->jobs = json_array();
+	json_array_foreach(rows, i, r)
+	{
+		if (!json_object_get(before->jobs, json_string_value(json_object_get(r, "id"))))
+			json_array_append(st->jobs, r);
+	}
+	json_decref(rows);
+	snprintf(sql, sizeof(sql),
+		 "SELECT rowid AS seq, memory_id, event, old_content, new_content, changed_by,"
+		 " actor_type, reason, metadata FROM memory_history WHERE rowid > %lld"
+		 " ORDER BY rowid",
+		 (long long)before->hist_seq);
+	if ((rc = host->db_query(run, side, sql, &st->history, err)))
+		return rc;
+	snprintf(sql, sizeof(sql),
+		 "SELECT rowid AS seq, id, content, type, importance, confidence, pinned, who,"
+		 " source_id, source_type, is_deleted, extraction_status FROM memories"
+		 " WHERE rowid > %lld OR id IN"
+		 " (SELECT memory_id FROM memory_history WHERE rowid > %lld) ORDER BY rowid",
+		 (long long)before->mem_seq, (long long)before->hist_seq);
+	if ((rc = host->db_query(run, side, sql, &st->memories, err)))
+		return rc;
+	ph_pipeline_parse_fields(st->jobs, json_columns);
+	ph_pipeline_parse_fields(st->history, json_columns);
+
+	log = host->llm_log(run, side);
+	if (!log) {
+		st->egress_error = "the run has no canned-LLM request log for this runtime";
+	} else {
+		char *text = NULL;
+		size_t len = 0;
+		struct ph_err ferr;
+
+		if (ph_file_read(log, 0, &text, &len, &ferr)) {
+			st->egress_error = "the canned-LLM request log cannot be read";
+		} else {
+			size_t off = (size_t)before->log_off <= len ? (size_t)before->log_off : len;
+
+			st->egress = ph_pipeline_egress_parse(text + off, len - off, &st->malformed);
+			for (const char *p = text + off; p < text + len; p++)
+				st->requests += *p == '\n';
+		}
+		free(text);
+	}
+
+	/* generated ids -> labels everywhere, then drop the row order columns */
+	map = ph_pipeline_idmap_build(st->memories, before->mem_seq, seed_sql);
+	ph_pipeline_remap(&st->history, map);
+	ph_pipeline_remap(&st->memories, map);
+	ph_pipeline_remap(&st->jobs, map);
+	if (st->egress)
+		ph_pipeline_remap(&st->egress, map);
+	json_decref(map);
+	json_array_foreach(st->history, i, r) json_object_del(r, "seq");
+	json_array_foreach(st->memories, i, r) json_object_del(r, "seq");
+	return 0;
+}
+
+static void state_release(struct state *st)
+{
+	json_decref(st->jobs);
+	json_decref(st->history);
+	json_decref(st->memories);
+	json_decref(st->egress);
+	memset(st, 0, sizeof(*st));
+}
+
+/* Sort an array of objects by their "id" string (labels and seeded ids are stable). */
+static int by_id(const void *x, const void *y)
+{
+	const char *a = json_string_value(json_object_get(*(json_t *const *)x, "id"));
+	const char *b = json_string_value(json_object_get(*(json_t *const *)y, "id"));
+
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+static json_t *sorted_by_id(const json_t *arr)
+{
+	size_t n = json_array_size(arr), i;
+	json_t **v = calloc(n + 1, sizeof(*v)), *out = json_array();
+
+	if (!v)
+		return out;
+	for (i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof(*v), by_id);
+	for (i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+/*
+ * Compare a and b under rule_key and record the row. settle_note, when given, says the
+ * candidate did not finish: the row is at least semantic and the note is logged.
+ */
+static int compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
+		       const char *case_name, const char *rule_key, const char *summary,
+		       const json_t *a, const json_t *b, const char *settle_note)
+{
+	struct ph_result res = {0};
+	struct ph_row row = {0};
+	struct ph_err err;
+	int rc;
+
+	row.feature = feature;
+	row.case_name = case_name;
+	row.reference = summary;
+	row.latency_reference_ms = row.latency_candidate_ms = -1;
+	rc = host->compare_json(run, rule_key, a, b, &res, &err);
+	if (rc) {
+		row.cls = PH_ERROR;
+		row.error = err.msg;
+		return host->record(run, &row);
+	}
+	if (settle_note) {
+		row.cls = PH_SEMANTIC;
+		host->log(run, PH_LOG_INFO, "%s: %s", case_name, settle_note);
+	}
+	row.result = &res;
+	rc = host->record(run, &row);
+	host->result_release(&res);
+	return rc;
+}
+
+static int error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
+		     const char *case_name, const char *why)
+{
+	struct ph_row row = {0};
+
+	row.feature = feature;
+	row.case_name = case_name;
+	row.reference = "not evaluated";
+	row.cls = PH_ERROR;
+	row.error = why;
+	row.latency_reference_ms = row.latency_candidate_ms = -1;
+	return host->record(run, &row);
+}
+
+/* "3 jobs: 2 completed, 1 dead" */
+static void jobs_summary(const json_t *jobs, char *out, size_t n)
+{
+	json_t *count = json_object(), *j, *v;
+	const char *k, *sep = ": ";
+	size_t i, w;
+
+	json_array_foreach(jobs, i, j)
+	{
+		const char *s = json_string_value(json_object_get(j, "status"));
+
+		s = s ? s : "?";
+		json_object_set_new(count, s,
+				    json_integer(json_integer_value(json_object_get(count, s)) + 1));
+	}
+	snprintf(out, n, "%zu jobs", json_array_size(jobs));
+	json_object_foreach(count, k, v)
+	{
+		w = strlen(out);
+		if (w + 1 < n)
+			snprintf(out + w, n - w, "%s%lld %s", sep, (long long)json_integer_value(v),
+				 k);
+		sep = ", ";
+	}
+	json_decref(count);
+}
+
+/* {job id: "status, attempt N"} of a jobs array: a new object. */
+static json_t *job_status(const json_t *jobs)
+{
+	json_t *out = json_object(), *j;
+	size_t i;
+
+	json_array_foreach(jobs, i, j)
+	{
+		const char *id = json_string_value(json_object_get(j, "id"));
+		const char *st = json_string_value(json_object_get(j, "status"));
+		char v[128];
+
+		if (!id)
+			continue;
+		snprintf(v, sizeof(v), "%s, attempt %lld", st ? st : "?",
+			 (long long)json_integer_value(json_object_get(j, "attempts")));
+		json_object_set_new(out, id, json_string(v));
+	}
+	return out;
+}
+
+static const char *const kinds[] = {"add", "update", "delete", "none"};
+
+/* Run one extraction scenario case. Returns non-zero only for a malformed case. */
+static int scenario(const struct ph_host *host, struct ph_run *run, const json_t *c,
+		    struct ph_err *err)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const char *seed = json_string_value(json_object_get(c, "seed"));
+	json_t *timeout = json_object_get(c, "settle_timeout_ms");
+	json_t *want = json_object_get(c, "decisions"), *w;
+	char path[4096], cname[256], summary[256], why[1400];
+	char *sql = NULL;
+	size_t len, i;
+	struct snap before[2] = {{0}};
+	struct state st[2] = {{0}};
+	json_int_t left[2] = {0, 0};
+	long timeout_ms = SETTLE_DEFAULT_MS;
+	int rc = 0, s;
+
+	if (!seed || !*seed || strchr(seed, '/'))
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': \"seed\": expected the name of a .sql file of the "
+				"suite folder",
+				host->suite_dir(run), name);
+	if (timeout && (!json_is_integer(timeout) || json_integer_value(timeout) <= 0))
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': \"settle_timeout_ms\": expected a positive integer",
+				host->suite_dir(run), name);
+	if (timeout)
+		timeout_ms = (long)json_integer_value(timeout);
+	if (want && !json_is_array(want))
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': \"decisions\": expected an array of add, update, "
+				"delete, none",
+				host->suite_dir(run), name);
+	json_array_foreach(want, i, w)
+	{
+		if (!json_is_string(w) || !ph_pipeline_event_of(json_string_value(w)))
+			return ph_error(err, PH_E_INVALID,
+					"%s: case '%s': decisions[%zu]: expected add, update, delete "
+					"or none",
+					host->suite_dir(run), name, i);
+	}
+	snprintf(path, sizeof(path), "%s/%s", host->suite_dir(run), seed);
+	if ((rc = ph_file_read(path, 0, &sql, &len, err)))
+		return ph_error_prefix(err, "case '%s'", name);
+
+	snprintf(cname, sizeof(cname), "%s/seed", name);
+	for (s = 0; s < 2; s++) {
+		if ((rc = take_snap(host, run, (enum ph_side)s, &before[s], err)) ||
+		    (rc = seed_side(host, run, (enum ph_side)s, sql, err))) {
+			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
+			rc = error_row(host, run, F_JOBS, cname, why);
+			goto out;
+		}
+	}
+	if ((rc = settle(host, run, timeout_ms, left, err))) {
+		rc = error_row(host, run, F_JOBS, cname, err->msg);
+		goto out;
+	}
+	snprintf(cname, sizeof(cname), "%s/jobs", name);
+	if (left[0]) {
+		snprintf(why, sizeof(why),
+			 "the reference runtime still had %lld job(s) to run after %ld ms: the "
+			 "scenario cannot be evaluated (is its pipeline worker running, and its "
+			 "extraction endpoint the canned LLM?)",
+			 (long long)left[0], timeout_ms);
+		rc = error_row(host, run, F_JOBS, cname, why);
+		goto out;
+	}
+	for (s = 0; s < 2; s++) {
+		if ((rc = collect(host, run, (enum ph_side)s, &before[s], sql, &st[s], err))) {
+			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
+			rc = error_row(host, run, F_JOBS, cname, why);
+			goto out;
+		}
+	}
+
+	/* jobs */
+	jobs_summary(st[0].jobs, summary, sizeof(summary));
+	if (left[1]) {
+		/*
+		 * Unfinished work: compare how many jobs are left and each job's status and
+		 * attempts only (a result still missing is not a second, structural finding).
+		 */
+		json_t *a = json_pack("{s:i, s:o}", "jobs_left", 0, "status", job_status(st[0].jobs));
+		json_t *b = json_pack("{s:I, s:o}", "jobs_left", left[1], "status",
+				      job_status(st[1].jobs));
+
+		snprintf(why, sizeof(why),
+			 "the candidate still had %lld job(s) to run after %ld ms; egress and "
+			 "decisions are not compared, they would only repeat this",
+			 (long long)left[1], timeout_ms);
+		rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, a, b, why);
+		json_decref(a);
+		json_decref(b);
+		goto out;
+	}
+	if ((rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, st[0].jobs, st[1].jobs,
+			      NULL)))
+		goto out;
+
+	/* egress */
+	snprintf(cname, sizeof(cname), "%s/egress", name);
+	if (st[0].egress_error || st[1].egress_error) {
+		snprintf(why, sizeof(why), "%s: %s",
+			 st[0].egress_error ? "reference" : "candidate",
+			 st[0].egress_error ? st[0].egress_error : st[1].egress_error);
+		rc = error_row(host, run, F_EGRESS, cname, why);
+	} else {
+		snprintf(summary, sizeof(summary), "%zu distinct LLM requests (%zu sent)",
+			 json_array_size(st[0].egress), st[0].requests);
+		if (st[0].malformed || st[1].malformed)
+			host->log(run, PH_LOG_WARN,
+				  "%s: %zu/%zu unreadable canned-LLM log lines skipped", cname,
+				  st[0].malformed, st[1].malformed);
+		rc = compare_row(host, run, F_EGRESS, cname, R_EGRESS, summary, st[0].egress,
+				 st[1].egress, NULL);
+	}
+	if (rc)
+		goto out;
+
+	/* decisions, one row per kind: the acceptance check's named group */
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const char *event = ph_pipeline_event_of(kinds[k]);
+		json_t *a = ph_pipeline_select_event(st[0].history, event, NULL);
+		json_t *b = ph_pipeline_select_event(st[1].history, event, NULL);
+		int wanted = 0;
+
+		json_array_foreach(want, i, w) wanted |= !strcmp(json_string_value(w), kinds[k]);
+		snprintf(cname, sizeof(cname), "%s/decision-%s", name, kinds[k]);
+		if (wanted && !json_array_size(a)) {
+			snprintf(why, sizeof(why),
+				 "the reference runtime made no '%s' decision (history event '%s'): "
+				 "the scenario does not exercise it",
+				 kinds[k], event);
+			rc = error_row(host, run, F_DECISIONS, cname, why);
+		} else if (wanted || json_array_size(a) || json_array_size(b)) {
+			snprintf(summary, sizeof(summary), "%zu %s decision(s)", json_array_size(a),
+				 kinds[k]);
+			rc = compare_row(host, run, F_DECISIONS, cname, R_DECISIONS, summary, a, b,
+					 NULL);
+		}
+		json_decref(a);
+		json_decref(b);
+		if (rc)
+			goto out;
+	}
+	/* history events that are none of the four kinds, when either side wrote any */
+	{
+		json_t *o[2];
+
+		for (s = 0; s < 2; s++) {
+			json_t *r;
+
+			o[s] = json_array();
+			json_array_foreach(st[s].history, i, r)
+			{
+				const char *e = json_string_value(json_object_get(r, "event"));
+				int known = 0;
+
+				for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+					known |= e && !strcmp(e, ph_pipeline_event_of(kinds[k]));
+				if (!known)
+					json_array_append(o[s], r);
+			}
+		}
+		if (json_array_size(o[0]) || json_array_size(o[1])) {
+			snprintf(cname, sizeof(cname), "%s/decision-other", name);
+			snprintf(summary, sizeof(summary), "%zu other history event(s)",
+				 json_array_size(o[0]));
+			rc = compare_row(host, run, F_DECISIONS, cname, R_DECISIONS, summary, o[0],
+					 o[1], NULL);
+		}
+		json_decref(o[0]);
+		json_decref(o[1]);
+		if (rc)
+			goto out;
+	}
+	/* the memories the scenario created or touched */
+	{
+		json_t *a = sorted_by_id(st[0].memories), *b = sorted_by_id(st[1].memories);
+
+		snprintf(cname, sizeof(cname), "%s/memories", name);
+		snprintf(summary, sizeof(summary), "%zu memories", json_array_size(a));
+		rc = compare_row(host, run, F_DECISIONS, cname, R_MEMORIES, summary, a, b,
+				 NULL);
+		json_decref(a);
+		json_decref(b);
+	}
+out:
+	for (s = 0; s < 2; s++) {
+		json_decref(before[s].jobs);
+		state_release(&st[s]);
+	}
+	free(sql);
+	return rc;
+}
+
+static int pipeline_run(void *state, const struct ph_host *host, struct ph_run *run,
+			struct ph_err *err)
+{
+	json_t *cases, *c;
+	size_t i, n;
+	int rc;
+
+	(void)state;
+	rc = ph_suite_load_dir(host->suite_dir(run), &cases, err);
+	if (rc)
+		return rc;
+	n = json_array_size(cases);
+	if (!n) {
+		json_decref(cases);
+		return ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
+	}
+	host->progress(run, 0, (int)n);
+	json_array_foreach(cases, i, c)
+	{
+		if (json_object_get(c, "method"))
+			rc = host->http_case(run, c, err);
+		else if (json_object_get(c, "seed"))
+			rc = scenario(host, run, c, err);
+		else
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: case '%s': expected \"method\" (an HTTP case) or \"seed\" "
+				      "(an extraction scenario)",
+				      host->suite_dir(run),
+				      json_string_value(json_object_get(c, "name")));
+		if (rc) {
+			json_decref(cases);
+			return rc;
+		}
+		host->progress(run, (int)i + 1, (int)n);
+	}
+	json_decref(cases);
+	return 0;
+}
+
+static const struct ph_plugin plugin = {
+	PH_PLUGIN_HEADER,
+	.name = "pipeline",
+	.version = "1.0.0",
+	.description = "LLM extraction workers on canned answers: egress, jobs, decisions, config",
+	.run = pipeline_run,
+};
+
+const struct ph_plugin *ph_pipeline_plugin(void);
+
+const struct ph_plugin *ph_pipeline_plugin(void)
+{
+	return &plugin;
+}
