@@ -11,7 +11,7 @@ packages=(
   sqlite3 git python3 python3-yaml curl libxml2-utils
 )
 # Optional extras: the CI script asks for them with --extra.
-extras=(clang valgrind jq sqlite3-tools)
+extras=(clang libclang-rt-14-dev valgrind jq sqlite3-tools)
 if [[ ${1:-} == --extra ]]; then
   packages+=("${extras[@]}")
 fi

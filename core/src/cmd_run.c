@@ -4,17 +4,21 @@
  * the host, and stop them; finally write the matrix and its reports and exit 0 (parity),
  * 1 (divergence) or 3 (could not evaluate).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "calibrate.h"
 #include "cli.h"
 #include "host.h"
 #include "interrupt.h"
 #include "loader.h"
 #include "matrix.h"
+#include "perf.h"
 #include "report.h"
 #include "session.h"
 
@@ -22,7 +26,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: parity run [--config F] [--domain D]... [--out DIR] [--keep-workspaces]\n"
-		"                  [--plugin-dir DIR]\n\n"
+		"                  [--plugin-dir DIR] [--secrets-file F --machine-id ID]\n\n"
 		"Start the reference and candidate runtimes on fresh copies of the fixture\n"
 		"workspace, run each domain's suite against both, and write matrix.json,\n"
 		"matrix.md, junit.xml and report.html.\n\n"
@@ -30,7 +34,16 @@ static void usage(FILE *f)
 		"  --domain D         run only domain D (repeatable; default: the config's list)\n"
 		"  --out DIR          report folder (default: <out>/<timestamp>, and <out>/latest)\n"
 		"  --keep-workspaces  keep the temporary workspaces and print where they are\n"
-		"  --plugin-dir DIR   look for domain plugins in DIR first\n\n"
+		"  --plugin-dir DIR   look for domain plugins in DIR first\n"
+		"  --secrets-file F   secrets domain: run the roundtrip on a copy of this\n"
+		"                     secrets.enc (never modified)\n"
+		"  --machine-id ID    the machine id F was written under (default: this machine's)\n"
+		"  --calibrate        run the reference runtime as both sides, compare without\n"
+		"                     ignoreFields and write <out>/proposed-rules.json: the paths\n"
+		"                     that differ between two instances (noise); nothing applied\n"
+		"  --perf-requests N  after the domains, the performance phase with N requests per\n"
+		"                     endpoint and runtime (also when the config has \"perf\")\n"
+		"  --idle-ms N        idle period of the performance phase before the idle RSS\n\n"
 		"exit: 0 parity, 1 divergence, 2 bad usage or input, 3 could not evaluate\n");
 }
 
@@ -226,10 +239,16 @@ int cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep-workspaces", no_argument, NULL, 'k' },
 		{ "plugin-dir", required_argument, NULL, 'p' },
+		{ "secrets-file", required_argument, NULL, 'S' },
+		{ "machine-id", required_argument, NULL, 'M' },
+		{ "calibrate", no_argument, NULL, 300 },
+		{ "perf-requests", required_argument, NULL, 301 },
+		{ "idle-ms", required_argument, NULL, 302 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *out = NULL, *plugin_dir = NULL;
+	const char *secrets_file = NULL, *machine_id = NULL;
 	/* the domains to run: from --domain, else the config's (at most nine) */
 	const char **only = calloc((size_t)argc + 16, sizeof(char *));
 	size_t n_only = 0, i;
@@ -239,19 +258,39 @@ int cmd_run(int argc, char **argv)
 	struct ph_err err;
 	char *default_config = NULL;
 	int c, keep = 0, rc, exit_code, versions_done = 0;
+	int calibrate = 0, perf_rc = 0, calib_rc = 0;
+	long perf_requests = 0, idle_ms = -1;
+	struct ph_rules *saved_rules = NULL;
 	enum ph_class verdict;
 	double t_reports;
 
 	if (!only)
 		return PH_EXIT_NOEVAL;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:o:kp:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:o:kp:S:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': only[n_only++] = optarg; break;
 		case 'o': out = optarg; break;
 		case 'k': keep = 1; break;
 		case 'p': plugin_dir = optarg; break;
+		case 'S': secrets_file = optarg; break;
+		case 'M': machine_id = optarg; break;
+		case 300: calibrate = 1; break;
+		case 301:
+		case 302: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < (c == 301 ? 1 : 0) || v > 3600000) {
+				free(only);
+				return ph_cli_usage("run", "%s: expected a whole number %s, got '%s'",
+						    c == 301 ? "--perf-requests" : "--idle-ms",
+						    c == 301 ? ">= 1" : ">= 0", optarg);
+			}
+			*(c == 301 ? &perf_requests : &idle_ms) = v;
+			break;
+		}
 		case 'h': usage(stdout); free(only); return PH_EXIT_OK;
 		default: free(only); return ph_cli_usage("run", "unknown option");
 		}
@@ -269,10 +308,20 @@ int cmd_run(int argc, char **argv)
 			return rc;
 		}
 	}
+	if (machine_id && !secrets_file) {
+		free(only);
+		return ph_cli_usage("run", "--machine-id goes with --secrets-file");
+	}
+	if (secrets_file && access(secrets_file, R_OK)) {
+		free(only);
+		return ph_cli_usage("run", "--secrets-file '%s': %s", secrets_file, strerror(errno));
+	}
 	if (!config)
 		config = default_config = ph_config_default_path();
 	rc = ph_config_load(&cfg, config, &err);
 	free(default_config);
+	if (!rc && calibrate)
+		rc = ph_calibrate_config(&cfg, &err);
 	if (rc) {
 		ph_config_release(&cfg);
 		free(only);
@@ -288,6 +337,17 @@ int cmd_run(int argc, char **argv)
 		return ph_cli_fail(&err);
 	}
 	s.keep = keep;
+	if (calibrate && (rc = ph_calibrate_begin(&s, &saved_rules, &err))) {
+		ph_session_release(&s);
+		free(only);
+		ph_http_global_cleanup();
+		return ph_cli_fail(&err);
+	}
+	/* for the secrets domain: a real secrets.enc, only ever read (a copy is used) */
+	if (secrets_file)
+		json_object_set_new(s.params, "secrets-file", json_string(secrets_file));
+	if (machine_id)
+		json_object_set_new(s.params, "machine-id", json_string(machine_id));
 	s.matrix = ph_matrix_new(s.cfg.runtimes[0].name, "unknown", s.cfg.runtimes[1].name,
 				 "unknown");
 	rc = ph_loader_init(&ld, plugin_dir, ph_argv0, ph_host_table(), &err);
@@ -322,8 +382,28 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "parity: %s: running\n", domain);
 		run_domain(&s, &ld, domain, &versions_done);
 	}
+	if (calibrate) {
+		ph_err_clear(&err);
+		if ((calib_rc = ph_calibrate_finish(&s, saved_rules, stderr, &err)))
+			fprintf(stderr, "parity: calibrate: %s\n", err.msg);
+	} else if ((s.cfg.has_perf || perf_requests) && !ph_interrupted()) {
+		if (perf_requests)
+			s.cfg.perf.requests = (int)perf_requests;
+		if (idle_ms >= 0)
+			s.cfg.perf.idle_ms = idle_ms;
+		if (!s.tty)
+			fprintf(stderr, "parity: perf: %d requests per endpoint and runtime\n",
+				s.cfg.perf.requests);
+		ph_err_clear(&err);
+		if ((perf_rc = ph_perf_run(&s, &s.cfg.perf, &err)))
+			fprintf(stderr, "%sparity: perf: %s\n", s.tty ? "\r\033[K" : "", err.msg);
+		else
+			ph_perf_print(json_object_get(json_object_get(s.matrix, "metrics"), "perf"),
+				      stderr);
+	}
 	record_metrics(&s);
-	report_unmatched(&s);
+	if (!calibrate) /* calibration compared under other rules: their hits say nothing */
+		report_unmatched(&s);
 	ph_matrix_finish(s.matrix);
 	verdict = ph_matrix_verdict(s.matrix);
 	if (ph_interrupted()) {
@@ -344,6 +424,11 @@ int cmd_run(int argc, char **argv)
 		    verdict == PH_ERROR  ? PH_EXIT_NOEVAL :
 					   PH_EXIT_DIVERGE;
 	if (rc)
+		exit_code = PH_EXIT_NOEVAL;
+	/* calibration expects differences: it succeeds when it could learn and write them */
+	if (calibrate && exit_code == PH_EXIT_DIVERGE)
+		exit_code = PH_EXIT_OK;
+	if (perf_rc || calib_rc)
 		exit_code = PH_EXIT_NOEVAL;
 	ph_loader_release(&ld);
 	ph_session_release(&s);

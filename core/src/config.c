@@ -88,6 +88,7 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 	size_t i;
 
 	cfg->timing = PH_TIMING_DEFAULT;
+	cfg->timing_samples = 5;
 	if (!t)
 		return 0;
 	if (!json_is_object(t))
@@ -102,6 +103,15 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 					"%s: timing.%s: expected a non-negative number", cfg->path,
 					keys[i]);
 		*fields[i] = json_number_value(v);
+	}
+	if (json_object_get(t, "samples")) {
+		json_t *v = json_object_get(t, "samples");
+
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
+			return ph_error(err, PH_E_INVALID,
+					"%s: timing.samples: expected an integer from 0 to 100",
+					cfg->path);
+		cfg->timing_samples = (int)json_integer_value(v);
 	}
 	return 0;
 }
@@ -195,6 +205,10 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 	}
 	if ((rc = get_timing(cfg, err)))
 		return rc;
+	ph_perf_opts_init(&cfg->perf);
+	cfg->has_perf = json_object_get(cfg->doc, "perf") != NULL;
+	if ((rc = ph_perf_opts_parse(&cfg->perf, json_object_get(cfg->doc, "perf"), path, err)))
+		return rc;
 	return get_domains(cfg, err);
 }
 
@@ -215,5 +229,6 @@ void ph_config_release(struct ph_config *cfg)
 		free(cfg->domains[i]);
 	free(cfg->domains);
 	json_decref(cfg->doc);
+	ph_perf_opts_release(&cfg->perf);
 	memset(cfg, 0, sizeof(*cfg));
 }

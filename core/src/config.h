@@ -11,6 +11,7 @@
 
 #include "parity/err.h"
 #include "compare.h"
+#include "perf.h"
 #include "runtime.h"
 
 /* The nine domains in their canonical order. */
@@ -30,6 +31,10 @@ struct ph_config {
 	struct ph_timing timing;
 	char *out;                   /* absolute */
 	json_t *doc;                 /* the whole document, for keys added later */
+	int timing_samples;          /* "timing"."samples": extra samples per side to confirm
+					a timing divergence (default 5; 0: never re-sample) */
+	int has_perf;                /* the config has a "perf" object */
+	struct ph_perf_opts perf;    /* its options over the defaults (perf.h) */
 };
 
 /* The repo root this binary works in: $PARITY_REPO, else the source dir it was built from. */

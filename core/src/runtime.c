@@ -234,6 +234,10 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 		return rc;
 	if (!*spec->name)
 		return bad(err, source, role, "name", "expected a non-empty string");
+	/* the name becomes <out>/runtimes/<name>.log: it must not leave that folder */
+	if (strchr(spec->name, '/'))
+		return bad(err, source, role, "name",
+			   "expected a name without '/' (it names a log file)");
 	if ((rc = parse_command(spec, json_object_get(obj, "command"), source, role, err)))
 		return rc;
 	if ((rc = opt_string(obj, "cwd", source, role, NULL, &spec->cwd, err)))

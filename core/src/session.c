@@ -11,7 +11,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -339,10 +341,21 @@ int ph_session_stop_side(struct ph_session *s, int side, int hard, struct ph_err
 
 	if (st->rt.pid > 0) {
 		long rss = ph_runtime_rss_kb(&st->rt);
+		int was_alive = ph_runtime_alive(&st->rt);
 
 		if (rss > st->rss_kb_max)
 			st->rss_kb_max = rss;
 		rc = ph_runtime_stop(&st->rt, hard, err);
+		/* a runtime that outlives SIGTERM is a defect worth a line, not a silent kill */
+		if (!hard && was_alive && WIFSIGNALED(st->rt.exit_status) &&
+		    WTERMSIG(st->rt.exit_status) == SIGKILL) {
+			ph_session_log(s, "%s runtime '%s' ignored SIGTERM: killed after %ld ms",
+				       roles[side], s->cfg.runtimes[side].name,
+				       s->cfg.runtimes[side].stop_timeout_ms);
+			fprintf(stderr, "parity: %s runtime '%s' ignored SIGTERM: killed after %ld ms "
+				"(stop_timeout_ms)\n", roles[side], s->cfg.runtimes[side].name,
+				s->cfg.runtimes[side].stop_timeout_ms);
+		}
 	}
 	st->running = 0;
 	ph_http_free(st->http);

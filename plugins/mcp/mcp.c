@@ -19,8 +19,6 @@
 #include "parity/suite.h"
 
 #define MAX_HEADERS 16
-/* Extra samples per side taken to confirm a timing divergence. */
-#define TIMING_SAMPLES 5
 
 static const struct ph_header default_headers[] = {
 	{"Content-Type", "application/json"},
@@ -93,45 +91,6 @@ static int idempotent(const json_t *c)
 	return !json_object_get(c, "save_id") && !(tool && !strcmp(tool, "memory_store"));
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-/*
- * Send the exchange TIMING_SAMPLES more times to each side, interleaved, and put the
- * median latency of all samples into lat[]. Returns 0, or -1 when a repeat failed.
- */
-static int resample(const struct ph_host *host, struct ph_run *run, struct exchange *x,
-		    double lat[2])
-{
-	double v[2][TIMING_SAMPLES + 1];
-	size_t n = 1;
-
-	v[0][0] = x->resp[0].latency_ms;
-	v[1][0] = x->resp[1].latency_ms;
-	for (int k = 0; k < TIMING_SAMPLES; k++, n++) {
-		for (int s = 0; s < 2; s++) {
-			struct ph_response r;
-			struct ph_err e;
-			int ok = host->http(run, (enum ph_side)s, &x->req[s], &r, &e) == 0 &&
-				 !r.error && r.latency_ms >= 0;
-
-			v[s][n] = r.latency_ms;
-			host->response_release(&r);
-			if (!ok)
-				return -1;
-		}
-	}
-	for (int s = 0; s < 2; s++) {
-		qsort(v[s], n, sizeof(double), cmp_double);
-		lat[s] = n % 2 ? v[s][n / 2] : (v[s][n / 2 - 1] + v[s][n / 2]) / 2;
-	}
-	return 0;
-}
-
 /* Record an error row for the case. */
 static int error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
 		     const char *name, const char *reference, const char *why)
@@ -147,20 +106,25 @@ static int error_row(const struct ph_host *host, struct ph_run *run, const char 
 	return host->record(run, &row);
 }
 
-/* Keep the id each side's answer reports under label; a message when the reference has none. */
+/*
+ * Keep the id each side's answer reports under label, for the sides that answered; a
+ * message when the reference answered without one.
+ */
 static const char *save_ids(struct ph_mcp_labels *l, struct exchange *x, const char *label)
 {
+	const char *problem = NULL;
+
 	for (int s = 0; s < 2; s++) {
-		char *id = ph_mcp_result_id(x->doc[s]);
+		char *id = x->resp[s].error ? NULL : ph_mcp_result_id(x->doc[s]);
 
 		if (id)
 			ph_mcp_labels_set(l, s, label, id);
-		else if (s == PH_REFERENCE)
-			return "the reference answer reports no id to save: the suite or fixture is "
-			       "wrong";
+		else if (s == PH_REFERENCE && !x->resp[s].error)
+			problem = "the reference answer reports no id to save: the suite or "
+				  "fixture is wrong";
 		free(id);
 	}
-	return NULL;
+	return problem;
 }
 
 static int run_case(const struct ph_host *host, struct ph_run *run, const json_t *c,
@@ -174,6 +138,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	struct exchange x;
 	struct ph_response norm[2];
 	struct ph_result res = {0};
+	json_t *timing = NULL;
 	struct ph_row row = {0};
 	char *feature = ph_mcp_case_feature(c), summary[128], why[1200];
 	const char *problem = NULL;
@@ -214,7 +179,12 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 		struct ph_err e;
 
 		host->http(run, (enum ph_side)s, &x.req[s], &x.resp[s], &e);
+		if (!x.resp[s].error && x.resp[s].body && x.resp[s].body_len)
+			x.doc[s] = json_loadb(x.resp[s].body, x.resp[s].body_len, 0, NULL);
 	}
+	/* saved before a failure is reported, so later cases fail only on the failing side */
+	if (save)
+		problem = save_ids(l, &x, save);
 	if (x.resp[0].error || x.resp[1].error) {
 		snprintf(why, sizeof(why), "%s%s%s%s%s", x.resp[0].error ? "reference: " : "",
 			 x.resp[0].error ? x.resp[0].error : "",
@@ -225,11 +195,6 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 			       x.resp[0].error ? "no answer" : "answered", why);
 		goto out;
 	}
-	for (int s = 0; s < 2; s++)
-		if (x.resp[s].body && x.resp[s].body_len)
-			x.doc[s] = json_loadb(x.resp[s].body, x.resp[s].body_len, 0, NULL);
-	if (save)
-		problem = save_ids(l, &x, save);
 	for (int s = 0; s < 2; s++) {
 		norm[s] = x.resp[s];
 		if (x.doc[s]) {
@@ -252,20 +217,11 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	}
 	row.latency_reference_ms = x.resp[0].latency_ms;
 	row.latency_candidate_ms = x.resp[1].latency_ms;
-	if (res.verdict == PH_TIMING && idempotent(c)) {
-		double lat[2];
-
-		/* one slow answer is not a timing divergence: compare the medians */
-		if (!resample(host, run, &x, lat)) {
-			norm[0].latency_ms = row.latency_reference_ms = lat[0];
-			norm[1].latency_ms = row.latency_candidate_ms = lat[1];
-			host->result_release(&res);
-			if ((rc = host->compare(run, rule ? rule : feature, &norm[0], &norm[1], &res,
-						err))) {
-				rc = error_row(host, run, feature, name, summary, err->msg);
-				goto out;
-			}
-		}
+	/* one slow answer is not a timing divergence: the host re-samples to confirm it */
+	if (res.verdict == PH_TIMING && idempotent(c) &&
+	    (rc = host->timing_confirm(run, &x.req[0], &x.req[1], &res, &timing, err))) {
+		rc = error_row(host, run, feature, name, summary, err->msg);
+		goto out;
 	}
 	row.feature = feature;
 	row.case_name = name;
@@ -276,7 +232,13 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 		row.error = problem;
 	}
 	rc = host->record(run, &row);
+	if (!rc && timing) {
+		host->annotate(run, "samples_ms", json_object_get(timing, "samples_ms"));
+		if (json_object_get(timing, "flaky"))
+			host->annotate(run, "flaky", json_object_get(timing, "flaky"));
+	}
 out:
+	json_decref(timing);
 	host->result_release(&res);
 	exchange_release(host, &x);
 	free(feature);

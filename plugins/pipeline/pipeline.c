@@ -5,14 +5,16 @@
  * reports). A case with "seed" is an extraction scenario: the seed SQL (memories and
  * pending `extract` jobs, since the Rust daemon never queues jobs itself, CONTRACT.md
  * §4.2) is written into both running runtimes' databases, the plugin waits, bounded,
- * until neither has a job left to run, and then compares, under rules of its own in the
- * run's rules file:
- *   - "pipeline egress": the distinct requests each runtime sent to the canned LLM;
- *   - "pipeline jobs": the scenario's memory_jobs rows (status, attempts, result, error);
- *   - "pipeline decisions": one row per decision kind (add, update, delete, none) of the
- *     memory_history events the workers wrote, and one of the memories involved; the
- *     spec's acceptance check "pipeline extraction on canned LLM responses produces
- *     identical decisions".
+ * until neither has a job left to run, and then compares (matrix feature, then its rule
+ * key in the run's rules file):
+ *   - "pipeline egress" (PIPELINE /egress): the distinct requests each runtime sent to
+ *     the canned LLM;
+ *   - "pipeline jobs" (PIPELINE /jobs): the scenario's memory_jobs rows (status,
+ *     attempts, result, error);
+ *   - "pipeline decisions" (PIPELINE /decisions, PIPELINE /memories): one row per
+ *     decision kind (add, update, delete, none) of the memory_history events the workers
+ *     wrote, and one of the memories involved; the spec's acceptance check "pipeline
+ *     extraction on canned LLM responses produces identical decisions".
  * Memory ids a runtime generates are replaced by stable labels (normalize.c) first.
  * When the candidate leaves jobs unprocessed, only the jobs are compared (the rest would
  * repeat that one cause); when the reference does, the scenario cannot be evaluated.

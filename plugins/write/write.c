@@ -11,6 +11,7 @@
  * every memory the candidate wrote).
  */
 #define _GNU_SOURCE /* asprintf */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,7 @@
 #define ROLLBACK_N 5
 #define TIMING_MIN_SAMPLES 5
 
-static const char *const side_names[2] = { "reference", "candidate" };
+static const char *const side_names[2] = {"reference", "candidate"};
 
 /* ---- labels: generated ids mapped to the step that created them ---- */
 
@@ -71,13 +72,13 @@ json_t *ph_write_rewrite_ids(struct ph_write_state *ws, int side, const json_t *
 	if (json_is_object(v)) {
 		out = json_object();
 		json_object_foreach((json_t *)v, k, child)
-			json_object_set_new(out, k, ph_write_rewrite_ids(ws, side, child, touch));
+		    json_object_set_new(out, k, ph_write_rewrite_ids(ws, side, child, touch));
 		return out;
 	}
 	if (json_is_array(v)) {
 		out = json_array();
 		json_array_foreach(v, i, child)
-			json_array_append_new(out, ph_write_rewrite_ids(ws, side, child, touch));
+		    json_array_append_new(out, ph_write_rewrite_ids(ws, side, child, touch));
 		return out;
 	}
 	return json_deep_copy(v);
@@ -166,7 +167,7 @@ static json_t *substitute_json(const json_t *v, const json_t *captured, char **m
 			}
 		}
 		return out;
-fail:
+	fail:
 		json_decref(out);
 		return NULL;
 	}
@@ -199,9 +200,9 @@ static int record_check(const struct ph_host *host, struct ph_run *run, const ch
 			const char *case_name, const char *reference, enum ph_class cls,
 			const char *kind, const char *message)
 {
-	struct ph_divergence dv = { 0 };
-	struct ph_result res = { 0 };
-	struct ph_row row = { 0 };
+	struct ph_divergence dv = {0};
+	struct ph_result res = {0};
+	struct ph_row row = {0};
 
 	row.feature = feature;
 	row.case_name = case_name;
@@ -243,9 +244,9 @@ static void step_req_release(struct step_req *sr)
  * Build side's request for step s. Returns 0, 1 when a capture is missing (*why set,
  * caller frees), or a negative code for a malformed step.
  */
-static int build_request(const struct ph_host *host, struct ph_run *run,
-			 struct ph_write_state *ws, int side, const json_t *s, const char *where,
-			 const json_t *captured, struct step_req *sr, char **why, struct ph_err *err)
+static int build_request(const struct ph_host *host, struct ph_run *run, struct ph_write_state *ws,
+			 int side, const json_t *s, const char *where, const json_t *captured,
+			 struct step_req *sr, char **why, struct ph_err *err)
 {
 	json_t *method = json_object_get(s, "method"), *path = json_object_get(s, "path");
 	json_t *body = json_object_get(s, "body"), *text = json_object_get(s, "body_text");
@@ -375,15 +376,15 @@ static int run_step(const struct ph_host *host, struct ph_run *run, struct ph_wr
 		    const char *case_name, const json_t *c, const json_t *s, size_t k,
 		    json_t *captured[2], struct ph_err *err)
 {
-	char defname[32], *where = NULL, *label = NULL, *why[2] = { NULL, NULL };
-	char *rw[2] = { NULL, NULL }, *endpoint = NULL, summary[128];
+	char defname[32], *where = NULL, *label = NULL, *why[2] = {NULL, NULL};
+	char *rw[2] = {NULL, NULL}, *endpoint = NULL, summary[128];
 	const char *step_name = json_string_value(json_object_get(s, "name")), *feature;
 	struct step_req sr[2];
 	struct ph_response resp[2], cmp[2];
-	struct ph_result res = { 0 };
-	struct ph_row row = { 0 };
+	struct ph_result res = {0};
+	struct ph_row row = {0};
 	struct ph_err e;
-	int rc = 0, built[2] = { 0, 0 }, i;
+	int rc = 0, built[2] = {0, 0}, i;
 
 	memset(resp, 0, sizeof(resp));
 	if (!step_name) {
@@ -430,10 +431,11 @@ static int run_step(const struct ph_host *host, struct ph_run *run, struct ph_wr
 	row.latency_reference_ms = resp[0].latency_ms;
 	row.latency_candidate_ms = resp[1].latency_ms;
 	if (resp[0].error || resp[1].error) {
-		why[0] = dupf("%s%s%s%s", resp[0].error ? "reference: " : "",
-			      resp[0].error ? resp[0].error : "",
-			      resp[1].error ? (resp[0].error ? "; candidate: " : "candidate: ") : "",
-			      resp[1].error ? resp[1].error : "");
+		why[0] =
+		    dupf("%s%s%s%s", resp[0].error ? "reference: " : "",
+			 resp[0].error ? resp[0].error : "",
+			 resp[1].error ? (resp[0].error ? "; candidate: " : "candidate: ") : "",
+			 resp[1].error ? resp[1].error : "");
 		row.feature = feature ? feature : "write step";
 		row.cls = PH_ERROR;
 		row.error = why[0];
@@ -527,9 +529,9 @@ json_t *ph_write_normalise_memories(struct ph_write_state *ws, int side, const j
 		if (!l) {
 			/* a row no answer named: attribute it to this case, once */
 			char *nl = dupf("new:%s",
-					json_string_value(json_object_get(r, "content_hash")) ?
-						json_string_value(json_object_get(r, "content_hash")) :
-						id);
+					json_string_value(json_object_get(r, "content_hash"))
+					    ? json_string_value(json_object_get(r, "content_hash"))
+					    : id);
 
 			if (!nl)
 				continue;
@@ -557,7 +559,8 @@ json_t *ph_write_normalise_children(struct ph_write_state *ws, int side, const j
 	{
 		const char *mid = json_string_value(json_object_get(r, "memory_id"));
 		const char *l = mid ? label_of(ws, side, mid) : NULL;
-		const char *kind = kind_key ? json_string_value(json_object_get(r, kind_key)) : NULL;
+		const char *kind =
+		    kind_key ? json_string_value(json_object_get(r, kind_key)) : NULL;
 		char *key = NULL, *nid = NULL;
 		json_int_t n;
 		json_t *row;
@@ -596,11 +599,11 @@ json_t *ph_write_normalise_children(struct ph_write_state *ws, int side, const j
 	return out;
 }
 
-static int table_exists(const struct ph_host *host, struct ph_run *run, int side,
-			const char *table, struct ph_err *err)
+static int table_exists(const struct ph_host *host, struct ph_run *run, int side, const char *table,
+			struct ph_err *err)
 {
-	char *sql = dupf("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = '%s'",
-			 table);
+	char *sql =
+	    dupf("SELECT 1 AS x FROM sqlite_master WHERE type = 'table' AND name = '%s'", table);
 	json_t *rows = NULL;
 	int rc, found;
 
@@ -621,11 +624,9 @@ static const struct {
 	const char *kind_key; /* children: what numbers rows within a memory */
 	int optional;
 } tables[] = {
-	{ "memories", "SELECT * FROM memories ORDER BY rowid", NULL, 0 },
-	{ "memory_history", "SELECT rowid AS _rowid, * FROM memory_history ORDER BY rowid", "",
-	  0 },
-	{ "memory_jobs", "SELECT rowid AS _rowid, * FROM memory_jobs ORDER BY rowid", "job_type",
-	  1 },
+    {"memories", "SELECT * FROM memories ORDER BY rowid", NULL, 0},
+    {"memory_history", "SELECT rowid AS _rowid, * FROM memory_history ORDER BY rowid", "", 0},
+    {"memory_jobs", "SELECT rowid AS _rowid, * FROM memory_jobs ORDER BY rowid", "job_type", 1},
 };
 
 /* Compare the database state the case left, one row per table. */
@@ -636,11 +637,11 @@ static int compare_db(const struct ph_host *host, struct ph_run *run, struct ph_
 	int rc = 0;
 
 	for (t = 0; t < sizeof(tables) / sizeof(tables[0]) && !rc; t++) {
-		json_t *raw[2] = { NULL, NULL }, *norm[2] = { NULL, NULL };
-		struct ph_result res = { 0 };
-		struct ph_row row = { 0 };
+		json_t *raw[2] = {NULL, NULL}, *norm[2] = {NULL, NULL};
+		struct ph_result res = {0};
+		struct ph_row row = {0};
 		char feature[64], rule_key[64], summary[64], *why = NULL;
-		int exists[2] = { 1, 1 }, i;
+		int exists[2] = {1, 1}, i;
 		struct ph_err e;
 
 		snprintf(feature, sizeof(feature), "db: %s", tables[t].table);
@@ -674,12 +675,11 @@ static int compare_db(const struct ph_host *host, struct ph_run *run, struct ph_
 		for (i = 0; i < 2; i++) {
 			if (host->db_query(run, (enum ph_side)i, tables[t].sql, &raw[i], &e))
 				break;
-			norm[i] = tables[t].kind_key ?
-					  ph_write_normalise_children(ws, i, raw[i],
-								      *tables[t].kind_key ?
-									      tables[t].kind_key :
-									      NULL) :
-					  ph_write_normalise_memories(ws, i, raw[i]);
+			norm[i] = tables[t].kind_key
+				      ? ph_write_normalise_children(
+					    ws, i, raw[i],
+					    *tables[t].kind_key ? tables[t].kind_key : NULL)
+				      : ph_write_normalise_memories(ws, i, raw[i]);
 		}
 		if (!norm[0] || !norm[1]) {
 			why = dupf("%s: %s", side_names[i], e.msg);
@@ -712,7 +712,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_wr
 {
 	const char *name = json_string_value(json_object_get(c, "name"));
 	json_t *steps = json_object_get(c, "steps"), *one = NULL, *s;
-	json_t *captured[2] = { json_object(), json_object() };
+	json_t *captured[2] = {json_object(), json_object()};
 	size_t k;
 	int rc = 0;
 
@@ -730,7 +730,8 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_wr
 	json_array_foreach(steps, k, s)
 	{
 		if (!json_is_object(s)) {
-			rc = ph_error(err, PH_E_INVALID, "%s: case '%s': steps[%zu]: expected an object",
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: case '%s': steps[%zu]: expected an object",
 				      host->suite_dir(run), name, k);
 			goto out;
 		}
@@ -756,7 +757,8 @@ static int seed_labels(const struct ph_host *host, struct ph_run *run, struct ph
 	for (int i = 0; i < 2; i++) {
 		json_t *rows = NULL, *r;
 		size_t k;
-		int rc = host->db_query(run, (enum ph_side)i, "SELECT id FROM memories", &rows, err);
+		int rc =
+		    host->db_query(run, (enum ph_side)i, "SELECT id FROM memories", &rows, err);
 
 		if (rc)
 			return ph_error_prefix(err, "%s database", side_names[i]);
@@ -774,11 +776,13 @@ static int seed_labels(const struct ph_host *host, struct ph_run *run, struct ph
 
 /* ---- timing: one row per feature, medians of its steps ---- */
 
-double ph_write_median(const json_t *samples)
+double ph_write_spread(const json_t *samples, double *iqr)
 {
 	size_t n = json_array_size(samples), i, j;
 	double *v, m;
 
+	if (iqr)
+		*iqr = 0;
 	if (!n || !(v = malloc(n * sizeof(*v))))
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -789,6 +793,8 @@ double ph_write_median(const json_t *samples)
 		v[j] = x;
 	}
 	m = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	if (iqr)
+		*iqr = v[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1] - v[n / 4];
 	free(v);
 	return m;
 }
@@ -802,19 +808,20 @@ static int timing_rows(const struct ph_host *host, struct ph_run *run, struct ph
 
 	json_object_foreach(ws->latency, feature, f)
 	{
-		struct ph_response a = { 0 }, b = { 0 };
-		struct ph_result res = { 0 };
-		struct ph_row row = { 0 };
+		struct ph_response a = {0}, b = {0};
+		struct ph_result res = {0};
+		struct ph_row row = {0};
 		size_t n = json_array_size(json_object_get(f, "a"));
 		char name[64], summary[64];
+		double ia, ib;
 
 		if (n < TIMING_MIN_SAMPLES)
 			continue; /* too few writes to tell a slow runtime from a busy machine */
 		a.status = b.status = 200;
 		a.body = b.body = (char *)"{}";
 		a.body_len = b.body_len = 2;
-		a.latency_ms = ph_write_median(json_object_get(f, "a"));
-		b.latency_ms = ph_write_median(json_object_get(f, "b"));
+		a.latency_ms = ph_write_spread(json_object_get(f, "a"), &ia);
+		b.latency_ms = ph_write_spread(json_object_get(f, "b"), &ib);
 		snprintf(name, sizeof(name), "latency: median of %zu steps", n);
 		snprintf(summary, sizeof(summary), "median %.1f ms", a.latency_ms);
 		row.feature = feature;
@@ -822,6 +829,12 @@ static int timing_rows(const struct ph_host *host, struct ph_run *run, struct ph
 		row.reference = summary;
 		row.latency_reference_ms = a.latency_ms;
 		row.latency_candidate_ms = b.latency_ms;
+		/*
+		 * As the core does for repeated cases: medians that differ by no more than
+		 * the spread within a runtime are a busy machine, not a slow runtime.
+		 */
+		if (fabs(a.latency_ms - b.latency_ms) <= (ia > ib ? ia : ib))
+			a.latency_ms = b.latency_ms = -1;
 		if ((rc = host->compare(run, json_string_value(json_object_get(f, "endpoint")), &a,
 					&b, &res, err)))
 			return rc;
@@ -840,7 +853,7 @@ static int timing_rows(const struct ph_host *host, struct ph_run *run, struct ph
 static char *post_id(const struct ph_host *host, struct ph_run *run, int side, const char *path,
 		     const char *body, long timeout_ms)
 {
-	struct ph_request req = { 0 };
+	struct ph_request req = {0};
 	struct ph_response resp;
 	struct ph_err e;
 	json_t *doc;
@@ -865,7 +878,7 @@ static char *post_id(const struct ph_host *host, struct ph_run *run, int side, c
 static void fire(const struct ph_host *host, struct ph_run *run, int side, const char *method,
 		 const char *path, const char *body)
 {
-	struct ph_request req = { 0 };
+	struct ph_request req = {0};
 	struct ph_response resp;
 	struct ph_err e;
 
@@ -900,20 +913,21 @@ char *ph_write_crash_verdict(const json_t *memories, const json_t *orphans)
 			return dupf("memory %s is at version %lld but has %lld recorded changes",
 				    id ? id : "?", (long long)version, (long long)changes);
 		if ((deleted != 0) != (last && !strcmp(last, "deleted")))
-			return dupf("memory %s has is_deleted=%lld but its last lifecycle event is %s",
-				    id ? id : "?", (long long)deleted, last ? last : "none");
+			return dupf(
+			    "memory %s has is_deleted=%lld but its last lifecycle event is %s",
+			    id ? id : "?", (long long)deleted, last ? last : "none");
 	}
 	if (json_array_size(orphans))
-		return dupf("%zu history rows name a memory that does not exist (first: %s)",
-			    json_array_size(orphans),
-			    json_string_value(json_object_get(json_array_get(orphans, 0),
-							      "memory_id")));
+		return dupf(
+		    "%zu history rows name a memory that does not exist (first: %s)",
+		    json_array_size(orphans),
+		    json_string_value(json_object_get(json_array_get(orphans, 0), "memory_id")));
 	return NULL;
 }
 
 static int crash_check(const struct ph_host *host, struct ph_run *run, int side)
 {
-	char *ids[CRASH_MEMORIES] = { 0 }, *body, *path, *why = NULL, summary[96];
+	char *ids[CRASH_MEMORIES] = {0}, *body, *path, *why = NULL, summary[96];
 	json_t *mem = NULL, *orph = NULL;
 	struct ph_err e;
 	int made = 0, i, rc;
@@ -944,13 +958,12 @@ static int crash_check(const struct ph_host *host, struct ph_run *run, int side)
 		int k = (i / 5) % CRASH_MEMORIES;
 
 		for (int j = 0; j < CRASH_PATCHES; j++) {
-			char *content = dupf("crash batch %s %d: burst %d patch %d", side_names[side],
-					     j % CRASH_MEMORIES, i, j);
+			char *content = dupf("crash batch %s %d: burst %d patch %d",
+					     side_names[side], j % CRASH_MEMORIES, i, j);
 
-			json_array_append_new(patches,
-					      json_pack("{s:s, s:{s:s?}}", "id",
-							ids[j % CRASH_MEMORIES], "patch", "content",
-							content));
+			json_array_append_new(patches, json_pack("{s:s, s:{s:s?}}", "id",
+								 ids[j % CRASH_MEMORIES], "patch",
+								 "content", content));
 			free(content);
 		}
 		doc = json_pack("{s:o, s:s}", "patches", patches, "reason", "crash burst");
@@ -975,8 +988,9 @@ static int crash_check(const struct ph_host *host, struct ph_run *run, int side)
 	ph_err_clear(&e);
 	if (host->runtime_restart(run, (enum ph_side)side, NULL, &e)) {
 		why = dupf("the %s did not start again after SIGKILL: %s", side_names[side], e.msg);
-		rc = record_check(host, run, "crash consistency", side_names[side],
-				  "restart failed", PH_STRUCTURAL, "restart", why ? why : "restart");
+		rc =
+		    record_check(host, run, "crash consistency", side_names[side], "restart failed",
+				 PH_STRUCTURAL, "restart", why ? why : "restart");
 		goto out;
 	}
 	sql_m = dupf("SELECT m.id, m.version, m.is_deleted,"
@@ -1016,8 +1030,8 @@ out:
 	return rc;
 }
 
-static const char *const rollback_words[ROLLBACK_N] = { "zephyr", "quartzite", "lanternfish",
-							"obsidian", "meridian" };
+static const char *const rollback_words[ROLLBACK_N] = {"zephyr", "quartzite", "lanternfish",
+						       "obsidian", "meridian"};
 
 /* Is id among arr[].id? */
 static int lists_id(const json_t *arr, const char *id)
@@ -1038,7 +1052,7 @@ static int lists_id(const json_t *arr, const char *id)
 static json_t *get_json(const struct ph_host *host, struct ph_run *run, int side,
 			const char *method, const char *path, const char *body)
 {
-	struct ph_request req = { 0 };
+	struct ph_request req = {0};
 	struct ph_response resp;
 	struct ph_err e;
 	json_t *doc = NULL;
@@ -1057,7 +1071,7 @@ static json_t *get_json(const struct ph_host *host, struct ph_run *run, int side
 static int rollback_check(const struct ph_host *host, struct ph_run *run)
 {
 	static const char feature[] = "rollback: reference reads candidate writes";
-	char *ids[ROLLBACK_N] = { 0 }, *body, *why = NULL, summary[96];
+	char *ids[ROLLBACK_N] = {0}, *body, *why = NULL, summary[96];
 	json_t *list = NULL;
 	struct ph_err e;
 	int i, listed = 0, recalled = 0, rc;
@@ -1066,12 +1080,13 @@ static int rollback_check(const struct ph_host *host, struct ph_run *run)
 		body = dupf("{\"content\":\"rollback check %d: the %s ledger entry must survive\","
 			    "\"who\":\"parity\"}",
 			    i, rollback_words[i]);
-		ids[i] = body ? post_id(host, run, PH_CANDIDATE, "/api/memory/remember", body, 0) :
-				NULL;
+		ids[i] =
+		    body ? post_id(host, run, PH_CANDIDATE, "/api/memory/remember", body, 0) : NULL;
 		free(body);
 		if (!ids[i]) {
 			rc = record_check(host, run, feature, "rollback", "not run", PH_ERROR,
-					  "rollback", "the candidate did not answer a remember with an id");
+					  "rollback",
+					  "the candidate did not answer a remember with an id");
 			goto out;
 		}
 	}
@@ -1092,8 +1107,8 @@ static int rollback_check(const struct ph_host *host, struct ph_run *run)
 
 		listed += lists_id(json_object_get(list, "memories"), ids[i]);
 		body = dupf("{\"query\":\"%s\",\"limit\":10}", rollback_words[i]);
-		rec = body ? get_json(host, run, PH_REFERENCE, "POST", "/api/memory/recall", body) :
-			     NULL;
+		rec = body ? get_json(host, run, PH_REFERENCE, "POST", "/api/memory/recall", body)
+			   : NULL;
 		recalled += lists_id(json_object_get(rec, "results"), ids[i]);
 		json_decref(rec);
 		free(body);
@@ -1174,11 +1189,11 @@ out:
 }
 
 static const struct ph_plugin plugin = {
-	PH_PLUGIN_HEADER,
-	.name = "write",
-	.version = "1.0.0",
-	.description = "write endpoints step by step, database state, crash consistency, rollback",
-	.run = write_run,
+    PH_PLUGIN_HEADER,
+    .name = "write",
+    .version = "1.0.0",
+    .description = "write endpoints step by step, database state, crash consistency, rollback",
+    .run = write_run,
 };
 
 const struct ph_plugin *ph_write_plugin(void);

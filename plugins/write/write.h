@@ -14,7 +14,7 @@
 struct ph_write_state {
 	json_t *labels[2];
 	json_t *touched;
-	json_t *latency; /* feature -> {endpoint, a: [ms], b: [ms]} */
+	json_t *latency;     /* feature -> {endpoint, a: [ms], b: [ms]} */
 	unsigned long steps; /* steps sent so far: even ones ask the reference first */
 };
 
@@ -51,8 +51,8 @@ json_t *ph_write_normalise_memories(struct ph_write_state *ws, int side, const j
 json_t *ph_write_normalise_children(struct ph_write_state *ws, int side, const json_t *rows,
 				    const char *kind_key);
 
-/* The median of an array of numbers; -1 when empty. */
-double ph_write_median(const json_t *samples);
+/* The median of an array of numbers (-1 when empty); *iqr (when given) its interquartile range. */
+double ph_write_spread(const json_t *samples, double *iqr);
 
 /*
  * Verdict on a crash batch: memories rows {id, version, is_deleted, changes, last_life}

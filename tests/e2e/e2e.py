@@ -319,7 +319,112 @@ def s_schema_self_parity(env, _):
     check(not os.path.exists(tmp), f"{tmp} was not removed")
 
 
+def s_write_self_parity(env, _):
+    """refd against refd in the write domain: steps, database rows, crash and rollback
+    rows all present and at parity, and the runtimes gone afterwards."""
+    p = env.run(["run", "--domain", "write", "--out", env.out])
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
+    d = domain(env.matrix(), "write")
+    check(d["status"] == "pass", f"write status {d['status']}")
+    rows = d["features"]
+    bad = [r for r in rows if r["candidate"] != "parity"]
+    check(not bad, f"rows not at parity: {bad[:3]}")
+    feats = {r["feature"] for r in rows}
+    for feat in ("POST /api/memory/remember", "DELETE /api/memory/:id",
+                 "POST /api/memory/:id/recover", "POST /api/memory/modify",
+                 "PATCH /api/memory/:id", "db: memories", "db: memory_history",
+                 "crash consistency", "rollback: reference reads candidate writes"):
+        check(feat in feats, f"no row for {feat}; features: {sorted(feats)}")
+    by_case = {(r["feature"], r["case"]): r for r in rows}
+    again = by_case.get(("POST /api/memory/remember", "remember-dedup-same-content/again"))
+    check(again and again["reference"] == "200 deduped",
+          f"the repeated remember was not deduplicated: {again}")
+    twice = by_case.get(("DELETE /api/memory/:id", "delete-twice/delete-again"))
+    check(twice and twice["reference"] == "409", f"second delete: {twice}")
+    crash = [r for r in rows if r["feature"] == "crash consistency"]
+    check(sorted(r["case"] for r in crash) == ["candidate", "reference"],
+          f"crash rows: {[r['case'] for r in crash]}")
+    for r in crash:
+        check(r["reference"].endswith("all complete"), f"crash row: {r['reference']!r}")
+    roll = [r for r in rows if r["feature"].startswith("rollback")]
+    check(roll[0]["reference"] == "5 of 5 listed, 5 recalled", f"rollback: {roll[0]}")
+    tmp = env.run_tmp()
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
+def s_mcp_self_parity(env, _):
+    """refd against refd in the mcp domain: every case at parity, negotiation as specified."""
+    p = env.run(["run", "--domain", "mcp", "--out", env.out])
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
+    d = domain(env.matrix(), "mcp")
+    check(d["status"] == "pass", f"mcp status {d['status']}")
+    rows = d["features"]
+    bad = [r for r in rows if r["candidate"] != "parity"]
+    check(not bad, f"rows not at parity: {bad[:3]}")
+    feats = {r["feature"] for r in rows}
+    for feat in ("MCP /initialize", "MCP /notifications/initialized", "MCP /tools/list",
+                 "MCP /tools/call/memory_search", "MCP /tools/call/memory_store",
+                 "MCP /tools/call/memory_get", "MCP /tools/call/memory_list", "MCP /ping",
+                 "MCP /errors/unknown-method", "MCP /errors/bad-params",
+                 "MCP /errors/bad-envelope", "MCP /errors/parse-error",
+                 "MCP /errors/missing-accept"):
+        check(feat in feats, f"no row for {feat}; rows: {sorted(feats)}")
+    by_case = {r["case"]: r["reference"] for r in rows}
+    want = {"initialize-2025-03-26": "200, protocol 2025-03-26",
+            "initialize-unsupported-version": "200, protocol 2025-06-18",
+            "initialized": "202", "tools-list": "200, 4 tools",
+            "unknown-method": "200, error -32601", "call-missing-argument": "200, error -32602",
+            "envelope-wrong-version": "400, error -32600", "parse-error": "400, error -32700",
+            "missing-accept": "406, error -32000", "get-unknown-id": "200, tool error"}
+    for case, ref in want.items():
+        check(by_case.get(case) == ref, f"{case}: reference {by_case.get(case)!r}, expected {ref!r}")
+    tmp = env.run_tmp()
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
+def s_gitsync_self_parity(env, _):
+    """refd against refd in the gitsync domain: auto-commits made with the upstream message
+    format and compared with libgit2, the database never committed, push and pull against
+    the local bare remotes, every row at parity, and the runtimes gone afterwards."""
+    if not os.path.exists(os.path.join(env.build, "plugins", "gitsync.so")):
+        print("skip: the gitsync plugin is not built (libgit2 missing)")
+        return
+    t0 = time.time()
+    p = env.run(["run", "--domain", "gitsync", "--out", env.out], timeout=110)
+    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
+    d = domain(env.matrix(), "gitsync")
+    check(d["status"] == "pass", f"gitsync status {d['status']}")
+    rows = d["features"]
+    bad = [r for r in rows if r["candidate"] != "parity"]
+    check(not bad, f"rows not at parity: {bad[:3]}")
+    by = {(r["feature"], r["case"]): r["reference"] for r in rows}
+    for feat in ("GET /api/git/status", "GET /api/git/config", "POST /api/git/push",
+                 "POST /api/git/pull", "POST /api/git/sync", "git commits", "git tree",
+                 "git .gitignore", "git never-committed", "git remote"):
+        check(any(f == feat for f, _ in by), f"no row for {feat}")
+    first = by.get(("git commits", "agents-md"), "")
+    check(first.startswith("1 new commit: <ts>_auto_AGENTS.md"),
+          f"agents-md commits: {first!r}")
+    check(by.get(("git .gitignore", "agents-md")) == ".gitignore committed, 5/5 protected entries",
+          f"gitignore: {by.get(('git .gitignore', 'agents-md'))!r}")
+    check("memory/memories.db " in by.get(("git never-committed", "agents-md"), "") + " ",
+          "the database is not listed as never committed")
+    check(by.get(("git remote", "remote-after-push"), "").startswith("3 commits on origin/main"),
+          f"remote: {by.get(('git remote', 'remote-after-push'))!r}")
+    check(by.get(("git commits", "after-pull")) == "1 new commit: remote: add notes/from-remote.md",
+          f"after pull: {by.get(('git commits', 'after-pull'))!r}")
+    print(f"gitsync domain wall time {time.time() - t0:.1f} s")
+    tmp = env.run_tmp()
+    no_process_left(tmp)
+    check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
 SCENARIOS = {
+    "gitsync-self-parity": s_gitsync_self_parity,
+    "mcp-self-parity": s_mcp_self_parity,
+    "write-self-parity": s_write_self_parity,
     "schema-self-parity": s_schema_self_parity,
     "self-parity": s_self_parity,
     "fault": s_fault,

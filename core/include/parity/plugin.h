@@ -218,6 +218,23 @@ struct ph_host {
 	 * when the config does not set it; borrowed for the run.
 	 */
 	const char *(*runtime_env)(struct ph_run *run, enum ph_side side, const char *name);
+
+	/*
+	 * One slow answer is not a timing divergence. Given the requests behind res (cand_req
+	 * NULL: the same as ref_req) and a result
+	 * whose divergences include timing, re-sample it on both runtimes (two batches, asking
+	 * each side first in turn) and keep the timing divergence only when both batches show
+	 * it by medians, minimums and spread; otherwise drop it from res (verdict recomputed).
+	 * Only for requests that may be sent again. *info gets a new object {samples_ms:
+	 * {reference, candidate}, flaky?: {class, retries}} to attach to the row (annotate), or
+	 * NULL when res had no timing divergence.
+	 */
+	int (*timing_confirm)(struct ph_run *run, const struct ph_request *ref_req,
+			      const struct ph_request *cand_req, struct ph_result *res,
+			      json_t **info, struct ph_err *err);
+
+	/* Add key: value (borrowed) to the row recorded last in this run. */
+	int (*annotate)(struct ph_run *run, const char *key, json_t *value);
 };
 
 /* What a plugin exports. */

@@ -1,1 +1,597 @@
-int main(void) { return 0; }
+/*
+ * Unit tests of the MCP plugin: the pure helpers of mcp.h (messages from cases, features,
+ * normalisation, summaries) and the run hook driven through a fake host whose two
+ * "runtimes" are small JSON-RPC responders written here, so the tests need no process.
+ * The fake host's comparison is plain JSON equality of the bodies the plugin hands it,
+ * which is exactly what shows whether the plugin's normalisation made two answers alike.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mcp.h"
+#include "parity/plugin.h"
+
+const struct ph_plugin *ph_mcp_plugin(void);
+
+/* ---- helpers tests ---- */
+
+static json_t *parse(const char *s)
+{
+	json_t *v = json_loads(s, JSON_DECODE_ANY, NULL);
+
+	assert_non_null(v);
+	return v;
+}
+
+static void test_case_body_kinds(void **st)
+{
+	struct ph_mcp_labels l;
+	struct ph_err err;
+	char *body;
+	json_t *c, *msg;
+
+	(void)st;
+	assert_int_equal(ph_mcp_labels_init(&l), 0);
+
+	c = parse("{\"name\": \"a\", \"rpc\": {\"method\": \"ping\"}}");
+	assert_int_equal(ph_mcp_case_body(c, 7, &l, 0, &body, &err), 0);
+	msg = parse(body);
+	assert_string_equal(json_string_value(json_object_get(msg, "jsonrpc")), "2.0");
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 7);
+	assert_string_equal(json_string_value(json_object_get(msg, "method")), "ping");
+	json_decref(msg);
+	free(body);
+	json_decref(c);
+
+	/* a notification carries no id at all */
+	c = parse("{\"name\": \"n\", \"notify\": {\"method\": \"notifications/initialized\"}}");
+	assert_int_equal(ph_mcp_case_body(c, 8, &l, 0, &body, &err), 0);
+	msg = parse(body);
+	assert_null(json_object_get(msg, "id"));
+	json_decref(msg);
+	free(body);
+	json_decref(c);
+
+	c = parse("{\"name\": \"c\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"x\"}}}");
+	assert_int_equal(ph_mcp_case_body(c, 9, &l, 1, &body, &err), 0);
+	msg = parse(body);
+	assert_string_equal(json_string_value(json_object_get(msg, "method")), "tools/call");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(msg, "params"), "arguments"), "id")),
+			    "x");
+	json_decref(msg);
+	free(body);
+	json_decref(c);
+
+	/* raw bodies go out untouched, whatever they hold */
+	c = parse("{\"name\": \"r\", \"body_text\": \"{\\\"jsonrpc\\\": \"}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), 0);
+	assert_string_equal(body, "{\"jsonrpc\": ");
+	free(body);
+	json_decref(c);
+	c = parse("{\"name\": \"b\", \"body\": {\"jsonrpc\": \"1.0\", \"id\": 3}}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), 0);
+	msg = parse(body);
+	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 3);
+	json_decref(msg);
+	free(body);
+	json_decref(c);
+	ph_mcp_labels_release(&l);
+}
+
+static void test_case_body_errors(void **st)
+{
+	struct ph_mcp_labels l;
+	struct ph_err err;
+	char *body = (char *)1;
+	json_t *c;
+
+	(void)st;
+	assert_int_equal(ph_mcp_labels_init(&l), 0);
+	c = parse("{\"name\": \"none\"}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_INVALID);
+	assert_null(body);
+	assert_non_null(strstr(err.msg, "case 'none'"));
+	json_decref(c);
+	c = parse("{\"name\": \"two\", \"rpc\": {\"method\": \"ping\"}, \"body\": {}}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_INVALID);
+	json_decref(c);
+	c = parse("{\"name\": \"nomethod\", \"rpc\": {\"params\": {}}}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "method"));
+	json_decref(c);
+	c = parse("{\"name\": \"label\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$m\"}}}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_NOTFOUND);
+	assert_non_null(strstr(err.msg, "$m"));
+	json_decref(c);
+	ph_mcp_labels_release(&l);
+}
+
+static void test_labels_substitute_per_side(void **st)
+{
+	struct ph_mcp_labels l;
+	struct ph_err err;
+	char *b0, *b1;
+	json_t *c, *m0, *m1;
+
+	(void)st;
+	assert_int_equal(ph_mcp_labels_init(&l), 0);
+	assert_int_equal(ph_mcp_labels_set(&l, 0, "m", "id-ref"), 0);
+	assert_int_equal(ph_mcp_labels_set(&l, 1, "m", "id-cand"), 0);
+	c = parse("{\"name\": \"g\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$m\"}}}");
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &b0, &err), 0);
+	assert_int_equal(ph_mcp_case_body(c, 1, &l, 1, &b1, &err), 0);
+	m0 = parse(b0);
+	m1 = parse(b1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(m0, "params"), "arguments"), "id")),
+			    "id-ref");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_object_get(m1, "params"), "arguments"), "id")),
+			    "id-cand");
+	json_decref(m0);
+	json_decref(m1);
+	free(b0);
+	free(b1);
+	json_decref(c);
+	ph_mcp_labels_release(&l);
+}
+
+static void test_feature(void **st)
+{
+	json_t *c;
+	char *f;
+
+	(void)st;
+	c = parse("{\"name\": \"a\", \"rpc\": {\"method\": \"tools/list\"}}");
+	f = ph_mcp_case_feature(c);
+	assert_string_equal(f, "MCP /tools/list");
+	free(f);
+	json_decref(c);
+	c = parse("{\"name\": \"a\", \"call\": {\"name\": \"memory_search\"}}");
+	f = ph_mcp_case_feature(c);
+	assert_string_equal(f, "MCP /tools/call/memory_search");
+	free(f);
+	json_decref(c);
+	c = parse("{\"name\": \"a\", \"feature\": \"MCP /errors/x\", \"body_text\": \"\"}");
+	f = ph_mcp_case_feature(c);
+	assert_string_equal(f, "MCP /errors/x");
+	free(f);
+	json_decref(c);
+}
+
+static json_t *norm(const char *doc, const struct ph_mcp_labels *l, int side, int http_error)
+{
+	json_t *d = parse(doc), *n = ph_mcp_normalise(d, l, side, http_error);
+
+	json_decref(d);
+	assert_non_null(n);
+	return n;
+}
+
+static void test_normalise_tools_as_set(void **st)
+{
+	struct ph_mcp_labels l;
+	json_t *a, *b, *c;
+
+	(void)st;
+	assert_int_equal(ph_mcp_labels_init(&l), 0);
+	/* same tools, other order, required listed in another order: equal */
+	a = norm("{\"result\": {\"tools\": [{\"name\": \"x\", \"inputSchema\": {\"required\": [\"q\", \"a\"]}},"
+		 " {\"name\": \"y\"}]}}", &l, 0, 0);
+	b = norm("{\"result\": {\"tools\": [{\"name\": \"y\"}, {\"name\": \"x\", \"inputSchema\":"
+		 " {\"required\": [\"a\", \"q\"]}}]}}", &l, 1, 0);
+	assert_true(json_equal(a, b));
+	assert_non_null(json_object_get(json_object_get(json_object_get(a, "result"), "tools"), "x"));
+	/* one tool fewer: a missing key */
+	c = norm("{\"result\": {\"tools\": [{\"name\": \"y\"}]}}", &l, 1, 0);
+	assert_false(json_equal(a, c));
+	assert_null(json_object_get(json_object_get(json_object_get(c, "result"), "tools"), "x"));
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	/* a repeated name is not folded into one */
+	a = norm("{\"result\": {\"tools\": [{\"name\": \"y\"}, {\"name\": \"y\"}]}}", &l, 0, 0);
+	assert_int_equal(json_object_size(json_object_get(json_object_get(a, "result"), "tools")), 2);
+	json_decref(a);
+	ph_mcp_labels_release(&l);
+}
+
+static void test_normalise_text_and_ids(void **st)
+{
+	struct ph_mcp_labels l;
+	json_t *a, *b, *text;
+
+	(void)st;
+	assert_int_equal(ph_mcp_labels_init(&l), 0);
+	assert_int_equal(ph_mcp_labels_set(&l, 0, "m", "aaa"), 0);
+	assert_int_equal(ph_mcp_labels_set(&l, 1, "m", "bbb"), 0);
+	/* JSON text parsed (pretty or compact alike), generated ids as labels */
+	a = norm("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": \"{\\n  \\\"id\\\": \\\"aaa\\\", \\\"n\\\": 1\\n}\"}]}}",
+		 &l, 0, 0);
+	b = norm("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": \"{\\\"n\\\":1,\\\"id\\\":\\\"bbb\\\"}\"}]}}",
+		 &l, 1, 0);
+	assert_true(json_equal(a, b));
+	text = json_object_get(json_array_get(json_object_get(json_object_get(a, "result"), "content"), 0),
+			       "text");
+	assert_string_equal(json_string_value(json_object_get(text, "id")), "$m");
+	json_decref(b);
+	/* plain text stays a string: JSON against plain text is a type difference */
+	b = norm("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": \"not json\"}]}}", &l, 1, 0);
+	text = json_object_get(json_array_get(json_object_get(json_object_get(b, "result"), "content"), 0),
+			       "text");
+	assert_true(json_is_string(text));
+	json_decref(a);
+	json_decref(b);
+	/* the JSON-RPC code of an HTTP error is lifted out of the ignored error object */
+	a = norm("{\"error\": {\"code\": -32700, \"message\": \"x\"}}", &l, 0, 1);
+	assert_int_equal(json_integer_value(json_object_get(a, "error_code")), -32700);
+	json_decref(a);
+	a = norm("{\"error\": {\"code\": -32601, \"message\": \"x\"}}", &l, 0, 0);
+	assert_null(json_object_get(a, "error_code"));
+	json_decref(a);
+	ph_mcp_labels_release(&l);
+}
+
+static void test_summary_and_result_id(void **st)
+{
+	char buf[128], *id;
+	json_t *d;
+
+	(void)st;
+	d = parse("{\"result\": {\"tools\": [{}, {}, {}]}}");
+	ph_mcp_summary(200, d, buf, sizeof(buf));
+	assert_string_equal(buf, "200, 3 tools");
+	json_decref(d);
+	d = parse("{\"error\": {\"code\": -32601}}");
+	ph_mcp_summary(200, d, buf, sizeof(buf));
+	assert_string_equal(buf, "200, error -32601");
+	json_decref(d);
+	ph_mcp_summary(202, NULL, buf, sizeof(buf));
+	assert_string_equal(buf, "202");
+	d = parse("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": \"{\\\"id\\\": \\\"u-1\\\"}\"}]}}");
+	id = ph_mcp_result_id(d);
+	assert_string_equal(id, "u-1");
+	free(id);
+	json_decref(d);
+	d = parse("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": \"plain\"}]}}");
+	assert_null(ph_mcp_result_id(d));
+	json_decref(d);
+}
+
+/* ---- the run hook through a fake host ---- */
+
+/* How a fake runtime misbehaves. */
+enum quirk { Q_NONE, Q_REVERSED_TOOLS, Q_MISSING_TOOL, Q_DOWN };
+
+struct fake {
+	char dir[64];
+	enum quirk quirk[2];
+	int stored[2]; /* memories stored per side */
+	json_t *rows;  /* recorded rows: {feature, case, cls, reference, error} */
+	int accept_seen[2];
+};
+
+static struct fake F;
+
+static const char *fake_suite_dir(struct ph_run *run)
+{
+	(void)run;
+	return F.dir;
+}
+
+static void fake_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
+{
+	(void)run;
+	(void)level;
+	(void)fmt;
+}
+
+static void fake_progress(struct ph_run *run, int done, int total)
+{
+	(void)run;
+	(void)done;
+	(void)total;
+}
+
+static void fake_release(struct ph_response *r)
+{
+	free(r->body);
+	free(r->content_type);
+	free(r->error);
+	json_decref(r->headers);
+	memset(r, 0, sizeof(*r));
+}
+
+/* A tiny JSON-RPC server: tools/list, tools/call memory_store (a new id per side), ping. */
+static json_t *answer(int side, const json_t *msg, long *status)
+{
+	const char *method = json_string_value(json_object_get(msg, "method"));
+	json_t *id = json_object_get(msg, "id");
+
+	*status = 200;
+	if (!strcmp(method, "tools/list")) {
+		json_t *tools = json_array();
+
+		if (F.quirk[side] != Q_MISSING_TOOL)
+			json_array_append_new(tools, json_pack("{s:s, s:{s:[s,s]}}", "name",
+							       "memory_store", "inputSchema",
+							       "required", "content", "who"));
+		json_array_append_new(tools, json_pack("{s:s}", "name", "memory_get"));
+		if (F.quirk[side] == Q_REVERSED_TOOLS) {
+			json_t *t0 = json_incref(json_array_get(tools, 0));
+
+			json_array_remove(tools, 0);
+			json_array_append_new(tools, t0);
+			json_object_set_new(json_object_get(json_array_get(tools, 1), "inputSchema"),
+					    "required", json_pack("[s,s]", "who", "content"));
+		}
+		return json_pack("{s:s, s:O, s:{s:o}}", "jsonrpc", "2.0", "id", id, "result", "tools",
+				 tools);
+	}
+	if (!strcmp(method, "tools/call")) {
+		json_t *args = json_object_get(json_object_get(msg, "params"), "arguments");
+		const char *want = json_string_value(json_object_get(args, "id"));
+		char text[128];
+
+		if (want) /* memory_get: echo the id asked for */
+			snprintf(text, sizeof(text), "{\"id\": \"%s\", \"found\": true}", want);
+		else
+			snprintf(text, sizeof(text), "{\"id\": \"side%d-%d\", \"stored\": true}", side,
+				 ++F.stored[side]);
+		return json_pack("{s:s, s:O, s:{s:[{s:s, s:s}]}}", "jsonrpc", "2.0", "id", id,
+				 "result", "content", "type", "text", "text", text);
+	}
+	return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", id, "error", "code",
+			 -32601, "message", "Method not found");
+}
+
+static int fake_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
+		     struct ph_response *resp, struct ph_err *err)
+{
+	json_t *msg, *doc;
+
+	(void)run;
+	memset(resp, 0, sizeof(*resp));
+	resp->latency_ms = 1;
+	if (F.quirk[side] == Q_DOWN) {
+		resp->error = strdup("connection refused");
+		return ph_error(err, PH_E_HTTP, "connection refused");
+	}
+	assert_string_equal(req->path, "/mcp");
+	for (size_t i = 0; i < req->n_headers; i++)
+		if (!strcmp(req->headers[i].name, "Accept") &&
+		    strstr(req->headers[i].value, "text/event-stream"))
+			F.accept_seen[side]++;
+	msg = json_loadb(req->body, req->body_len, 0, NULL);
+	assert_non_null(msg);
+	if (!json_object_get(msg, "id")) {
+		resp->status = 202;
+		resp->body = strdup("");
+		json_decref(msg);
+		return 0;
+	}
+	doc = answer(side, msg, &resp->status);
+	resp->body = json_dumps(doc, JSON_COMPACT);
+	resp->body_len = strlen(resp->body);
+	resp->content_type = strdup("application/json");
+	json_decref(doc);
+	json_decref(msg);
+	return 0;
+}
+
+static int fake_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
+			const struct ph_response *b, struct ph_result *out, struct ph_err *err)
+{
+	json_t *ja = json_loadb(a->body ? a->body : "", a->body_len, 0, NULL);
+	json_t *jb = json_loadb(b->body ? b->body : "", b->body_len, 0, NULL);
+
+	(void)run;
+	(void)err;
+	memset(out, 0, sizeof(*out));
+	out->rule = strdup(endpoint);
+	if (a->status != b->status)
+		out->verdict = PH_STRUCTURAL;
+	else if ((ja || jb) && !json_equal(ja, jb))
+		out->verdict = PH_SEMANTIC;
+	json_decref(ja);
+	json_decref(jb);
+	return 0;
+}
+
+static void fake_result_release(struct ph_result *r)
+{
+	free(r->rule);
+	memset(r, 0, sizeof(*r));
+}
+
+static int fake_record(struct ph_run *run, const struct ph_row *row)
+{
+	enum ph_class cls = row->cls;
+
+	(void)run;
+	if (row->result && row->result->verdict > cls)
+		cls = row->result->verdict;
+	json_array_append_new(F.rows,
+			      json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "feature", row->feature,
+					"case", row->case_name, "cls", ph_class_name(cls),
+					"reference", row->reference, "error", row->error));
+	return 0;
+}
+
+static const struct ph_host fake_host = {
+	.abi_major = PH_ABI_MAJOR,
+	.abi_minor = PH_ABI_MINOR,
+	.size = sizeof(struct ph_host),
+	.log = fake_log,
+	.suite_dir = fake_suite_dir,
+	.http = fake_http,
+	.response_release = fake_release,
+	.compare = fake_compare,
+	.result_release = fake_result_release,
+	.record = fake_record,
+	.progress = fake_progress,
+};
+
+static const char SUITE[] =
+	"{\"cases\": ["
+	"{\"name\": \"init-note\", \"notify\": {\"method\": \"notifications/initialized\"}},"
+	"{\"name\": \"tools\", \"rpc\": {\"method\": \"tools/list\"}},"
+	"{\"name\": \"store\", \"call\": {\"name\": \"memory_store\", \"arguments\": {\"content\": \"c\"}},"
+	" \"save_id\": \"s\"},"
+	"{\"name\": \"get\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$s\"}}},"
+	"{\"name\": \"nope\", \"feature\": \"MCP /errors/unknown-method\", \"rpc\": {\"method\": \"x/y\"}}"
+	"]}";
+
+static int write_suite(const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/cases.json", F.dir);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+static int setup(void **st)
+{
+	(void)st;
+	memset(&F, 0, sizeof(F));
+	strcpy(F.dir, "/tmp/test-plugin-mcp-XXXXXX");
+	if (!mkdtemp(F.dir))
+		return -1;
+	F.rows = json_array();
+	return write_suite(SUITE);
+}
+
+static int teardown(void **st)
+{
+	char path[128];
+
+	(void)st;
+	snprintf(path, sizeof(path), "%s/cases.json", F.dir);
+	unlink(path);
+	rmdir(F.dir);
+	json_decref(F.rows);
+	return 0;
+}
+
+static const char *row_cls(const char *case_name)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(F.rows, i, r) if (!strcmp(json_string_value(json_object_get(r, "case")),
+						       case_name)) return json_string_value(json_object_get(r, "cls"));
+	return NULL;
+}
+
+static int run_plugin(struct ph_err *err)
+{
+	const struct ph_plugin *p = ph_mcp_plugin();
+
+	assert_string_equal(p->name, "mcp");
+	return p->run(NULL, &fake_host, NULL, err);
+}
+
+static void test_run_self_parity(void **st)
+{
+	struct ph_err err;
+	json_t *r;
+
+	(void)st;
+	/* candidate lists tools in another order and generates other ids: still parity */
+	F.quirk[1] = Q_REVERSED_TOOLS;
+	assert_int_equal(run_plugin(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 5);
+	assert_string_equal(row_cls("init-note"), "parity");
+	assert_string_equal(row_cls("tools"), "parity");
+	assert_string_equal(row_cls("store"), "parity");
+	assert_string_equal(row_cls("get"), "parity");
+	assert_string_equal(row_cls("nope"), "parity");
+	r = json_array_get(F.rows, 1);
+	assert_string_equal(json_string_value(json_object_get(r, "feature")), "MCP /tools/list");
+	assert_string_equal(json_string_value(json_object_get(r, "reference")), "200, 2 tools");
+	r = json_array_get(F.rows, 4);
+	assert_string_equal(json_string_value(json_object_get(r, "feature")),
+			    "MCP /errors/unknown-method");
+	assert_string_equal(json_string_value(json_object_get(r, "reference")),
+			    "200, error -32601");
+	/* every request asked for both media types */
+	assert_int_equal(F.accept_seen[0], 5);
+	assert_int_equal(F.accept_seen[1], 5);
+}
+
+static void test_run_missing_tool(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	F.quirk[1] = Q_MISSING_TOOL;
+	assert_int_equal(run_plugin(&err), 0);
+	assert_string_equal(row_cls("tools"), "semantic"); /* the fake compare's "differs" */
+	assert_string_equal(row_cls("store"), "parity");
+	assert_string_equal(row_cls("get"), "parity");
+}
+
+static void test_run_runtime_down(void **st)
+{
+	struct ph_err err;
+	size_t i;
+	json_t *r;
+
+	(void)st;
+	F.quirk[1] = Q_DOWN;
+	assert_int_equal(run_plugin(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 5);
+	json_array_foreach(F.rows, i, r)
+	{
+		const char *cls = json_string_value(json_object_get(r, "cls"));
+
+		/* "get" cannot even be built for the candidate: its saved id is missing */
+		assert_string_equal(cls, "error");
+		assert_non_null(json_string_value(json_object_get(r, "error")));
+	}
+	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(F.rows, 3), "error")),
+			       "candidate"));
+}
+
+static void test_run_malformed_case(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	assert_int_equal(write_suite("{\"cases\": [{\"name\": \"bad\", \"rpc\": {\"params\": {}}}]}"), 0);
+	assert_int_equal(run_plugin(&err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "cases.json"));
+	assert_non_null(strstr(err.msg, "case 'bad'"));
+	assert_int_equal(json_array_size(F.rows), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_case_body_kinds),
+		cmocka_unit_test(test_case_body_errors),
+		cmocka_unit_test(test_labels_substitute_per_side),
+		cmocka_unit_test(test_feature),
+		cmocka_unit_test(test_normalise_tools_as_set),
+		cmocka_unit_test(test_normalise_text_and_ids),
+		cmocka_unit_test(test_summary_and_result_id),
+		cmocka_unit_test_setup_teardown(test_run_self_parity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_missing_tool, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_runtime_down, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_malformed_case, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

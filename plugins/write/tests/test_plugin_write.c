@@ -1,2 +1,562 @@
-/* Placeholder replaced below. */
-int main(void) { return 0; }
+/*
+ * Unit tests of the write plugin: its pure helpers ({id:<step>} substitution, id labels,
+ * row normalisation, the crash verdict, medians) and its run hook driven through a fake
+ * host whose two "runtimes" generate ids in different formats, so the tests show that
+ * each runtime gets its own ids in later steps, that answers and database rows compare
+ * equal once ids are labelled, and that a database difference becomes a semantic row.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "parity/plugin.h"
+#include "write.h"
+
+const struct ph_plugin *ph_write_plugin(void);
+
+/* ---- helpers ---- */
+
+static void test_substitute(void **state)
+{
+	json_t *cap = json_pack("{s:s, s:s}", "remember", "abc-1", "b", "x");
+	char *missing = NULL, *s;
+
+	(void)state;
+	s = ph_write_substitute("/api/memory/{id:remember}/recover", cap, &missing);
+	assert_string_equal(s, "/api/memory/abc-1/recover");
+	free(s);
+	s = ph_write_substitute("{id:b}{id:remember} {id:b", cap, &missing);
+	assert_string_equal(s, "xabc-1 {id:b");
+	free(s);
+	s = ph_write_substitute("/api/memory/{id:nope}", cap, &missing);
+	assert_null(s);
+	assert_string_equal(missing, "nope");
+	free(missing);
+	json_decref(cap);
+}
+
+static void test_rewrite_ids(void **state)
+{
+	struct ph_write_state ws;
+	json_t *doc, *out;
+
+	(void)state;
+	ph_write_state_init(&ws);
+	json_object_set_new(ws.labels[1], "mem_ff", json_string("c/remember"));
+	doc = json_pack("{s:s, s:[{s:s}], s:s}", "id", "mem_ff", "results", "id", "mem_ff",
+			"content", "other");
+	out = ph_write_rewrite_ids(&ws, 1, doc, 1);
+	assert_string_equal(json_string_value(json_object_get(out, "id")), "c/remember");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(out, "results"), 0), "id")),
+			    "c/remember");
+	assert_string_equal(json_string_value(json_object_get(out, "content")), "other");
+	assert_non_null(json_object_get(ws.touched, "c/remember"));
+	/* the other side does not know that id */
+	json_decref(out);
+	out = ph_write_rewrite_ids(&ws, 0, doc, 0);
+	assert_string_equal(json_string_value(json_object_get(out, "id")), "mem_ff");
+	json_decref(out);
+	json_decref(doc);
+	ph_write_state_release(&ws);
+}
+
+/* Two runtimes with different id formats leave the same rows: equal once normalised. */
+static void test_normalise_pairs_generated_ids(void **state)
+{
+	struct ph_write_state ws;
+	json_t *m[2], *h[2], *nm[2], *nh[2];
+	const char *ids[2] = {"5b9a-uuid", "mem_0a1b"};
+
+	(void)state;
+	ph_write_state_init(&ws);
+	for (int i = 0; i < 2; i++) {
+		json_object_set_new(ws.labels[i], ids[i], json_string("case/remember"));
+		json_object_set_new(ws.labels[i], "mem-0001", json_string("mem-0001"));
+		m[i] = json_pack("[{s:s, s:s, s:s, s:s, s:n, s:i}, {s:s, s:s, s:s, s:s, s:n, s:i}]",
+				 "id", ids[i], "content", "a", "content_hash", "h1", "created_at",
+				 i ? "2026-01-01T00:00:01Z" : "2026-01-01T00:00:00Z", "deleted_at",
+				 "version", 2, "id", "mem-0001", "content", "seed", "content_hash",
+				 "h0", "created_at", "2026-01-01T00:00:00Z", "deleted_at",
+				 "version", 1);
+		h[i] =
+		    json_pack("[{s:i, s:s, s:s, s:s, s:s}, {s:i, s:s, s:s, s:s, s:s}]", "_rowid", 1,
+			      "id", i ? "h-x" : "h-y", "memory_id", ids[i], "event", "updated",
+			      "created_at", i ? "2026-01-01T00:00:02Z" : "2026-01-01T00:00:09Z",
+			      "_rowid", 2, "id", i ? "h-z" : "h-w", "memory_id", ids[i], "event",
+			      "deleted", "created_at", "2026-01-01T00:00:03Z");
+	}
+	json_object_set_new(ws.touched, "case/remember", json_true());
+	for (int i = 0; i < 2; i++) {
+		nm[i] = ph_write_normalise_memories(&ws, i, m[i]);
+		nh[i] = ph_write_normalise_children(&ws, i, h[i], NULL);
+	}
+	/* only the touched memory, its id a label, timestamps masked, null kept */
+	assert_int_equal(json_array_size(nm[0]), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nm[0], 0), "id")),
+			    "case/remember");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(nm[0], 0), "created_at")), "<set>");
+	assert_true(json_is_null(json_object_get(json_array_get(nm[0], 0), "deleted_at")));
+	assert_true(json_equal(nm[0], nm[1]));
+	/* history: natural keys by event order, memory_id remapped, _rowid dropped */
+	assert_int_equal(json_array_size(nh[0]), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(nh[0], 1), "id")),
+			    "case/remember/#2");
+	assert_string_equal(
+	    json_string_value(json_object_get(json_array_get(nh[0], 1), "memory_id")),
+	    "case/remember");
+	assert_null(json_object_get(json_array_get(nh[0], 0), "_rowid"));
+	assert_true(json_equal(nh[0], nh[1]));
+	for (int i = 0; i < 2; i++) {
+		json_decref(m[i]);
+		json_decref(h[i]);
+		json_decref(nm[i]);
+		json_decref(nh[i]);
+	}
+	ph_write_state_release(&ws);
+}
+
+/* A row no answer named (a duplicate written behind the API's back) is reported once. */
+static void test_normalise_new_rows_once(void **state)
+{
+	struct ph_write_state ws;
+	json_t *rows = json_pack("[{s:s, s:s}]", "id", "hidden-dup", "content_hash", "h9"), *n;
+
+	(void)state;
+	ph_write_state_init(&ws);
+	n = ph_write_normalise_memories(&ws, 1, rows);
+	assert_int_equal(json_array_size(n), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(n, 0), "id")),
+			    "new:h9");
+	json_decref(n);
+	json_object_clear(ws.touched); /* the next case */
+	n = ph_write_normalise_memories(&ws, 1, rows);
+	assert_int_equal(json_array_size(n), 0);
+	json_decref(n);
+	json_decref(rows);
+	ph_write_state_release(&ws);
+}
+
+static void test_crash_verdict(void **state)
+{
+	json_t *ok = json_pack("[{s:s, s:i, s:i, s:i, s:n}, {s:s, s:i, s:i, s:i, s:s}]", "id", "a",
+			       "version", 3, "is_deleted", 0, "changes", 2, "last_life", "id", "b",
+			       "version", 2, "is_deleted", 1, "changes", 1, "last_life", "deleted");
+	json_t *torn = json_pack("[{s:s, s:i, s:i, s:i, s:n}]", "id", "c", "version", 3,
+				 "is_deleted", 0, "changes", 1, "last_life");
+	json_t *flag = json_pack("[{s:s, s:i, s:i, s:i, s:s}]", "id", "d", "version", 2,
+				 "is_deleted", 0, "changes", 1, "last_life", "deleted");
+	json_t *none = json_array(), *orphans = json_pack("[{s:s}]", "memory_id", "gone");
+	char *msg;
+
+	(void)state;
+	assert_null(ph_write_crash_verdict(ok, none));
+	msg = ph_write_crash_verdict(torn, none);
+	assert_non_null(strstr(msg, "memory c is at version 3 but has 1 recorded changes"));
+	free(msg);
+	msg = ph_write_crash_verdict(flag, none);
+	assert_non_null(strstr(msg, "memory d has is_deleted=0"));
+	free(msg);
+	msg = ph_write_crash_verdict(ok, orphans);
+	assert_non_null(
+	    strstr(msg, "1 history rows name a memory that does not exist (first: gone)"));
+	free(msg);
+	json_decref(ok);
+	json_decref(torn);
+	json_decref(flag);
+	json_decref(none);
+	json_decref(orphans);
+}
+
+static void test_spread(void **state)
+{
+	json_t *odd = json_pack("[f, f, f]", 9.0, 1.0, 3.0),
+	       *even = json_pack("[i, i, i, i]", 4, 1, 2, 100);
+	json_t *empty = json_array();
+	double iqr;
+
+	(void)state;
+
+	assert_true(ph_write_spread(odd, &iqr) == 3.0);
+	assert_true(iqr == 8.0); /* sorted 1 3 9: v[2] - v[0] */
+	assert_true(ph_write_spread(even, &iqr) == 3.0);
+	assert_true(iqr == 98.0); /* sorted 1 2 4 100: v[3] - v[1] */
+	assert_true(ph_write_spread(empty, NULL) < 0);
+	json_decref(odd);
+	json_decref(even);
+	json_decref(empty);
+}
+
+/* ---- the run hook through a fake host ---- */
+
+/*
+ * Each side generates ids in its own format ("ref-N" / "cand_N"), remembers what it
+ * holds, answers remember/delete/list/recall, and serves memories rows from that memory.
+ * drift makes the candidate's database content differ from what it answered.
+ */
+struct fake {
+	char dir[64];
+	json_t *paths[2]; /* what each side received: "METHOD path" */
+	json_t *mem[2];	  /* id -> content */
+	json_t *rows;	  /* recorded rows: {feature, case, cls} */
+	int next[2];
+	int drift;
+	int lose; /* the reference started on the candidate's workspace does not see its data */
+	int restarts;
+};
+
+static struct fake F;
+
+static void f_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
+{
+	(void)run;
+	(void)level;
+	(void)fmt;
+}
+
+static const char *f_suite_dir(struct ph_run *run)
+{
+	(void)run;
+	return F.dir;
+}
+
+static const char *f_workspace(struct ph_run *run, enum ph_side side)
+{
+	(void)run;
+	return side ? "/nonexistent/cand" : "/nonexistent/ref";
+}
+
+static int f_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
+		  struct ph_response *resp, struct ph_err *err)
+{
+	json_t *out = NULL, *body;
+	char *line;
+	const char *id;
+
+	(void)run;
+	(void)err;
+	memset(resp, 0, sizeof(*resp));
+	resp->latency_ms = 1;
+	assert_true(asprintf(&line, "%s %s", req->method, req->path) > 0);
+	json_array_append_new(F.paths[side], json_string(line));
+	free(line);
+	body = req->body ? json_loadb(req->body, req->body_len, 0, NULL) : NULL;
+	if (!strcmp(req->method, "POST") && !strcmp(req->path, "/api/memory/remember")) {
+		char nid[32];
+
+		snprintf(nid, sizeof(nid), side ? "cand_%d" : "ref-%d", ++F.next[side]);
+		json_object_set_new(F.mem[side], nid, json_copy(json_object_get(body, "content")));
+		out =
+		    json_pack("{s:s, s:O}", "id", nid, "content", json_object_get(body, "content"));
+	} else if (!strcmp(req->method, "DELETE") && !strncmp(req->path, "/api/memory/", 12)) {
+		id = req->path + 12;
+		out = json_object_get(F.mem[side], id)
+			  ? json_pack("{s:s, s:s}", "id", id, "status", "deleted")
+			  : NULL;
+		resp->status = out ? 200 : 404;
+		if (!out)
+			out = json_pack("{s:s}", "error", "not_found");
+	} else if (!strcmp(req->method, "GET")) {
+		const char *k;
+		json_t *v, *list = json_array();
+
+		json_object_foreach(F.mem[side], k, v)
+		    json_array_append_new(list, json_pack("{s:s}", "id", k));
+		out = json_pack("{s:o}", "memories", list);
+	} else if (!strcmp(req->path, "/api/memory/recall")) {
+		const char *k;
+		json_t *v, *list = json_array();
+
+		json_object_foreach(F.mem[side], k, v)
+		    json_array_append_new(list, json_pack("{s:s}", "id", k));
+		out = json_pack("{s:o}", "results", list);
+	} else {
+		out = json_pack("{s:s}", "status", "ok");
+	}
+	if (!resp->status)
+		resp->status = 200;
+	resp->body = json_dumps(out, JSON_COMPACT);
+	resp->body_len = strlen(resp->body);
+	json_decref(out);
+	json_decref(body);
+	return 0;
+}
+
+static void f_response_release(struct ph_response *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+static int add_div(struct ph_result *out, const char *rule, int differ)
+{
+	memset(out, 0, sizeof(*out));
+	out->rule = strdup(rule);
+	if (differ) {
+		out->items = calloc(1, sizeof(*out->items));
+		out->items[0].cls = PH_SEMANTIC;
+		out->items[0].kind = "value";
+		out->items[0].path = strdup("");
+		out->items[0].message = strdup("differs");
+		out->count = 1;
+		out->verdict = PH_SEMANTIC;
+	}
+	return 0;
+}
+
+static int f_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
+		     const struct ph_response *b, struct ph_result *out, struct ph_err *err)
+{
+	char rule[64];
+
+	(void)run;
+	(void)err;
+	snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(endpoint, " "), endpoint);
+	strcat(rule, strstr(endpoint, "remember") ? " /api/memory/remember" : " /api/memory/:id");
+	return add_div(out, rule, a->status != b->status || strcmp(a->body, b->body));
+}
+
+static int f_compare_json(struct ph_run *run, const char *rule_key, const json_t *a,
+			  const json_t *b, struct ph_result *out, struct ph_err *err)
+{
+	(void)run;
+	(void)err;
+	return add_div(out, rule_key, !json_equal(a, b));
+}
+
+static void f_result_release(struct ph_result *res)
+{
+	for (size_t i = 0; i < res->count; i++) {
+		free(res->items[i].path);
+		free(res->items[i].message);
+	}
+	free(res->items);
+	free(res->rule);
+	memset(res, 0, sizeof(*res));
+}
+
+static int f_record(struct ph_run *run, const struct ph_row *row)
+{
+	enum ph_class cls =
+	    row->result && row->result->verdict > row->cls ? row->result->verdict : row->cls;
+
+	(void)run;
+	json_array_append_new(F.rows, json_pack("{s:s, s:s, s:s}", "feature", row->feature, "case",
+						row->case_name ? row->case_name : "", "cls",
+						ph_class_name(cls)));
+	return 0;
+}
+
+static void f_progress(struct ph_run *run, int done, int total)
+{
+	(void)run;
+	(void)done;
+	(void)total;
+}
+
+static int f_db_query(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
+		      struct ph_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	(void)run;
+	(void)err;
+	*rows = json_array();
+	if (!strcmp(sql, "SELECT * FROM memories ORDER BY rowid")) {
+		json_object_foreach(F.mem[side], k, v)
+		{
+			const char *c = json_string_value(v);
+
+			json_array_append_new(
+			    *rows, json_pack("{s:s, s:s, s:s}", "id", k, "content",
+					     side && F.drift ? "drifted" : c, "content_hash", c));
+		}
+	} else if (strstr(sql, "FROM memory_history ORDER BY rowid")) {
+		json_object_foreach(F.mem[side], k, v) json_array_append_new(
+		    *rows, json_pack("{s:i, s:s, s:s, s:s}", "_rowid", 1, "id", side ? "hx" : "hy",
+				     "memory_id", k, "event", "created"));
+	}
+	return 0;
+}
+
+static int f_restart(struct ph_run *run, enum ph_side side, const char *ws, struct ph_err *err)
+{
+	(void)run;
+	(void)err;
+	F.restarts++;
+	if (ws && side == PH_REFERENCE && !F.lose) {
+		/* the reference now serves the candidate's database */
+		json_decref(F.mem[0]);
+		F.mem[0] = json_deep_copy(F.mem[1]);
+	}
+	return 0;
+}
+
+static int f_stop(struct ph_run *run, enum ph_side side, int hard, struct ph_err *err)
+{
+	(void)run;
+	(void)side;
+	(void)hard;
+	(void)err;
+	return 0;
+}
+
+static const struct ph_host fake_host = {
+    .abi_major = PH_ABI_MAJOR,
+    .abi_minor = PH_ABI_MINOR,
+    .size = sizeof(struct ph_host),
+    .log = f_log,
+    .suite_dir = f_suite_dir,
+    .workspace = f_workspace,
+    .http = f_http,
+    .response_release = f_response_release,
+    .compare = f_compare,
+    .compare_json = f_compare_json,
+    .result_release = f_result_release,
+    .record = f_record,
+    .progress = f_progress,
+    .db_query = f_db_query,
+    .runtime_restart = f_restart,
+    .runtime_stop = f_stop,
+};
+
+static const char suite[] =
+    "{\"cases\": [{\"name\": \"c1\", \"steps\": ["
+    " {\"name\": \"remember\", \"method\": \"POST\", \"path\": \"/api/memory/remember\","
+    "  \"body\": {\"content\": \"one\"}},"
+    " {\"name\": \"delete\", \"method\": \"DELETE\", \"path\": \"/api/memory/{id:remember}\"}"
+    "]}]}";
+
+static int fake_setup(void **state)
+{
+	FILE *f;
+	char path[96];
+
+	(void)state;
+	memset(&F, 0, sizeof(F));
+	strcpy(F.dir, "/tmp/test-plugin-write-XXXXXX");
+	assert_non_null(mkdtemp(F.dir));
+	snprintf(path, sizeof(path), "%s/steps.json", F.dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(suite, f);
+	fclose(f);
+	for (int i = 0; i < 2; i++) {
+		F.paths[i] = json_array();
+		F.mem[i] = json_object();
+	}
+	F.rows = json_array();
+	return 0;
+}
+
+static int fake_teardown(void **state)
+{
+	char path[96];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/steps.json", F.dir);
+	unlink(path);
+	rmdir(F.dir);
+	for (int i = 0; i < 2; i++) {
+		json_decref(F.paths[i]);
+		json_decref(F.mem[i]);
+	}
+	json_decref(F.rows);
+	return 0;
+}
+
+/* The class recorded for feature (and case, when given); NULL when there is no such row. */
+static const char *row_class(const char *feature, const char *case_name)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(F.rows, i, r)
+	{
+		if (strcmp(json_string_value(json_object_get(r, "feature")), feature))
+			continue;
+		if (case_name && strcmp(json_string_value(json_object_get(r, "case")), case_name))
+			continue;
+		return json_string_value(json_object_get(r, "cls"));
+	}
+	return NULL;
+}
+
+static int run_plugin(void)
+{
+	const struct ph_plugin *p = ph_write_plugin();
+	struct ph_err err;
+
+	ph_err_clear(&err);
+	assert_string_equal(p->name, "write");
+	return p->run(NULL, &fake_host, (struct ph_run *)&F, &err);
+}
+
+static void test_run_own_ids_per_side(void **state)
+{
+	(void)state;
+	assert_int_equal(run_plugin(), 0);
+	/* each side's delete names the id that side generated */
+	assert_string_equal(json_string_value(json_array_get(F.paths[0], 1)),
+			    "DELETE /api/memory/ref-1");
+	assert_string_equal(json_string_value(json_array_get(F.paths[1], 1)),
+			    "DELETE /api/memory/cand_1");
+	/* answers and rows compare equal once ids are labels */
+	assert_string_equal(row_class("POST /api/memory/remember", "c1/remember"), "parity");
+	assert_string_equal(row_class("DELETE /api/memory/:id", "c1/delete"), "parity");
+	assert_string_equal(row_class("db: memories", "c1"), "parity");
+	assert_string_equal(row_class("db: memory_history", "c1"), "parity");
+	assert_string_equal(row_class("crash consistency", "reference"), "parity");
+	assert_string_equal(row_class("crash consistency", "candidate"), "parity");
+	assert_string_equal(row_class("rollback: reference reads candidate writes", NULL),
+			    "parity");
+	/* killed and restarted once per side, then the rollback restarts */
+	assert_true(F.restarts >= 4);
+}
+
+static void test_run_db_drift_is_semantic(void **state)
+{
+	(void)state;
+	F.drift = 1;
+	assert_int_equal(run_plugin(), 0);
+	assert_string_equal(row_class("POST /api/memory/remember", "c1/remember"), "parity");
+	assert_string_equal(row_class("db: memories", "c1"), "semantic");
+	assert_string_equal(row_class("db: memory_history", "c1"), "parity");
+}
+
+static void test_run_rollback_loss_is_semantic(void **state)
+{
+	(void)state;
+	F.lose = 1;
+	assert_int_equal(run_plugin(), 0);
+	assert_string_equal(row_class("rollback: reference reads candidate writes", NULL),
+			    "semantic");
+	assert_string_equal(row_class("db: memories", "c1"), "parity");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_substitute),
+	    cmocka_unit_test(test_rewrite_ids),
+	    cmocka_unit_test(test_normalise_pairs_generated_ids),
+	    cmocka_unit_test(test_normalise_new_rows_once),
+	    cmocka_unit_test(test_crash_verdict),
+	    cmocka_unit_test(test_spread),
+	    cmocka_unit_test_setup_teardown(test_run_own_ids_per_side, fake_setup, fake_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_db_drift_is_semantic, fake_setup,
+					    fake_teardown),
+	    cmocka_unit_test_setup_teardown(test_run_rollback_loss_is_semantic, fake_setup,
+					    fake_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
