@@ -974,6 +974,7 @@ int ph_compare_json_rule(const struct ph_rule *rule, const json_t *a, const json
 	out->rule = strdup(rule->key ? rule->key : "default");
 	if (!out->rule)
 		return ph_error(err, PH_E_NOMEM, "out of memory comparing documents");
+	((struct ph_rule *)rule)->uses++; /* usage statistics live in the rules */
 	ctx_init(&c, rule, out);
 	walk_root(&c, a, b);
 	ctx_release(&c);
@@ -1087,6 +1088,7 @@ int ph_compare_responses(struct ph_rules *rules, const char *endpoint, const str
 	out->rule = strdup(rule->key ? rule->key : "default");
 	if (!out->rule)
 		return ph_error(err, PH_E_NOMEM, "out of memory comparing responses");
+	((struct ph_rule *)rule)->uses++; /* usage statistics live in the rules */
 	ctx_init(&c, rule, out);
 	if (a->error || b->error) {
 		add(&c, PH_ERROR, "transport", NULL, NULL, "%s%s%s%s%s",
@@ -1104,6 +1106,7 @@ int ph_compare_responses(struct ph_rules *rules, const char *endpoint, const str
 	}
 	is_error = a->status >= 400 || b->status >= 400;
 	if (is_error) {
+		rules->error_uses++;
 		/* error bodies: errorComparison's ignores, values compared everywhere else */
 		c.ign = rules->error_ignore;
 		c.n_ign = rules->n_error_ignore;

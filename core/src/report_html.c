@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+#include "perf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,8 +285,162 @@ static void metrics_section(FILE *out, const json_t *metrics)
 	free(scalars);
 }
 
+/*
+ * The latency plot of one endpoint as inline SVG: the cumulative distribution of both
+ * runtimes (percentile across, milliseconds up, linear from 0 to the larger maximum).
+ */
+static void latency_svg(FILE *out, const char *endpoint, const json_t *ref, const json_t *cand)
+{
+	static const char *const colour[] = { "#0969da", "#bc4c00" };
+	const json_t *cdf[2] = { json_object_get(ref, "cdf_ms"), json_object_get(cand, "cdf_ms") };
+	const double w = 480, h = 220, l = 56, r = 12, t = 12, b = 34;
+	double ymax = 0;
+	size_t i, k, n;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < json_array_size(cdf[k]); i++)
+			if (json_number_value(json_array_get(cdf[k], i)) > ymax)
+				ymax = json_number_value(json_array_get(cdf[k], i));
+	if (!(ymax > 0))
+		return;
+	fprintf(out, "<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" "
+		     "height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" role=\"img\" font-size=\"11\">\n",
+		w, h, w, h);
+	fputs("<title>latency distribution of ", out);
+	html(out, endpoint);
+	fputs("</title>\n", out);
+	fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" "
+		     "stroke=\"#d0d7de\"/>\n",
+		l, t, w - l - r, h - t - b);
+	for (i = 0; i <= 4; i++) {
+		double y = t + (h - t - b) * (1 - (double)i / 4);
+		double x = l + (w - l - r) * (double)i / 4;
+
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%.3g</text>\n",
+			l - 4, y + 4, ymax * (double)i / 4);
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%zu%%</text>\n", x,
+			h - b + 14, i * 25);
+	}
+	fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">percentile (ms up)"
+		     "</text>\n",
+		l + (w - l - r) / 2, h - 4);
+	for (k = 0; k < 2; k++) {
+		n = json_array_size(cdf[k]);
+		if (n < 2)
+			continue;
+		fprintf(out, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\" points=\"",
+			colour[k]);
+		for (i = 0; i < n; i++)
+			fprintf(out, "%s%.1f,%.1f", i ? " " : "",
+				l + (w - l - r) * (double)i / (double)(n - 1),
+				t + (h - t - b) *
+					    (1 - json_number_value(json_array_get(cdf[k], i)) / ymax));
+		fputs("\"/>\n", out);
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\">%s</text>\n", l + 8,
+			t + 14 + 14 * (double)k, colour[k], k ? "candidate" : "reference");
+	}
+	fputs("</svg><figcaption>", out);
+	html(out, endpoint);
+	fputs("</figcaption></figure>\n", out);
+}
+
+/* metrics.perf: the performance table with ratios, targets, and a latency plot per endpoint. */
+static void perf_section(FILE *out, const json_t *perf)
+{
+	json_t *rows = ph_perf_table(perf), *row, *t, *v;
+	const char *ep;
+	size_t i, k;
+
+	if (!json_is_object(perf))
+		return;
+	fputs("<h2 id=\"performance\">Performance</h2>\n", out);
+	if (!rows) {
+		fputs("<p>Not measured: ", out);
+		html(out, ph_report_str(perf, "error", "no measurement"));
+		fputs("</p>\n", out);
+		return;
+	}
+	fprintf(out, "<p>%lld requests per endpoint and runtime, interleaved, after %lld warm-up "
+		     "requests and %lld ms idle.</p>\n",
+		(long long)json_integer_value(json_object_get(perf, "requests")),
+		(long long)json_integer_value(json_object_get(perf, "warmup")),
+		(long long)json_integer_value(json_object_get(perf, "idle_ms")));
+	fputs("<table>\n<tr><th>metric</th><th>reference</th><th>candidate</th>"
+	      "<th>candidate/reference</th></tr>\n",
+	      out);
+	json_array_foreach(rows, i, row)
+	{
+		for (k = 0; k < 4; k++) {
+			fputs(k ? "<td class=\"n\">" : "<tr><td>", out);
+			html(out, json_string_value(json_array_get(row, k)));
+			fputs("</td>", out);
+		}
+		fputs("</tr>\n", out);
+	}
+	fputs("</table>\n", out);
+	json_decref(rows);
+	if (json_array_size(json_object_get(perf, "targets"))) {
+		fputs("<table>\n<tr><th>target</th><th>expected</th><th>candidate/reference</th>"
+		      "<th>status</th></tr>\n",
+		      out);
+		json_array_foreach(json_object_get(perf, "targets"), i, t)
+		{
+			const json_t *met = json_object_get(t, "met");
+			char *val = ph_report_metric_text(json_object_get(t, "value"));
+
+			fputs("<tr><td>", out);
+			html(out, ph_report_str(t, "target", "?"));
+			fputs("</td><td>", out);
+			html(out, ph_report_str(t, "expr", "?"));
+			fputs("</td><td class=\"n\">", out);
+			html(out, val ? val : "?");
+			fputs("</td><td>", out);
+			fputs(json_is_true(met)	   ? "<span class=\"c pass\">met</span>" :
+			      json_is_false(met) ? "<span class=\"c diverge\">missed</span>" :
+						   "<span class=\"c skipped\">not measured</span>",
+			      out);
+			fputs("</td></tr>\n", out);
+			free(val);
+		}
+		fputs("</table>\n", out);
+	}
+	json_object_foreach((json_t *)json_object_get(json_object_get(perf, "reference"),
+						      "endpoints"),
+			    ep, v)
+		latency_svg(out, ep, v,
+			    json_object_get(json_object_get(json_object_get(perf, "candidate"),
+							    "endpoints"),
+					    ep));
+}
+
+/* Rule patterns that matched nothing in the run: a rule that silently stopped applying. */
+static void unmatched_section(FILE *out, const json_t *unmatched)
+{
+	const json_t *p;
+	size_t i;
+
+	if (!json_is_array(unmatched) || !json_array_size(unmatched))
+		return;
+	fprintf(out, "<h2>Rule patterns that matched nothing</h2>\n<p>%zu patterns matched no "
+		     "path in this run: check that each still applies.</p>\n<table>\n"
+		     "<tr><th>rule</th><th>kind</th><th>pattern</th></tr>\n",
+		json_array_size(unmatched));
+	json_array_foreach(unmatched, i, p)
+	{
+		fputs("<tr><td>", out);
+		html(out, ph_report_str(p, "rule", "?"));
+		fputs("</td><td>", out);
+		html(out, ph_report_str(p, "kind", "?"));
+		fputs("</td><td>", out);
+		html(out, ph_report_str(p, "pattern", "?"));
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</table>\n", out);
+}
+
 int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
 {
+	json_t *metrics;
 	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	const json_t *rts = json_object_get(matrix, "runtimes");
 	const json_t *ref = json_object_get(rts, "reference");
@@ -321,7 +476,13 @@ int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
 	fputs("</p>\n", out);
 	summary(out, domains);
 	json_array_foreach(domains, i, d) domain_section(out, d, i);
-	metrics_section(out, json_object_get(matrix, "metrics"));
+	/* the performance section has its own table; the generic one shows the rest */
+	metrics = json_copy(json_object_get(matrix, "metrics"));
+	json_object_del(metrics, "perf");
+	metrics_section(out, metrics);
+	json_decref(metrics);
+	perf_section(out, json_object_get(json_object_get(matrix, "metrics"), "perf"));
+	unmatched_section(out, json_object_get(matrix, "unmatched_patterns"));
 	fputs("</body>\n</html>\n", out);
 	return ph_report_commit(out, &buf, &len, path, err);
 }

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+#include "perf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -270,8 +271,93 @@ static void metrics_section(FILE *out, const json_t *metrics)
 	free(scalars);
 }
 
+/* metrics.perf: the performance table with ratios, then the targets when set. */
+static void perf_section(FILE *out, const json_t *perf)
+{
+	json_t *rows = ph_perf_table(perf), *r, *t;
+	size_t i;
+
+	if (!json_is_object(perf))
+		return;
+	fputs("## Performance\n\n", out);
+	if (!rows) {
+		fputs("Not measured: ", out);
+		md_text(out, ph_report_str(perf, "error", "no measurement"));
+		fputs("\n\n", out);
+		return;
+	}
+	fprintf(out, "%lld requests per endpoint and runtime, interleaved, after %lld warm-up "
+		     "requests and %lld ms idle.\n\n",
+		(long long)json_integer_value(json_object_get(perf, "requests")),
+		(long long)json_integer_value(json_object_get(perf, "warmup")),
+		(long long)json_integer_value(json_object_get(perf, "idle_ms")));
+	fputs("| metric | reference | candidate | candidate/reference |\n"
+	      "| --- | ---: | ---: | ---: |\n",
+	      out);
+	json_array_foreach(rows, i, r)
+	{
+		size_t k;
+
+		for (k = 0; k < 4; k++) {
+			fputs(k ? " | " : "| ", out);
+			md_text(out, json_string_value(json_array_get(r, k)));
+		}
+		fputs(" |\n", out);
+	}
+	fputc('\n', out);
+	json_decref(rows);
+	if (json_array_size(json_object_get(perf, "targets"))) {
+		fputs("| target | expected | candidate/reference | status |\n"
+		      "| --- | --- | ---: | --- |\n",
+		      out);
+		json_array_foreach(json_object_get(perf, "targets"), i, t)
+		{
+			const json_t *met = json_object_get(t, "met");
+			char *v = ph_report_metric_text(json_object_get(t, "value"));
+
+			fputs("| ", out);
+			md_text(out, ph_report_str(t, "target", "?"));
+			fputs(" | ", out);
+			md_text(out, ph_report_str(t, "expr", "?"));
+			fputs(" | ", out);
+			md_text(out, v ? v : "?");
+			fputs(json_is_true(met) ? " | met |\n" :
+			      json_is_false(met) ? " | **missed** |\n" : " | not measured |\n",
+			      out);
+			free(v);
+		}
+		fputc('\n', out);
+	}
+}
+
+/* Rule patterns that matched nothing in the run: a rule that silently stopped applying. */
+static void unmatched_section(FILE *out, const json_t *unmatched)
+{
+	const json_t *p;
+	size_t i;
+
+	if (!json_is_array(unmatched) || !json_array_size(unmatched))
+		return;
+	fprintf(out, "## Rule patterns that matched nothing\n\n%zu patterns matched no path in "
+		     "this run: check that each still applies.\n\n| rule | kind | pattern |\n"
+		     "| --- | --- | --- |\n",
+		json_array_size(unmatched));
+	json_array_foreach(unmatched, i, p)
+	{
+		fputs("| ", out);
+		md_text(out, ph_report_str(p, "rule", "?"));
+		fputs(" | ", out);
+		md_text(out, ph_report_str(p, "kind", "?"));
+		fputs(" | ", out);
+		md_text(out, ph_report_str(p, "pattern", "?"));
+		fputs(" |\n", out);
+	}
+	fputc('\n', out);
+}
+
 int ph_report_md(const json_t *matrix, const char *path, struct ph_err *err)
 {
+	json_t *metrics;
 	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	char *buf;
 	size_t len, i;
@@ -285,6 +371,12 @@ int ph_report_md(const json_t *matrix, const char *path, struct ph_err *err)
 	header(out, matrix);
 	summary(out, domains);
 	json_array_foreach(domains, i, d) domain_section(out, d);
-	metrics_section(out, json_object_get(matrix, "metrics"));
+	/* the performance section has its own table; the generic one shows the rest */
+	metrics = json_copy(json_object_get(matrix, "metrics"));
+	json_object_del(metrics, "perf");
+	metrics_section(out, metrics);
+	json_decref(metrics);
+	perf_section(out, json_object_get(json_object_get(matrix, "metrics"), "perf"));
+	unmatched_section(out, json_object_get(matrix, "unmatched_patterns"));
 	return ph_report_commit(out, &buf, &len, path, err);
 }

@@ -674,23 +674,33 @@ static int add_unmatched(json_t *arr, const char *rule, const char *kind,
 json_t *ph_rules_unmatched(const struct ph_rules *rules)
 {
 	json_t *arr = json_array();
+	unsigned long any = rules->deflt.uses;
 	size_t i;
 	int rc = 0;
 
 	if (!arr)
 		return NULL;
-	rc |= add_unmatched(arr, "default", "ignore", rules->deflt.ignore, rules->deflt.n_ignore);
-	rc |= add_unmatched(arr, "default", "deterministic", rules->deflt.deterministic,
-			    rules->deflt.n_deterministic);
+	/* the default's patterns are inherited by every endpoint rule: any use counts */
+	for (i = 0; i < rules->n_endpoints; i++)
+		any += rules->endpoints[i].uses;
+	if (any) {
+		rc |= add_unmatched(arr, "default", "ignore", rules->deflt.ignore,
+				    rules->deflt.n_ignore);
+		rc |= add_unmatched(arr, "default", "deterministic", rules->deflt.deterministic,
+				    rules->deflt.n_deterministic);
+	}
 	for (i = 0; i < rules->n_endpoints; i++) {
 		const struct ph_rule *r = &rules->endpoints[i];
 
+		if (!r->uses)
+			continue;
 		rc |= add_unmatched(arr, r->key, "ignore", r->ignore, r->n_ignore);
 		rc |= add_unmatched(arr, r->key, "deterministic", r->deterministic,
 				    r->n_deterministic);
 	}
-	rc |= add_unmatched(arr, "errorComparison", "error-ignore", rules->error_ignore,
-			    rules->n_error_ignore);
+	if (rules->error_uses)
+		rc |= add_unmatched(arr, "errorComparison", "error-ignore", rules->error_ignore,
+				    rules->n_error_ignore);
 	if (rc) {
 		json_decref(arr);
 		return NULL;
@@ -710,6 +720,10 @@ void ph_rules_reset_hits(struct ph_rules *rules)
 {
 	size_t i;
 
+	rules->deflt.uses = 0;
+	rules->error_uses = 0;
+	for (i = 0; i < rules->n_endpoints; i++)
+		rules->endpoints[i].uses = 0;
 	reset(rules->deflt.ignore, rules->deflt.n_ignore);
 	reset(rules->deflt.deterministic, rules->deflt.n_deterministic);
 	for (i = 0; i < rules->n_endpoints; i++) {

@@ -52,6 +52,7 @@ struct ph_rule {
 	struct ph_tolerance *tolerance;
 	size_t n_tolerance;
 	char *note;
+	unsigned long uses;          /* comparisons made under this rule since load */
 	unsigned inherited;          /* PH_INHERIT_* bits: values taken from the default */
 };
 
@@ -69,6 +70,7 @@ struct ph_rules {
 	int compare_error_body;      /* errorComparison.compareBody (default 1) */
 	struct ph_pattern *error_ignore; /* errorComparison.ignoreFields */
 	size_t n_error_ignore;
+	unsigned long error_uses;    /* error bodies compared under errorComparison */
 };
 
 /* Load a rules file. The message names the file and the offending key. */
@@ -100,7 +102,8 @@ const struct ph_rule *ph_rules_find(const struct ph_rules *rules, const char *ke
 int ph_pattern_match(const struct ph_pattern *p, char *const *segs, size_t n);
 
 /*
- * Patterns that matched nothing since load, as a new array of
+ * Patterns that matched nothing since load, among the rules used at least once (a rule
+ * never applied says nothing about its patterns), as a new array of
  * {rule, kind: "ignore"|"deterministic"|"error-ignore", pattern}.
  */
 json_t *ph_rules_unmatched(const struct ph_rules *rules);
