@@ -4,11 +4,12 @@
 #   make test     build, then run every test with ctest
 #   make asan     build with ASan+UBSan into build-asan and run the unit tests there
 #   make bench    build and run the benchmarks
+#   make bench-summary  run every benchmark once and print one table of their ratios
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure parity test asan bench clean
+.PHONY: all deps configure parity test asan bench bench-summary clean
 
 all: configure
 	cmake --build $(BUILD) -j $(JOBS)
@@ -32,6 +33,9 @@ asan: deps
 
 bench: all
 	cmake --build $(BUILD) --target bench -j $(JOBS)
+
+bench-summary: all
+	cmake --build $(BUILD) --target bench_summary
 
 clean:
 	rm -rf $(BUILD) build-asan

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "gate.h"
 #include "matrix.h"
+#include "perf.h"
 #include "parity/jsonio.h"
 
 static const char usage_text[] =
@@ -29,7 +30,11 @@ static const char usage_text[] =
     "  --today YYYY-MM-DD       the date expiry is checked against (default: today, UTC)\n"
     "  --format text|json       output format (default text)\n"
     "  --domains FILE           endpoint -> domain map (default <repo>/suites/domains.json)\n"
-    "  --config FILE            timing thresholds from FILE's \"timing\" object\n"
+    "  --config FILE            timing thresholds from FILE's \"timing\" object, and\n"
+    "                           performance targets from its \"perf\".\"targets\"\n"
+    "  --targets SPEC           performance targets, e.g. idle_rss_ratio<=0.1,p99_ratio<=0.5\n"
+    "                           (candidate/reference ratios of metrics.perf.ratios; a\n"
+    "                           missed target blocks, an unmeasured one is insufficient)\n"
     "\n"
     "exit: 0 pass, 1 blocked, 2 bad usage or input, 3 insufficient evidence\n";
 
@@ -52,8 +57,10 @@ static int push(const char ***v, size_t *n, const char *s)
 }
 
 static int run(struct gate_args *a, const char *documented, double min_days, const char *today,
-	       const char *format, const char *domains, const char *config)
+	       const char *format, const char *domains, const char *config,
+	       const char *targets_arg)
 {
+	json_t *targets = NULL;
 	struct ph_timing timing = PH_TIMING_DEFAULT;
 	struct ph_domain_map *map = NULL;
 	struct ph_documented doc;
@@ -75,6 +82,10 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 	}
 	for (i = 0; i < a->n_matrices && !rc; i++)
 		rc = ph_matrix_load(a->matrices[i], &mats[i], &err);
+	if (!rc && targets_arg)
+		rc = ph_perf_targets_parse_arg(targets_arg, &targets, &err);
+	else if (!rc && config)
+		rc = ph_perf_targets_from_config(config, &targets, &err);
 	if (!rc && documented) {
 		rc = ph_documented_load(&doc, documented, &err);
 		have_doc = !rc;
@@ -106,7 +117,10 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 		in.min_shadow_days = min_days;
 		in.today = today;
 		rc = ph_gate_evaluate(&g, &in, &err);
+		if (!rc && (rc = ph_gate_perf(&g, &in, targets, &err)))
+			ph_gate_release(&g);
 	}
+	json_decref(targets);
 	for (i = 0; i < a->n_matrices; i++)
 		json_decref(mats[i]);
 	free(mats);
@@ -137,7 +151,7 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 
 int cmd_gate(int argc, char **argv)
 {
-	enum { O_DOCUMENTED = 256, O_MINDAYS, O_TODAY, O_DOMAINS, O_CONFIG };
+	enum { O_DOCUMENTED = 256, O_MINDAYS, O_TODAY, O_DOMAINS, O_CONFIG, O_TARGETS };
 	static const struct option opts[] = {
 	    {"matrix", required_argument, NULL, 'm'},
 	    {"shadow", required_argument, NULL, 's'},
@@ -147,12 +161,13 @@ int cmd_gate(int argc, char **argv)
 	    {"format", required_argument, NULL, 'f'},
 	    {"domains", required_argument, NULL, O_DOMAINS},
 	    {"config", required_argument, NULL, O_CONFIG},
+	    {"targets", required_argument, NULL, O_TARGETS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct gate_args a = {NULL, 0, NULL, 0};
 	const char *documented = NULL, *format = "text", *domains = NULL, *config = NULL;
-	const char *today = NULL;
+	const char *today = NULL, *targets = NULL;
 	char today_buf[16];
 	double min_days = 14;
 	int c, rc;
@@ -198,6 +213,9 @@ int cmd_gate(int argc, char **argv)
 		case O_CONFIG:
 			config = optarg;
 			break;
+		case O_TARGETS:
+			targets = optarg;
+			break;
 		case 'h':
 			free(a.matrices);
 			free(a.shadows);
@@ -231,7 +249,7 @@ int cmd_gate(int argc, char **argv)
 		strftime(today_buf, sizeof(today_buf), "%Y-%m-%d", &tm);
 		today = today_buf;
 	}
-	rc = run(&a, documented, min_days, today, format, domains, config);
+	rc = run(&a, documented, min_days, today, format, domains, config, targets);
 	free(a.matrices);
 	free(a.shadows);
 	return rc;

@@ -5,6 +5,7 @@
  * derived from the reasons only, so the printed list always explains it.
  */
 #include "gate.h"
+#include "perf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -526,6 +527,57 @@ int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct p
 nomem:
 	ph_gate_release(g);
 	return ph_error(err, PH_E_NOMEM, "out of memory evaluating the gate");
+}
+
+int ph_gate_perf(struct ph_gate *g, const struct ph_gate_input *in, const json_t *targets,
+		 struct ph_err *err)
+{
+	size_t i, k;
+	int rc;
+
+	if (!targets || !json_object_size(targets))
+		return 0;
+	for (i = 0; i < in->n_matrices; i++) {
+		const char *src = in->matrix_names ? in->matrix_names[i] : "matrix";
+		json_t *perf = json_object_get(json_object_get(in->matrices[i], "metrics"), "perf");
+		json_t *results, *r;
+
+		if (!json_is_object(json_object_get(perf, "ratios"))) {
+			if (add(g, PH_GATE_INSUFFICIENT, "perf-missing", NULL,
+				"%s: performance targets are set but the matrix has no performance "
+				"section (run with --perf-requests N or a \"perf\" config)",
+				src))
+				return ph_error(err, PH_E_NOMEM, "out of memory");
+			continue;
+		}
+		if ((rc = ph_perf_targets_check(targets, json_object_get(perf, "ratios"), &results,
+						err)))
+			return rc;
+		json_array_foreach(results, k, r)
+		{
+			const char *name = str_or(json_object_get(r, "target"), "?");
+			const char *expr = str_or(json_object_get(r, "expr"), "?");
+			json_t *met = json_object_get(r, "met");
+			double v = json_number_value(json_object_get(r, "value"));
+
+			if (json_is_null(met))
+				rc = add(g, PH_GATE_INSUFFICIENT, "perf-missing", NULL,
+					 "%s: target %s %s: the ratio was not measured", src, name, expr);
+			else if (json_is_false(met))
+				rc = add(g, PH_GATE_BLOCKED, "perf-target", NULL,
+					 "%s: target %s %s missed: candidate/reference is %g", src, name,
+					 expr, v);
+			else
+				rc = add(g, PH_GATE_PASS, "perf-target", NULL,
+					 "%s: target %s %s met: %g", src, name, expr, v);
+			if (rc) {
+				json_decref(results);
+				return ph_error(err, PH_E_NOMEM, "out of memory");
+			}
+		}
+		json_decref(results);
+	}
+	return 0;
 }
 
 json_t *ph_gate_to_json(const struct ph_gate *g)

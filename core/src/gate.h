@@ -81,6 +81,17 @@ struct ph_gate {
 /* Evaluate in into g (released with ph_gate_release). Returns 0 or PH_E_NOMEM. */
 int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct ph_err *err);
 
+/*
+ * Performance targets (perf.h), enforced only when set: for each matrix of in, check
+ * targets ({name: "<= 0.1", ...}, borrowed) against its metrics.perf.ratios. A missed
+ * target blocks (kind "perf-target"); a matrix without a performance section, or a target
+ * whose ratio it did not measure, is insufficient evidence ("perf-missing"); a met target
+ * is a note. Call after ph_gate_evaluate on the same g. NULL or empty targets do nothing.
+ * 0, PH_E_INVALID for a malformed target, PH_E_NOMEM.
+ */
+int ph_gate_perf(struct ph_gate *g, const struct ph_gate_input *in, const json_t *targets,
+		 struct ph_err *err);
+
 /* {verdict, reasons, notes, shadow_span_days} (new reference). */
 json_t *ph_gate_to_json(const struct ph_gate *g);
 

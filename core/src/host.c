@@ -325,6 +325,8 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 
 	if (k > TIMING_SAMPLES_MAX)
 		k = TIMING_SAMPLES_MAX;
+	if (k == 0) /* "samples": 0: never re-measure, the first answer stands */
+		return -1;
 	for (n = 0; n < k; n++) {
 		struct ph_response a, b;
 		struct ph_err e;

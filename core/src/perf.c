@@ -577,10 +577,19 @@ static int pick_cases(struct phase *ph, const json_t *cases, struct ph_err *err)
 			} else if (strncmp(e->key, m, strlen(m)) || e->key[strlen(m)] != ' ') {
 				continue; /* another method on the same path */
 			}
-			e->cases = realloc(e->cases, (e->n_cases + 1) * sizeof(*e->cases));
-			e->bodies = realloc(e->bodies, (e->n_cases + 1) * sizeof(*e->bodies));
-			if (!e->cases || !e->bodies)
-				return ph_error(err, PH_E_NOMEM, "out of memory");
+			{
+				const json_t **nc = realloc(e->cases,
+							    (e->n_cases + 1) * sizeof(*e->cases));
+				char **nb;
+
+				if (nc)
+					e->cases = nc;
+				nb = nc ? realloc(e->bodies, (e->n_cases + 1) * sizeof(*e->bodies)) :
+					  NULL;
+				if (!nb)
+					return ph_error(err, PH_E_NOMEM, "out of memory");
+				e->bodies = nb;
+			}
 			e->cases[e->n_cases] = c;
 			e->bodies[e->n_cases] =
 				json_object_get(c, "body") ?
@@ -851,8 +860,8 @@ int ph_perf_run(struct ph_session *s, const struct ph_perf_opts *o, struct ph_er
 		ph_session_log(s, "perf: error: %s", err->msg);
 	}
 	json_object_set_new(perf, "endpoints", json_array());
-	for (k = 0; k < ph.n_ep; k++) {
-		if (!rc)
+	for (k = 0; k < 2; k++) { /* both slots: one may be half-filled when memory ran out */
+		if (!rc && k < ph.n_ep)
 			json_array_append_new(json_object_get(perf, "endpoints"),
 					      json_string(ph.ep[k].key));
 		for (i = 0; i < ph.ep[k].n_cases; i++)
@@ -921,4 +930,66 @@ void ph_perf_print(const json_t *perf, FILE *f)
 			json_string_value(json_object_get(t, "expr")),
 			json_is_true(met) ? "met" : json_is_false(met) ? "MISSED" : "not measured");
 	}
+}
+
+/* ---- the table the renderers show ---------------------------------------------------- */
+
+static json_t *cell(const json_t *v, const char *fmt)
+{
+	char buf[64];
+
+	if (!json_is_number(v))
+		return json_string("n/a");
+	snprintf(buf, sizeof(buf), fmt, json_number_value(v));
+	return json_string(buf);
+}
+
+static void table_row(json_t *rows, const char *label, const json_t *ref, const json_t *cand,
+		      const json_t *ratios, const char *key, const char *ratio_key,
+		      const char *fmt)
+{
+	json_array_append_new(rows, json_pack("[s, o, o, o]", label,
+					      cell(json_object_get(ref, key), fmt),
+					      cell(json_object_get(cand, key), fmt),
+					      cell(json_object_get(ratios, ratio_key), "%.3f")));
+}
+
+json_t *ph_perf_table(const json_t *perf)
+{
+	static const char *const top[][4] = {
+		{ "startup ms", "startup_ms", "startup_ratio", "%.1f" },
+		{ "idle RSS kB", "idle_rss_kb", "idle_rss_ratio", "%.0f" },
+		{ "peak RSS kB", "peak_rss_kb", "peak_rss_ratio", "%.0f" },
+		{ "CPU ms (measured requests)", "cpu_ms", "cpu_ratio", "%.1f" },
+	};
+	static const char *const lat[][2] = {
+		{ "p50", "p50" }, { "p95", "p95" }, { "p99", "p99" }, { "max", "max" } };
+	const json_t *ref = json_object_get(perf, "reference"), *cand = json_object_get(perf,
+										       "candidate");
+	const json_t *ratios = json_object_get(perf, "ratios");
+	json_t *rows, *v;
+	const char *ep;
+	size_t i;
+
+	if (!json_is_object(ref) || !json_is_object(cand))
+		return NULL;
+	if (!(rows = json_array()))
+		return NULL;
+	for (i = 0; i < 4; i++)
+		table_row(rows, top[i][0], ref, cand, ratios, top[i][1], top[i][2], top[i][3]);
+	json_object_foreach((json_t *)json_object_get(ref, "endpoints"), ep, v)
+	{
+		const json_t *c = json_object_get(json_object_get(cand, "endpoints"), ep);
+		const json_t *r = json_object_get(json_object_get(ratios, "endpoints"), ep);
+
+		for (i = 0; i < 4; i++) {
+			char label[300], key[16], rkey[16];
+
+			snprintf(label, sizeof(label), "%s %s ms", ep, lat[i][0]);
+			snprintf(key, sizeof(key), "%s_ms", lat[i][1]);
+			snprintf(rkey, sizeof(rkey), "%s_ratio", lat[i][1]);
+			table_row(rows, label, v, c, r, key, rkey, "%.3f");
+		}
+	}
+	return rows;
 }

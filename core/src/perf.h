@@ -131,6 +131,14 @@ json_t *ph_perf_ratios(const json_t *reference, const json_t *candidate);
 int ph_perf_run(struct ph_session *s, const struct ph_perf_opts *o, struct ph_err *err);
 
 /*
+ * The performance table the renderers show, from a metrics.perf object (borrowed): a new
+ * array of rows [metric, reference, candidate, candidate/reference], all display strings
+ * ("n/a" for what was not measured): startup, idle and peak RSS, CPU time, then p50, p95,
+ * p99 and max per endpoint. NULL when perf holds no measurement (absent, or an error).
+ */
+json_t *ph_perf_table(const json_t *perf);
+
+/*
  * A few lines for the terminal from a metrics.perf object (borrowed): per runtime idle and
  * peak RSS and CPU time, per endpoint p50/p99 of both, the main ratios and the targets.
  */

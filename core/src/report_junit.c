@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report.h"
+#include "perf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -328,8 +329,84 @@ static void suite(FILE *out, const json_t *d, const char *timestamp)
 	fputs("  </testsuite>\n", out);
 }
 
+/* Counts of the performance suite: one testcase per target (missed fails, unmeasured skips). */
+static void perf_totals(const json_t *perf, struct totals *t)
+{
+	const json_t *r;
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	json_array_foreach(json_object_get(perf, "targets"), i, r)
+	{
+		t->tests++;
+		t->failures += json_is_false(json_object_get(r, "met"));
+		t->skipped += json_is_null(json_object_get(r, "met"));
+	}
+}
+
+/*
+ * metrics.perf as a testsuite "performance": every table value and ratio as a property
+ * ("<metric> reference|candidate|ratio"), and a testcase per target when targets are set.
+ */
+static void perf_suite(FILE *out, const json_t *perf)
+{
+	static const char *const cols[] = { "reference", "candidate", "ratio" };
+	json_t *rows = ph_perf_table(perf), *row, *t;
+	struct totals tot;
+	size_t i, k;
+
+	perf_totals(perf, &tot);
+	fputs("  <testsuite name=\"performance\"", out);
+	fprintf(out, " tests=\"%lld\" failures=\"%lld\" errors=\"0\" skipped=\"%lld\" "
+		     "time=\"0.000000\">\n    <properties>\n",
+		tot.tests, tot.failures, tot.skipped);
+	if (!rows) {
+		fputs("      <property name=\"error\"", out);
+		attr(out, "value", ph_report_str(perf, "error", "no measurement"));
+		fputs("/>\n", out);
+	}
+	json_array_foreach(rows, i, row)
+		for (k = 0; k < 3; k++) {
+			char name[400];
+
+			snprintf(name, sizeof(name), "%s %s",
+				 json_string_value(json_array_get(row, 0)), cols[k]);
+			fputs("      <property", out);
+			attr(out, "name", name);
+			attr(out, "value", json_string_value(json_array_get(row, k + 1)));
+			fputs("/>\n", out);
+		}
+	json_decref(rows);
+	fputs("    </properties>\n", out);
+	json_array_foreach(json_object_get(perf, "targets"), i, t)
+	{
+		const json_t *met = json_object_get(t, "met");
+		char name[300], *val = ph_report_metric_text(json_object_get(t, "value"));
+
+		snprintf(name, sizeof(name), "%s %s", ph_report_str(t, "target", "?"),
+			 ph_report_str(t, "expr", "?"));
+		fputs("    <testcase classname=\"parity.performance\"", out);
+		attr(out, "name", name);
+		fputs(" time=\"0.000000\">\n", out);
+		if (json_is_false(met)) {
+			char msg[400];
+
+			snprintf(msg, sizeof(msg), "candidate/reference is %s", val ? val : "?");
+			fputs("      <failure type=\"performance\"", out);
+			attr(out, "message", msg);
+			fputs("/>\n", out);
+		} else if (!json_is_true(met)) {
+			fputs("      <skipped message=\"not measured\"/>\n", out);
+		}
+		fputs("    </testcase>\n", out);
+		free(val);
+	}
+	fputs("  </testsuite>\n", out);
+}
+
 int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 {
+	const json_t *perf = json_object_get(json_object_get(matrix, "metrics"), "perf");
 	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	const char *gen = ph_report_str(matrix, "generated_at", "");
 	char timestamp[20], *buf;
@@ -361,11 +438,21 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 		all.skipped += t.skipped;
 		all.time += t.time;
 	}
+	if (json_is_object(perf)) {
+		struct totals t;
+
+		perf_totals(perf, &t);
+		all.tests += t.tests;
+		all.failures += t.failures;
+		all.skipped += t.skipped;
+	}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"parity\"", out);
 	fprintf(out, " tests=\"%lld\" failures=\"%lld\" errors=\"%lld\" skipped=\"%lld\"",
 		all.tests, all.failures, all.errors, all.skipped);
 	fprintf(out, " time=\"%.6f\">\n", all.time);
 	json_array_foreach(domains, i, d) suite(out, d, timestamp[0] ? timestamp : NULL);
+	if (json_is_object(perf))
+		perf_suite(out, perf);
 	fputs("</testsuites>\n", out);
 	return ph_report_commit(out, &buf, &len, path, err);
 }

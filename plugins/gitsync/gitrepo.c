@@ -150,8 +150,8 @@ static int set_remote(git_repository *repo, const char *url)
 	return rc ? -1 : 0;
 }
 
-int gs_repo_setup(const char *ws, const char *remote, const char *branch,
-		  const struct gs_opts *o, struct ph_err *err)
+int gs_repo_setup(const char *ws, const char *remote, const char *branch, const struct gs_opts *o,
+		  struct ph_err *err)
 {
 	git_repository_init_options io;
 	git_repository *repo = NULL, *bare = NULL;
@@ -450,12 +450,13 @@ static json_t *observe_gitignore(git_repository *repo, git_commit *c, const stru
 	json_array_foreach(o ? o->protected_entries : NULL, i, v)
 	{
 		if (json_is_string(v))
-			json_object_set_new(entries, json_string_value(v),
-					    json_boolean(has_line(text, len, json_string_value(v))));
+			json_object_set_new(
+			    entries, json_string_value(v),
+			    json_boolean(has_line(text, len, json_string_value(v))));
 	}
 	v = json_pack("{s:b, s:b, s:o}", "committed", blob != NULL, "header",
-		      o && o->gitignore_header && has_line(text, len, o->gitignore_header), "entries",
-		      entries);
+		      o && o->gitignore_header && has_line(text, len, o->gitignore_header),
+		      "entries", entries);
 	git_blob_free(blob);
 	git_tree_entry_free(e);
 	git_tree_free(tree);
@@ -494,7 +495,8 @@ int gs_observe(const char *path, const char *ref, const char *since, const struc
 		goto out;
 	}
 	if (resolve(repo, ref, &head) ||
-	    (since && *since && (git_oid_fromstr(&id, since) || git_commit_lookup(&base, repo, &id)))) {
+	    (since && *since &&
+	     (git_oid_fromstr(&id, since) || git_commit_lookup(&base, repo, &id)))) {
 		rc = git_fail(err, "cannot resolve the commits of", path);
 		goto out;
 	}
@@ -573,8 +575,8 @@ static int safe_path(const char *p)
 	return 1;
 }
 
-int gs_remote_commit(const char *bare, const char *branch, const json_t *files,
-		     const char *message, struct ph_err *err)
+int gs_remote_commit(const char *bare, const char *branch, const json_t *files, const char *message,
+		     struct ph_err *err)
 {
 	git_repository *repo = NULL;
 	git_commit *parent = NULL;
@@ -631,7 +633,8 @@ int gs_remote_commit(const char *bare, const char *branch, const json_t *files,
 	}
 	git_tree_free(tree);
 	tree = NULL;
-	if (git_index_write_tree_to(&tree_id, idx, repo) || git_tree_lookup(&tree, repo, &tree_id) ||
+	if (git_index_write_tree_to(&tree_id, idx, repo) ||
+	    git_tree_lookup(&tree, repo, &tree_id) ||
 	    git_signature_new(&sig, SIG_NAME, SIG_EMAIL, SIG_TIME + 60, 0) ||
 	    git_commit_create(&commit_id, repo, ref, sig, sig, NULL, message, tree, parent ? 1 : 0,
 			      (const git_commit **)&parent))
@@ -674,7 +677,8 @@ static int write_file(const char *ws, const char *rel, const json_t *text, const
 	if (!safe_path(rel))
 		return ph_error(err, PH_E_INVALID, "changes: bad path '%s'", rel);
 	if (!json_is_string(text))
-		return ph_error(err, PH_E_INVALID, "changes: content of '%s' must be a string", rel);
+		return ph_error(err, PH_E_INVALID, "changes: content of '%s' must be a string",
+				rel);
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", ws, rel) >= sizeof(path))
 		return ph_error(err, PH_E_INVALID, "changes: path too long: '%s'", rel);
 	if ((rc = mkparents(path, err)))

@@ -19,11 +19,11 @@
 
 /* What an observation masks, skips and checks; every member borrowed, NULL for none. */
 struct gs_opts {
-	const json_t *mask_lines;  /* array of fnmatch globs: whole lines they match are masked */
-	const json_t *skip_paths;  /* array of fnmatch globs: paths left out of changes */
-	const json_t *forbidden;   /* array of paths no commit may hold (the database, WAL) */
+	const json_t *mask_lines; /* array of fnmatch globs: whole lines they match are masked */
+	const json_t *skip_paths; /* array of fnmatch globs: paths left out of changes */
+	const json_t *forbidden;  /* array of paths no commit may hold (the database, WAL) */
 	const json_t *protected_entries; /* array of entries .gitignore must hold */
-	const char *gitignore_header;    /* the header line they sit under, or NULL */
+	const char *gitignore_header;	 /* the header line they sit under, or NULL */
 };
 
 /* Start and stop libgit2 (reference counted by libgit2 itself). */
@@ -37,8 +37,8 @@ void gs_git_shutdown(void);
  * remote machinery) and set it as the branch's upstream. Either
  * repository may not exist yet. Returns 0 or a negative PH_E_* with err naming the step.
  */
-int gs_repo_setup(const char *ws, const char *remote, const char *branch,
-		  const struct gs_opts *o, struct ph_err *err);
+int gs_repo_setup(const char *ws, const char *remote, const char *branch, const struct gs_opts *o,
+		  struct ph_err *err);
 
 /*
  * The commit ref (e.g. "HEAD", "refs/heads/main") resolves to in the repository at path,
@@ -63,8 +63,8 @@ int gs_observe(const char *path, const char *ref, const char *since, const struc
  * files is {path: content} (content a string; null deletes the path) applied to the
  * branch's tree; author and date are fixed so both remotes get the same commit.
  */
-int gs_remote_commit(const char *bare, const char *branch, const json_t *files,
-		     const char *message, struct ph_err *err);
+int gs_remote_commit(const char *bare, const char *branch, const json_t *files, const char *message,
+		     struct ph_err *err);
 
 /*
  * Apply changes to workspace ws: {"write": {path: content}, "append": {path: text},

@@ -33,12 +33,12 @@
 struct gs_run {
 	const struct ph_host *host;
 	struct ph_run *run;
-	json_t *setup;            /* the setup case (borrowed from the case list) */
-	struct gs_opts opts;      /* borrowed from setup */
+	json_t *setup;	     /* the setup case (borrowed from the case list) */
+	struct gs_opts opts; /* borrowed from setup */
 	char branch[128];
-	char *remote[2];          /* <workspace>/../remote.git */
-	char since[2][GS_OID_HEX];        /* workspace HEAD at the last observation */
-	char remote_base[2][GS_OID_HEX];  /* remote branch at setup */
+	char *remote[2];		 /* <workspace>/../remote.git */
+	char since[2][GS_OID_HEX];	 /* workspace HEAD at the last observation */
+	char remote_base[2][GS_OID_HEX]; /* remote branch at setup */
 	long deadline_ms, settle_ms;
 };
 
@@ -63,7 +63,7 @@ static long case_long(const json_t *c, const char *key, long dflt)
 	json_t *v = json_object_get(c, key);
 
 	return json_is_integer(v) && json_integer_value(v) >= 0 ? (long)json_integer_value(v)
-								 : dflt;
+								: dflt;
 }
 
 static int record_error(struct gs_run *g, const char *feature, const char *case_name,
@@ -85,8 +85,8 @@ static int record_error(struct gs_run *g, const char *feature, const char *case_
  * floor (e.g. structural for a committed database).
  */
 static int record_pair(struct gs_run *g, const char *feature, const char *rule_key,
-		       const char *case_name, const json_t *a, const json_t *b,
-		       const char *summary, enum ph_class floor, const double lat[2])
+		       const char *case_name, const json_t *a, const json_t *b, const char *summary,
+		       enum ph_class floor, const double lat[2])
 {
 	struct ph_result res = {0};
 	struct ph_row row = {0};
@@ -134,7 +134,7 @@ static int record_observation(struct gs_run *g, const char *case_name, json_t *o
 
 	for (int k = 0; k < 4 && !rc; k++) {
 		static const char *const names[4] = {"commits", "tree", "gitignore",
-						      "never-committed"};
+						     "never-committed"};
 		int on = all;
 
 		json_array_foreach(which, i, v)
@@ -157,8 +157,8 @@ static int record_observation(struct gs_run *g, const char *case_name, json_t *o
 		case 1:
 			a = json_incref(json_object_get(obs[0], "changes"));
 			b = json_incref(json_object_get(obs[1], "changes"));
-			snprintf(summary, sizeof(summary), "%zu path%s committed", json_object_size(a),
-				 json_object_size(a) == 1 ? "" : "s");
+			snprintf(summary, sizeof(summary), "%zu path%s committed",
+				 json_object_size(a), json_object_size(a) == 1 ? "" : "s");
 			rc = record_pair(g, "git tree", "GIT /tree", case_name, a, b, summary,
 					 PH_PARITY, NULL);
 			break;
@@ -171,9 +171,10 @@ static int record_observation(struct gs_run *g, const char *case_name, json_t *o
 			json_object_foreach(e, key, x) have += json_is_true(x);
 			a = json_incref(ga);
 			b = json_incref(json_object_get(obs[1], "gitignore"));
-			snprintf(summary, sizeof(summary), ".gitignore %s, %zu/%zu protected entries",
+			snprintf(summary, sizeof(summary),
+				 ".gitignore %s, %zu/%zu protected entries",
 				 json_is_true(json_object_get(ga, "committed")) ? "committed"
-									  : "not committed",
+										: "not committed",
 				 have, json_object_size(e));
 			rc = record_pair(g, "git .gitignore", "GIT /gitignore", case_name, a, b,
 					 summary, PH_PARITY, NULL);
@@ -190,12 +191,12 @@ static int record_observation(struct gs_run *g, const char *case_name, json_t *o
 			json_object_foreach(a, key, x)
 			{
 				if (!json_is_true(x) && len < sizeof(summary))
-					len += (size_t)snprintf(summary + len, sizeof(summary) - len,
-								" %s", key);
+					len += (size_t)snprintf(summary + len,
+								sizeof(summary) - len, " %s", key);
 			}
 			/* a file that must never be committed breaks every clone: structural */
-			rc = record_pair(g, "git never-committed", "GIT /never-committed", case_name,
-					 a, b, summary, PH_STRUCTURAL, NULL);
+			rc = record_pair(g, "git never-committed", "GIT /never-committed",
+					 case_name, a, b, summary, PH_STRUCTURAL, NULL);
 			break;
 		}
 		}
@@ -251,7 +252,8 @@ static void wait_commits(struct gs_run *g, long deadline_ms, long settle_ms, dou
 		for (int s = 0; s < 2; s++) {
 			char head[GS_OID_HEX];
 
-			if (gs_head(g->host->workspace(g->run, (enum ph_side)s), "HEAD", head, &err))
+			if (gs_head(g->host->workspace(g->run, (enum ph_side)s), "HEAD", head,
+				    &err))
 				continue;
 			if (strcmp(head, last[s])) {
 				memcpy(last[s], head, GS_OID_HEX);
@@ -289,8 +291,8 @@ static int do_change(struct gs_run *g, const json_t *c)
 			 "the reference runtime made no commit within %ld ms: is auto-commit on?",
 			 deadline);
 		for (int s = 0; s < 2; s++) /* the next case starts from here */
-			if (gs_head(g->host->workspace(g->run, (enum ph_side)s), "HEAD", g->since[s],
-				    &err))
+			if (gs_head(g->host->workspace(g->run, (enum ph_side)s), "HEAD",
+				    g->since[s], &err))
 				g->since[s][0] = '\0';
 		return record_error(g, "git commits", name, msg);
 	}
@@ -341,8 +343,8 @@ static int do_remote(struct gs_run *g, const json_t *c)
 		 (long long)json_integer_value(json_object_get(v[0], "count")), g->branch,
 		 json_object_size(json_object_get(v[0], "changes")),
 		 json_is_true(json_object_get(v[0], "workspace_head")) ? ", = workspace HEAD" : "");
-	rc = record_pair(g, "git remote", "GIT /remote", name, v[0], v[1], summary, PH_PARITY,
-			 NULL);
+	rc =
+	    record_pair(g, "git remote", "GIT /remote", name, v[0], v[1], summary, PH_PARITY, NULL);
 out:
 	json_decref(v[0]);
 	json_decref(v[1]);
@@ -421,7 +423,8 @@ static int gitsync_run(void *state, const struct ph_host *host, struct ph_run *r
 		if (!kind)
 			kind = "http";
 		if (strcmp(kind, "setup") && strcmp(kind, "http") && !g.setup) {
-			rc = ph_error(err, PH_E_INVALID, "%s: case '%s' (%s) comes before the setup case",
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: case '%s' (%s) comes before the setup case",
 				      host->suite_dir(run),
 				      json_string_value(json_object_get(c, "name")), kind);
 			break;
@@ -439,11 +442,12 @@ static int gitsync_run(void *state, const struct ph_host *host, struct ph_run *r
 		else if (!strcmp(kind, "remote"))
 			rc = do_remote(&g, c);
 		else
-			rc = ph_error(err, PH_E_INVALID,
-				      "%s: case '%s': unknown kind '%s' (setup, http, change, observe, "
-				      "remote-commit, remote)",
-				      host->suite_dir(run), json_string_value(json_object_get(c, "name")),
-				      kind);
+			rc = ph_error(
+			    err, PH_E_INVALID,
+			    "%s: case '%s': unknown kind '%s' (setup, http, change, observe, "
+			    "remote-commit, remote)",
+			    host->suite_dir(run), json_string_value(json_object_get(c, "name")),
+			    kind);
 		if (rc)
 			break;
 		host->progress(run, (int)i + 1, (int)n);

@@ -87,9 +87,10 @@ static void change(const char *ws, const char *json_text)
 /* A fixture workspace: identity files, the database and its WAL, a daemon log. */
 static void make_workspace(const char *ws)
 {
-	change(ws, "{\"write\": {\"AGENTS.md\": \"# Agents\\n\", \"SOUL.md\": \"calm\\n\","
-		   " \"memory/memories.db\": \"SQLite format 3\", \"memory/memories.db-wal\": \"wal\","
-		   " \".daemon/logs/daemon.log\": \"started\\n\"}}");
+	change(ws,
+	       "{\"write\": {\"AGENTS.md\": \"# Agents\\n\", \"SOUL.md\": \"calm\\n\","
+	       " \"memory/memories.db\": \"SQLite format 3\", \"memory/memories.db-wal\": \"wal\","
+	       " \".daemon/logs/daemon.log\": \"started\\n\"}}");
 }
 
 /*
@@ -199,9 +200,10 @@ static void test_observe_commit(void **state)
 	assert_int_equal(gs_repo_setup(f->ws, f->remote, "main", &f->opts, &err), 0);
 	assert_int_equal(gs_head(f->ws, "HEAD", base, &err), 0);
 
-	change(f->ws, "{\"append\": {\"AGENTS.md\": \"more\\n\"}, \"delete\": [\"SOUL.md\"],"
-		      " \"write\": {\".gitignore\": \"# Signet generated data\\nmemory/memories.db\\n"
-		      "memory/memories.db-wal\\n\"}}");
+	change(f->ws,
+	       "{\"append\": {\"AGENTS.md\": \"more\\n\"}, \"delete\": [\"SOUL.md\"],"
+	       " \"write\": {\".gitignore\": \"# Signet generated data\\nmemory/memories.db\\n"
+	       "memory/memories.db-wal\\n\"}}");
 	commit_all(f->ws, "2026-05-01T12-00-00_auto_AGENTS.md, SOUL.md", NULL);
 	assert_int_equal(gs_observe(f->ws, "HEAD", base, &f->opts, &obs, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(obs, "count")), 1);
@@ -210,15 +212,17 @@ static void test_observe_commit(void **state)
 	changes = json_object_get(obs, "changes");
 	assert_int_equal(json_object_size(changes), 3);
 	assert_string_equal(json_string_value(json_object_get(changes, "SOUL.md")), "deleted");
-	assert_true(!strncmp(json_string_value(json_object_get(changes, "AGENTS.md")), "100644 ", 7));
+	assert_true(
+	    !strncmp(json_string_value(json_object_get(changes, "AGENTS.md")), "100644 ", 7));
 	assert_non_null(json_object_get(changes, ".gitignore"));
 	gi = json_object_get(obs, "gitignore");
 	assert_true(json_is_true(json_object_get(gi, "committed")));
 	assert_true(json_is_true(json_object_get(gi, "header")));
-	assert_true(json_is_true(json_object_get(json_object_get(gi, "entries"), "memory/memories.db")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(gi, "entries"), "memory/memories.db")));
 	assert_true(json_is_false(json_object_get(json_object_get(gi, "entries"), "signetai/")));
-	assert_true(json_is_false(json_object_get(json_object_get(obs, "forbidden"),
-						  "memory/memories.db")));
+	assert_true(json_is_false(
+	    json_object_get(json_object_get(obs, "forbidden"), "memory/memories.db")));
 	json_decref(obs);
 
 	/* a commit that force-adds the database: reported under forbidden, not in changes */
@@ -226,10 +230,10 @@ static void test_observe_commit(void **state)
 	commit_all(f->ws, "2026-05-01T12-00-05_auto_AGENTS.md", force_db);
 	assert_int_equal(gs_observe(f->ws, "HEAD", base, &f->opts, &obs, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(obs, "count")), 2);
-	assert_true(json_is_true(json_object_get(json_object_get(obs, "forbidden"),
-						 "memory/memories.db")));
-	assert_true(json_is_false(json_object_get(json_object_get(obs, "forbidden"),
-						  "memory/memories.db-wal")));
+	assert_true(
+	    json_is_true(json_object_get(json_object_get(obs, "forbidden"), "memory/memories.db")));
+	assert_true(json_is_false(
+	    json_object_get(json_object_get(obs, "forbidden"), "memory/memories.db-wal")));
 	assert_null(json_object_get(json_object_get(obs, "changes"), "memory/memories.db"));
 	json_decref(obs);
 }
@@ -279,10 +283,14 @@ static enum ph_class compare_tree(const json_t *a, const json_t *b)
 static void test_masked_lines(void **state)
 {
 	struct fx *f = *state;
-	json_t *a = observe_content(f, "a", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
-	json_t *b = observe_content(f, "b", "<!--\n  Generated: 2026-05-01T12:00:09.123Z\n-->\nbody\n");
-	json_t *c = observe_content(f, "c", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nother\n");
-	json_t *d = observe_content(f, "d", "<!--\n  Written: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
+	json_t *a =
+	    observe_content(f, "a", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
+	json_t *b =
+	    observe_content(f, "b", "<!--\n  Generated: 2026-05-01T12:00:09.123Z\n-->\nbody\n");
+	json_t *c =
+	    observe_content(f, "c", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nother\n");
+	json_t *d =
+	    observe_content(f, "d", "<!--\n  Written: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
 
 	/* only the Generated: line differs: the same masked hash, parity */
 	assert_true(json_equal(json_object_get(a, "changes"), json_object_get(b, "changes")));
@@ -307,7 +315,8 @@ static void test_remote_commit(void **state)
 	assert_int_equal(gs_repo_setup(f->ws, f->remote, "main", &f->opts, &err), 0);
 	assert_int_equal(gs_head(f->remote, "refs/heads/main", base, &err), 0);
 	files = json_pack("{s:s}", "notes/from-remote.md", "hello\n");
-	assert_int_equal(gs_remote_commit(f->remote, "main", files, "remote: add notes\n", &err), 0);
+	assert_int_equal(gs_remote_commit(f->remote, "main", files, "remote: add notes\n", &err),
+			 0);
 	assert_int_equal(gs_observe(f->remote, "refs/heads/main", base, &f->opts, &obs, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(obs, "count")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(obs, "messages"), 0)),
