@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libltdl-dev libjansson-dev libcurl4-openssl-dev libsqlite3-dev libsodium-dev
-  libcmocka-dev libmicrohttpd-dev zlib1g-dev
+  libcmocka-dev libmicrohttpd-dev zlib1g-dev libgit2-dev
   sqlite3 git python3 python3-yaml curl libxml2-utils
 )
 # Optional extras: the CI script asks for them with --extra.
