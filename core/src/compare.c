@@ -987,23 +987,41 @@ int ph_compare_json_rule(const struct ph_rule *rule, const json_t *a, const json
 }
 
 /* A body as a JSON string; bytes that are not UTF-8 become '?'. New reference. */
+/* Bodies quoted in a divergence are cut to this many bytes: a report is not a dump. */
+#define BODY_EXCERPT 4096
+
+/*
+ * A body as a JSON string for a divergence: at most BODY_EXCERPT bytes (cut at a UTF-8
+ * boundary, then "... (N bytes in all)"), bytes that are not UTF-8 shown as '?'.
+ */
 static json_t *body_string(const char *body, size_t len)
 {
-	json_t *s;
+	static const char more[] = " ... (%zu bytes in all)";
+	size_t n = len, i;
+	json_t *s = NULL;
 	char *copy;
-	size_t i;
 
 	if (!body)
 		return json_string("");
-	s = json_stringn(body, len);
-	if (s)
-		return s;
-	copy = malloc(len + 1);
+	if (n > BODY_EXCERPT) {
+		n = BODY_EXCERPT;
+		while (n > 0 && ((unsigned char)body[n] & 0xC0) == 0x80)
+			n--;
+	}
+	copy = malloc(n + sizeof(more) + 24);
 	if (!copy)
 		return NULL;
-	for (i = 0; i < len; i++)
-		copy[i] = (unsigned char)body[i] < 0x80 ? body[i] : '?';
-	s = json_stringn(copy, len);
+	memcpy(copy, body, n);
+	copy[n] = '\0';
+	if (n < len)
+		snprintf(copy + n, sizeof(more) + 24, more, len);
+	s = json_stringn(copy, n + strlen(copy + n));
+	if (!s) {
+		for (i = 0; i < n; i++)
+			if ((unsigned char)copy[i] >= 0x80 || !copy[i])
+				copy[i] = '?';
+		s = json_string(copy);
+	}
 	free(copy);
 	return s;
 }
@@ -1049,13 +1067,16 @@ static void compare_bodies(struct ctx *c, const struct ph_response *a, const str
 	if (ja && jb) {
 		walk_root(c, ja, jb);
 	} else if (ja || jb) {
-		sa = ja ? NULL : body_string(a->body, a->body ? a->body_len : 0);
-		sb = jb ? NULL : body_string(b->body, b->body ? b->body_len : 0);
+		/* the JSON side is kept as a value unless it is too large to quote */
+		sa = ja && a->body_len <= BODY_EXCERPT ? json_incref(ja) :
+						    body_string(a->body, a->body ? a->body_len : 0);
+		sb = jb && b->body_len <= BODY_EXCERPT ? json_incref(jb) :
+						    body_string(b->body, b->body ? b->body_len : 0);
 		if (ja)
-			add(c, PH_STRUCTURAL, "not-json", ja, sb,
+			add(c, PH_STRUCTURAL, "not-json", sa, sb,
 			    "reference body is JSON, candidate body is not (%s)", wb);
 		else
-			add(c, PH_STRUCTURAL, "not-json", sa, jb,
+			add(c, PH_STRUCTURAL, "not-json", sa, sb,
 			    "candidate body is JSON, reference body is not (%s)", wa);
 		json_decref(sa);
 		json_decref(sb);

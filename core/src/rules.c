@@ -486,8 +486,11 @@ int ph_rules_from_json(struct ph_rules **out, const json_t *doc, const char *sou
 	}
 	defaults(r);
 	rules = json_object_get(doc, "rules");
-	if (rules && !json_is_object(rules)) {
-		rc = bad(&ld, "rules", "expected an object");
+	if (rules ? !json_is_object(rules) : !json_object_get(doc, "errorComparison")) {
+		/* a misspelt key must not silently leave the built-in rules in force */
+		rc = bad(&ld, "rules", rules ? "expected an object" :
+					       "missing: expected an object {\"default\", "
+					       "\"endpoints\"}");
 		goto fail;
 	}
 	if (rules && (v = json_object_get(rules, "default")) &&

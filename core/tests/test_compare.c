@@ -775,9 +775,39 @@ static void test_transport_error(void **state)
 	ph_rules_free(r);
 }
 
+/* A huge non-JSON answer is quoted as an excerpt, not copied whole into the report. */
+static void test_not_json_excerpt(void **state)
+{
+	struct ph_rules *r = ph_rules_builtin();
+	size_t n = 1 << 20;
+	char *big = malloc(n + 1);
+	struct ph_response a = { 200, "{\"ok\":true}", 11, NULL, NULL, -1, NULL };
+	struct ph_response b = { 200, big, n, NULL, NULL, -1, NULL };
+	struct ph_result res;
+	struct ph_err err;
+	const char *text;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', n);
+	big[n] = '\0';
+	assert_int_equal(ph_compare_responses(r, "GET /x", &a, &b, NULL, &res, &err), 0);
+	assert_int_equal(res.count, 1);
+	assert_string_equal(res.items[0].kind, "not-json");
+	assert_true(json_is_object(res.items[0].a));
+	text = json_string_value(res.items[0].b);
+	assert_non_null(text);
+	assert_true(strlen(text) < 4200);
+	assert_non_null(strstr(text, "(1048576 bytes in all)"));
+	ph_result_release(&res);
+	ph_rules_free(r);
+	free(big);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_not_json_excerpt),
 	    cmocka_unit_test(test_identical_is_parity),
 	    cmocka_unit_test(test_missing_key),
 	    cmocka_unit_test(test_extra_key),

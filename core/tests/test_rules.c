@@ -134,8 +134,8 @@ static void test_inheritance(void **state)
 	assert_int_equal(bytes->n_ignore, 2);
 	ph_rules_free(r);
 
-	/* nothing set at all: the built-in defaults */
-	r = rules_of("{}");
+	/* an empty rules object: the built-in defaults */
+	r = rules_of("{\"rules\":{}}");
 	assert_int_equal(r->deflt.mode, PH_MODE_JSON);
 	assert_int_equal(r->deflt.precision, PH_TS_SECOND);
 	assert_int_equal(r->deflt.ordering, PH_ORDERED);
@@ -223,6 +223,10 @@ static void test_malformed(void **state)
 	expect_error(
 	    "{\"rules\":{\"endpoints\":{\"GET /x\":{\"deterministic\":[1]}}}}", PH_E_INVALID,
 	    "rules.json: rules.endpoints[\"GET /x\"].deterministic: expected an array of strings");
+	/* a misspelt top-level key must not leave the built-in rules silently in force */
+	expect_error("{\"rule\":{\"default\":{}}}", PH_E_INVALID,
+		     "rules.json: rules: missing: expected an object {\"default\", \"endpoints\"}");
+	expect_error("{\"rules\":[]}", PH_E_INVALID, "rules.json: rules: expected an object");
 	expect_error("{\"rules\":{\"default\":{\"compareMode\":\"xml\"}}}", PH_E_INVALID,
 		     "rules.json: rules.default.compareMode: expected one of \"json\", \"bytes\"");
 	expect_error("{\"rules\":{\"default\":{\"timestampPrecision\":\"hour\"}}}", PH_E_INVALID,
