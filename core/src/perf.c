@@ -8,9 +8,7 @@
 #include "perf.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include "matrix.h"
 #include "parity/jsonio.h"
 #include "parity/suite.h"
+#include "runtime.h"
 #include "session.h"
 
 static const char *const roles[] = { "reference", "candidate" };
@@ -96,122 +95,44 @@ json_t *ph_perf_dist_json(const struct ph_perf_dist *d)
 			 "mean_ms", ms_value(d->mean), "cdf_ms", cdf);
 }
 
-/* ---- /proc ------------------------------------------------------------------------ */
+/* ---- /proc: the process tree walk is runtime.c's ---------------------------------- */
 
-struct pstat {
-	long pid, ppid, pgrp;
-	double ticks;                /* utime + stime + cutime + cstime */
-	int in;
+struct sample {
+	struct ph_perf_proc *out;
+	long root;
+	int root_seen;
+	double hz;
 };
 
-static int read_pstat(long pid, struct pstat *p)
+static void add_proc(const struct ph_proc *p, void *arg)
 {
-	char path[64], buf[1024], *rp;
-	unsigned long ut, st;
-	long cut, cst;
-	int fd, ppid, pgrp;
-	ssize_t n;
-	char state;
+	struct sample *s = arg;
+	long kb;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
-	 * utime stime cutime cstime ...": comm may hold spaces and parentheses. */
-	if (!(rp = strrchr(buf, ')')) ||
-	    sscanf(rp + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %ld %ld", &state,
-		   &ppid, &pgrp, &ut, &st, &cut, &cst) != 7)
-		return -1;
-	if (state == 'Z' || state == 'X')
-		return -1;
-	p->pid = pid;
-	p->ppid = ppid;
-	p->pgrp = pgrp;
-	p->ticks = (double)ut + (double)st + (double)cut + (double)cst;
-	p->in = 0;
-	return 0;
-}
-
-static long read_vmrss_kb(long pid)
-{
-	char path[64], line[256];
-	FILE *f;
-	long kb = -1;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmRSS:", 6)) {
-			kb = strtol(line + 6, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return kb;
+	if (p->pid == s->root)
+		s->root_seen = 1;
+	s->out->procs++;
+	s->out->cpu_ms += p->cpu_ticks * 1000.0 / (s->hz > 0 ? s->hz : 100.0);
+	if ((kb = ph_proc_rss_kb(p->pid)) > 0)
+		s->out->rss_kb += kb;
 }
 
 int ph_perf_proc_sample(long pid, struct ph_perf_proc *out, struct ph_err *err)
 {
-	struct pstat *ps = NULL, root;
-	size_t n = 0, cap = 0, i, j;
-	struct dirent *de;
-	double hz = (double)sysconf(_SC_CLK_TCK);
-	int changed;
-	DIR *d;
+	struct sample s = {out, pid, 0, (double)sysconf(_SC_CLK_TCK)};
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (pid <= 0 || read_pstat(pid, &root))
+	if (pid <= 0)
 		return ph_error(err, PH_E_NOTFOUND, "process %ld is not running", pid);
-	if (!(d = opendir("/proc")))
-		return ph_error(err, PH_E_IO, "cannot read /proc: %s", strerror(errno));
-	while ((de = readdir(d))) {
-		char *end;
-		long p = strtol(de->d_name, &end, 10);
-
-		if (*end || p <= 0)
-			continue;
-		if (n == cap) {
-			struct pstat *np = realloc(ps, (cap ? cap * 2 : 256) * sizeof(*ps));
-
-			if (!np) {
-				closedir(d);
-				free(ps);
-				return ph_error(err, PH_E_NOMEM, "out of memory");
-			}
-			ps = np;
-			cap = cap ? cap * 2 : 256;
-		}
-		if (!read_pstat(p, &ps[n]))
-			n++;
-	}
-	closedir(d);
-	for (i = 0; i < n; i++)
-		ps[i].in = ps[i].pid == pid || (root.pgrp == pid && ps[i].pgrp == pid);
-	do {
-		changed = 0;
-		for (i = 0; i < n; i++)
-			for (j = 0; !ps[i].in && j < n; j++)
-				if (ps[j].in && ps[j].pid == ps[i].ppid)
-					ps[i].in = changed = 1;
-	} while (changed);
-	for (i = 0; i < n; i++) {
-		long kb;
-
-		if (!ps[i].in)
-			continue;
-		out->procs++;
-		out->cpu_ms += ps[i].ticks * 1000.0 / (hz > 0 ? hz : 100.0);
-		if ((kb = read_vmrss_kb(ps[i].pid)) > 0)
-			out->rss_kb += kb;
-	}
-	free(ps);
-	if (!out->procs)
+	/* the group is pid's only when pid leads it: a group id is never a live process's
+	 * pid unless that process is its leader */
+	if ((rc = ph_proc_tree((pid_t)pid, (pid_t)pid, add_proc, &s, err)) < 0)
+		return rc;
+	if (!s.root_seen) {
+		memset(out, 0, sizeof(*out));
 		return ph_error(err, PH_E_NOTFOUND, "process %ld is not running", pid);
+	}
 	return 0;
 }
 

@@ -122,6 +122,25 @@ int ph_runtime_stop(struct ph_runtime *rt, int hard, struct ph_err *err);
 /* VmRSS in KiB summed over the runtime's process tree, or < 0. */
 long ph_runtime_rss_kb(const struct ph_runtime *rt);
 
+/* One process of a process tree, as /proc/<pid>/stat showed it during the walk. */
+struct ph_proc {
+	pid_t pid, ppid, pgrp;
+	double cpu_ticks; /* utime + stime + cutime + cstime, in clock ticks */
+};
+
+/*
+ * Walk /proc for the process tree of root: root itself, the members of process group
+ * pgid (none when pgid <= 0), and the descendants of any of those, also descendants that
+ * left the group; zombies are left out. Calls fn once per process found (p is borrowed
+ * for the call). Returns how many processes fn saw (0 when none is running), or
+ * PH_E_IO / PH_E_NOMEM with err (may be NULL) filled.
+ */
+int ph_proc_tree(pid_t root, pid_t pgid, void (*fn)(const struct ph_proc *p, void *arg), void *arg,
+		 struct ph_err *err);
+
+/* VmRSS of one process in KiB (from /proc/<pid>/status), or -1 when it cannot be read. */
+long ph_proc_rss_kb(pid_t pid);
+
 /* Free what start allocated (stops it first if running). */
 void ph_runtime_release(struct ph_runtime *rt);
 
