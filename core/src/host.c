@@ -421,9 +421,50 @@ static void annotate_last_row(struct ph_run *run, const char *key, json_t *value
 	json_decref(value);
 }
 
+/* The first timing divergence of res, or NULL. */
+static const struct ph_divergence *timing_of(const struct ph_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->count; i++)
+		if (res->items[i].cls == PH_TIMING)
+			return &res->items[i];
+	return NULL;
+}
+
+static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_req,
+			       const struct ph_request *cand_req, struct ph_result *res,
+			       json_t **info, struct ph_err *err)
+{
+	const struct ph_divergence *d = timing_of(res);
+	json_t *samples = NULL;
+	double ma, mb;
+	int rc;
+
+	(void)err;
+	*info = NULL;
+	if (!d || !json_is_number(d->a) || !json_is_number(d->b) ||
+	    run->s->cfg.timing_samples <= 0)
+		return 0;
+	rc = confirm_timing(run, ref_req, cand_req ? cand_req : ref_req, json_number_value(d->a),
+			    json_number_value(d->b), &samples, &ma, &mb);
+	*info = json_pack("{s:o}", "samples_ms", samples);
+	if (rc == 0) {
+		drop_timing(res);
+		json_object_set_new(*info, "flaky",
+				    json_pack("{s:s, s:I}", "class", "timing", "retries",
+					      (json_int_t)(json_array_size(json_object_get(
+								   samples, "reference")) - 1)));
+	} else if (rc == 1) {
+		json_object_set_new(*info, "median_ms",
+				    json_pack("{s:f, s:f}", "reference", ma, "candidate", mb));
+	}
+	return 0;
+}
+
 static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *err)
 {
-	json_t *samples = NULL, *flaky = NULL;
+	json_t *timing = NULL;
 	struct ph_session *s = run->s;
 	struct case_req cr;
 	struct ph_response a, b;
@@ -498,31 +539,23 @@ static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *er
 				       NULL, why);
 		}
 	}
-	if (res.verdict == PH_TIMING && repeatable(c, cr.req.method) && s->cfg.timing_samples > 0) {
-		double ma, mb;
-		int confirmed = confirm_timing(run, &cr.req, &cr.req, a.latency_ms, b.latency_ms,
-					       &samples, &ma, &mb);
+	if (res.verdict == PH_TIMING && repeatable(c, cr.req.method)) {
+		json_t *med;
 
-		if (confirmed == 0) {
-			drop_timing(&res);
-			flaky = json_pack("{s:s, s:I}", "class", "timing", "retries",
-					  (json_int_t)(json_array_size(json_object_get(
-							       samples, "reference")) - 1));
-		} else if (confirmed == 1) {
-			row.latency_reference_ms = ma;
-			row.latency_candidate_ms = mb;
+		host_timing_confirm(run, &cr.req, NULL, &res, &timing, err);
+		if ((med = json_object_get(timing, "median_ms"))) {
+			row.latency_reference_ms = json_number_value(json_object_get(med, "reference"));
+			row.latency_candidate_ms = json_number_value(json_object_get(med, "candidate"));
 		}
 	}
 	row.result = &res;
 	rc = host_record(run, &row);
-	if (!rc) {
-		annotate_last_row(run, "samples_ms", samples);
-		annotate_last_row(run, "flaky", flaky);
-		samples = flaky = NULL;
+	if (!rc && timing) {
+		annotate_last_row(run, "samples_ms", json_incref(json_object_get(timing, "samples_ms")));
+		annotate_last_row(run, "flaky", json_incref(json_object_get(timing, "flaky")));
 	}
 out:
-	json_decref(samples);
-	json_decref(flaky);
+	json_decref(timing);
 	ph_result_release(&res);
 	ph_response_release(&a);
 	ph_response_release(&b);
@@ -823,46 +856,6 @@ static const char *host_runtime_env(struct ph_run *run, enum ph_side side, const
 		if (!strncmp(spec->env[i], name, n) && spec->env[i][n] == '=')
 			return spec->env[i] + n + 1;
 	return NULL;
-}
-
-/* The first timing divergence of res, or NULL. */
-static const struct ph_divergence *timing_of(const struct ph_result *res)
-{
-	size_t i;
-
-	for (i = 0; i < res->count; i++)
-		if (res->items[i].cls == PH_TIMING)
-			return &res->items[i];
-	return NULL;
-}
-
-static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_req,
-			       const struct ph_request *cand_req, struct ph_result *res,
-			       json_t **info, struct ph_err *err)
-{
-	const struct ph_divergence *d = timing_of(res);
-	json_t *samples = NULL;
-	double ma, mb;
-	int rc;
-
-	(void)err;
-	*info = NULL;
-	if (!d || !json_is_number(d->a) || !json_is_number(d->b))
-		return 0;
-	rc = confirm_timing(run, ref_req, cand_req ? cand_req : ref_req, json_number_value(d->a),
-			    json_number_value(d->b), &samples, &ma, &mb);
-	*info = json_pack("{s:o}", "samples_ms", samples);
-	if (rc == 0) {
-		drop_timing(res);
-		json_object_set_new(*info, "flaky",
-				    json_pack("{s:s, s:I}", "class", "timing", "retries",
-					      (json_int_t)(json_array_size(json_object_get(
-								   samples, "reference")) - 1)));
-	} else if (rc == 1) {
-		json_object_set_new(*info, "median_ms",
-				    json_pack("{s:f, s:f}", "reference", ma, "candidate", mb));
-	}
-	return 0;
 }
 
 static int host_annotate(struct ph_run *run, const char *key, json_t *value)
