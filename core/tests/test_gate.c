@@ -18,6 +18,7 @@
 #include "config.h"
 #include "gate.h"
 #include "matrix.h"
+#include "workspace.h"
 
 static char tmpdir[256];
 static struct ph_domain_map *map;
@@ -39,12 +40,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
+	struct ph_err err;
 
 	(void)state;
 	ph_domain_map_free(map);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ph_tree_remove(tmpdir, &err) == 0 ? 0 : -1;
 }
 
 /* A row in domain; with divclass set, one divergence of that class at path. */

@@ -23,6 +23,7 @@
 #include "host.h"
 #include "parity/jsonio.h"
 #include "secrets.h"
+#include "workspace.h"
 
 #define ID_A "machine-a-0000000000000000000000"
 #define ID_B "machine-b-1111111111111111111111"
@@ -79,11 +80,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[600];
+	struct ph_err err;
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return ph_tree_remove(root, &err) == 0 ? 0 : -1;
 }
 
 static void test_check_reports_statuses_not_values(void **state)

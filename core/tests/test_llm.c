@@ -28,6 +28,7 @@
 
 #include "llm_server.h"
 #include "parity/jsonio.h"
+#include "workspace.h"
 
 struct fixture {
 	char dir[64]; /* the temporary folder */
@@ -59,10 +60,9 @@ static void write_file(const char *dir, const char *name, const char *text)
 
 static void remove_tree(const char *dir)
 {
-	char cmd[256];
+	struct ph_err err;
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ph_tree_remove(dir, &err), 0);
 }
 
 /* Two files: a.json (prefix, model, endpoint, contains entries; fallback) and b.json. */

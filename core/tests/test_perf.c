@@ -24,6 +24,7 @@
 #include "parity/jsonio.h"
 #include "perf.h"
 #include "report.h"
+#include "workspace.h"
 
 static void quantiles_nearest_rank(void **state)
 {
@@ -563,10 +564,9 @@ static void reports_show_performance(void **state)
 	free(md);
 	json_decref(m);
 	{
-		char cmd[400];
+		struct ph_err err;
 
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-		assert_int_equal(system(cmd), 0);
+		assert_int_equal(ph_tree_remove(dir, &err), 0);
 	}
 }
 

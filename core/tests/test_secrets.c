@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "parity/jsonio.h"
 #include "secrets.h"
+#include "workspace.h"
 
 #define VECTOR_ID "0123456789abcdef0123456789abcdef"
 #define VECTOR_KEY "89668901ca038f2b54077c7155fd611822b64504672140c7ca6f8cdc6fd680f4"
@@ -107,11 +108,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[4200];
+	struct ph_err err;
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
-	return system(cmd) == 0 ? 0 : -1;
+	return ph_tree_remove(root, &err) == 0 ? 0 : -1;
 }
 
 /* ---- format ---------------------------------------------------------------------------- */

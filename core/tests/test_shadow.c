@@ -17,6 +17,7 @@
 
 #include "domains.h"
 #include "shadow.h"
+#include "workspace.h"
 
 static char tmpdir[256];
 static struct ph_domain_map *map;
@@ -38,12 +39,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[300];
+	struct ph_err err;
 
 	(void)state;
 	ph_domain_map_free(map);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return ph_tree_remove(tmpdir, &err) == 0 ? 0 : -1;
 }
 
 /* Write text to a file in tmpdir; returns its path (static buffer rotated over four). */
