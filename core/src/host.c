@@ -330,16 +330,18 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 	for (n = 0; n < k; n++) {
 		struct ph_response a, b;
 		struct ph_err e;
-		int ok;
+		int ra_rc, rb_rc, ok;
 
-		/* alternate who is asked first: on a busy machine the first is often slower */
-		if (n % 2)
-			ok = (host_http(run, PH_CANDIDATE, rb, &b, &e) == 0) &
-			     (host_http(run, PH_REFERENCE, ra, &a, &e) == 0);
-		else
-			ok = (host_http(run, PH_REFERENCE, ra, &a, &e) == 0) &
-			     (host_http(run, PH_CANDIDATE, rb, &b, &e) == 0);
-		ok = ok && a.latency_ms >= 0 && b.latency_ms >= 0;
+		/* alternate who is asked first: on a busy machine the first is often slower;
+		 * both are always asked, so both responses are filled and released */
+		if (n % 2) {
+			rb_rc = host_http(run, PH_CANDIDATE, rb, &b, &e);
+			ra_rc = host_http(run, PH_REFERENCE, ra, &a, &e);
+		} else {
+			ra_rc = host_http(run, PH_REFERENCE, ra, &a, &e);
+			rb_rc = host_http(run, PH_CANDIDATE, rb, &b, &e);
+		}
+		ok = !ra_rc && !rb_rc && a.latency_ms >= 0 && b.latency_ms >= 0;
 
 		if (ok) {
 			va[n] = a.latency_ms;
