@@ -165,6 +165,7 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 	ph_err_clear(&err);
 	t1 = now_ms();
 	rc = pl->plugin->run(pl->state, ph_host_table(), &run, &err);
+	ph_host_run_finish(&run);
 	if (rc && !ph_interrupted()) {
 		char why[1200];
 

@@ -20,6 +20,7 @@
 #include "schema.h"
 #include "secrets.h"
 #include "session.h"
+#include "stdio_channel.h"
 
 static void host_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
 {
@@ -868,6 +869,78 @@ static int host_annotate(struct ph_run *run, const char *key, json_t *value)
 	return 0;
 }
 
+/* ---- stdio companions (MCP over stdio) ---- */
+
+#define MAX_OPEN_STDIO 8
+
+/* The channels plugins have open, with the run that opened them. */
+static struct {
+	struct ph_run *run;
+	struct ph_stdio *io;
+} open_stdio[MAX_OPEN_STDIO];
+
+static int host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
+			   struct ph_stdio **io, struct ph_err *err)
+{
+	const struct ph_runtime_spec *rt = &run->s->cfg.runtimes[side];
+	struct ph_placeholders ph;
+	char *logp;
+	size_t slot;
+	int rc;
+
+	if (io)
+		*io = NULL;
+	if (!key || strcmp(key, "mcp_stdio"))
+		return ph_error(err, PH_E_INVALID, "stdio_open: unknown command key '%s'",
+				key ? key : "(null)");
+	if (!rt->mcp_stdio)
+		return ph_error(err, PH_E_NOTFOUND, "%s runtime '%s': %s names no mcp_stdio",
+				rt->role, rt->name, run->s->cfg.path);
+	if (!io)
+		return 0;
+	for (slot = 0; slot < MAX_OPEN_STDIO && open_stdio[slot].io; slot++)
+		;
+	if (slot == MAX_OPEN_STDIO)
+		return ph_error(err, PH_E_INVALID, "stdio_open: more than %d open at once",
+				MAX_OPEN_STDIO);
+	ph_session_placeholders(run->s, side, &ph);
+	if (!(logp = ph_session_log_path(run->s, side, "-mcp-stdio")))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	rc = ph_stdio_open(io, rt->mcp_stdio, &ph, logp, err);
+	if (!rc) {
+		open_stdio[slot].run = run;
+		open_stdio[slot].io = *io;
+		ph_session_log(run->s, "%s: %s: mcp stdio started, log %s", run->domain,
+			       side ? "candidate" : "reference", logp);
+	}
+	free(logp);
+	return rc;
+}
+
+static void host_stdio_close(struct ph_stdio *io)
+{
+	if (!io)
+		return;
+	for (size_t i = 0; i < MAX_OPEN_STDIO; i++)
+		if (open_stdio[i].io == io)
+			open_stdio[i].io = NULL, open_stdio[i].run = NULL;
+	ph_stdio_close(io);
+}
+
+static int host_runtimes_fresh(struct ph_run *run, const char *label, struct ph_err *err)
+{
+	if (!label)
+		return ph_error(err, PH_E_INVALID, "runtimes_fresh: no label");
+	return ph_session_restart_fresh(run->s, run->domain, label, err);
+}
+
+void ph_host_run_finish(struct ph_run *run)
+{
+	for (size_t i = 0; i < MAX_OPEN_STDIO; i++)
+		if (open_stdio[i].io && open_stdio[i].run == run)
+			host_stdio_close(open_stdio[i].io);
+}
+
 static const struct ph_host host = {
 	.abi_major = PH_ABI_MAJOR,
 	.abi_minor = PH_ABI_MINOR,
@@ -900,6 +973,11 @@ static const struct ph_host host = {
 	.runtime_env = host_runtime_env,
 	.timing_confirm = host_timing_confirm,
 	.annotate = host_annotate,
+	.stdio_open = host_stdio_open,
+	.stdio_send = ph_stdio_send,
+	.stdio_recv = ph_stdio_recv,
+	.stdio_close = host_stdio_close,
+	.runtimes_fresh = host_runtimes_fresh,
 };
 
 const struct ph_host *ph_host_table(void)

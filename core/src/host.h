@@ -10,4 +10,7 @@
 /* The core's host table; static, valid for the process's life. */
 const struct ph_host *ph_host_table(void);
 
+/* Close what run's plugin left open (stdio channels); call when its run returns. */
+void ph_host_run_finish(struct ph_run *run);
+
 #endif

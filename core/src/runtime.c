@@ -109,7 +109,7 @@ static void free_strv(char **v)
 
 static const char *const spec_keys[] = {
 	"name", "command", "cwd", "env", "health", "start_timeout_ms", "stop_timeout_ms",
-	"version", NULL
+	"version", "mcp_stdio", NULL
 };
 
 static int bad(struct ph_err *err, const char *source, const char *role, const char *key,
@@ -207,6 +207,85 @@ static int parse_env(struct ph_runtime_spec *spec, const json_t *env, const char
 	return 0;
 }
 
+/* Put base's env entries beneath m's own: m's win where both set a variable. */
+static int env_beneath(struct ph_runtime_spec *m, const struct ph_runtime_spec *base,
+		       struct ph_err *err)
+{
+	char **env = calloc(base->n_env + m->n_env + 1, sizeof(char *));
+	size_t i, j, n = 0;
+
+	if (!env)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	for (i = 0; i < base->n_env; i++) {
+		size_t klen = strcspn(base->env[i], "=") + 1;
+		int own = 0;
+
+		for (j = 0; j < m->n_env && !own; j++)
+			own = !strncmp(m->env[j], base->env[i], klen);
+		if (!own && !(env[n++] = strdup(base->env[i]))) {
+			free_strv(env);
+			return ph_error(err, PH_E_NOMEM, "out of memory");
+		}
+	}
+	for (i = 0; i < m->n_env; i++) {
+		env[n++] = m->env[i];
+		m->env[i] = NULL;
+	}
+	free(m->env);
+	m->env = env;
+	m->n_env = n;
+	return 0;
+}
+
+/*
+ * "mcp_stdio": {command, env?, cwd?}: the runtime's MCP stdio server, as a spec of its
+ * own: its env is the runtime's with its own entries on top, its cwd the runtime's unless
+ * it names one, its timeouts the runtime's.
+ */
+static int parse_mcp_stdio(struct ph_runtime_spec *spec, const json_t *obj, const char *source,
+			   const char *role, struct ph_err *err)
+{
+	static const char *const keys[] = { "command", "env", "cwd", NULL };
+	struct ph_runtime_spec *m;
+	char sub[64];
+	const char *k;
+	json_t *v;
+	size_t i, n;
+	int rc;
+
+	if (!obj)
+		return 0;
+	if (!json_is_object(obj))
+		return bad(err, source, role, "mcp_stdio",
+			   "expected an object {command, env?, cwd?}");
+	json_object_foreach((json_t *)obj, k, v) {
+		for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+			;
+		if (!keys[i])
+			return ph_error(err, PH_E_INVALID,
+					"%s: runtimes.%s.mcp_stdio: unknown key '%s' (expected "
+					"command, env, cwd)",
+					source, role, k);
+	}
+	if (!(m = spec->mcp_stdio = calloc(1, sizeof(*m))))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	snprintf(sub, sizeof(sub), "%s.mcp_stdio", role);
+	m->role = strdup(role);
+	n = strlen(spec->name) + sizeof("-mcp-stdio");
+	if ((m->name = malloc(n)))
+		snprintf(m->name, n, "%s-mcp-stdio", spec->name);
+	m->health = strdup(spec->health);
+	if (!m->role || !m->name || !m->health)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	m->start_timeout_ms = spec->start_timeout_ms;
+	m->stop_timeout_ms = spec->stop_timeout_ms;
+	if ((rc = parse_command(m, json_object_get(obj, "command"), source, sub, err)) ||
+	    (rc = parse_env(m, json_object_get(obj, "env"), source, sub, err)) ||
+	    (rc = opt_string(obj, "cwd", source, sub, spec->cwd, &m->cwd, err)))
+		return rc;
+	return env_beneath(m, spec, err);
+}
+
 static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json_t *obj,
 		      const char *source, struct ph_err *err)
 {
@@ -225,7 +304,8 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 		if (!spec_keys[i])
 			return ph_error(err, PH_E_INVALID,
 					"%s: runtimes.%s: unknown key '%s' (expected name, command, "
-					"cwd, env, health, start_timeout_ms, stop_timeout_ms, version)",
+					"cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
+					"mcp_stdio)",
 					source, role, k);
 	}
 	if (!(spec->role = strdup(role)))
@@ -254,7 +334,9 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 	if ((rc = opt_ms(obj, "stop_timeout_ms", source, role, 5000, &spec->stop_timeout_ms,
 			 err)))
 		return rc;
-	return opt_string(obj, "version", source, role, NULL, &spec->version, err);
+	if ((rc = opt_string(obj, "version", source, role, NULL, &spec->version, err)))
+		return rc;
+	return parse_mcp_stdio(spec, json_object_get(obj, "mcp_stdio"), source, role, err);
 }
 
 int ph_runtime_spec_parse(struct ph_runtime_spec *spec, const char *role, const json_t *obj,
@@ -280,6 +362,10 @@ void ph_runtime_spec_release(struct ph_runtime_spec *spec)
 	free_strv(spec->env);
 	free(spec->health);
 	free(spec->version);
+	if (spec->mcp_stdio) {
+		ph_runtime_spec_release(spec->mcp_stdio);
+		free(spec->mcp_stdio);
+	}
 	memset(spec, 0, sizeof(*spec));
 }
 
@@ -644,13 +730,16 @@ static void clear_owned(struct ph_runtime *rt)
 	rt->log_path = rt->base_url = rt->health_url = NULL;
 }
 
-int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
-		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err)
+/* Spawn with stdin from /dev/null and stdout to the log, or both on pipes (fds set). */
+static int spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+		 const struct ph_placeholders *ph, const char *log_path, int *to_child,
+		 int *from_child, struct ph_err *err)
 {
 	struct launch l;
 	sigset_t all, old;
 	pid_t parent, pid;
 	int logfd = -1, nullfd = -1, rc, port = ph ? ph->port : 0;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, piped = to_child && from_child;
 	size_t n;
 
 	if (rt->pid > 0)
@@ -696,6 +785,11 @@ int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 		rc = ph_error(err, PH_E_IO, "cannot open /dev/null: %s", strerror(errno));
 		goto out;
 	}
+	if (piped && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC))) {
+		rc = ph_error(err, PH_E_IO, "%s runtime '%s': cannot make pipes: %s", spec->role,
+			      spec->name, strerror(errno));
+		goto out;
+	}
 	{
 		FILE *f = fdopen(dup(logfd), "a");
 		size_t i;
@@ -727,7 +821,8 @@ int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 				signal(sig, SIG_DFL);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
-		if (dup2(nullfd, 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+		if (dup2(piped ? in[0] : nullfd, 0) < 0 ||
+		    dup2(piped ? out[1] : logfd, 1) < 0 || dup2(logfd, 2) < 0)
 			_exit(127);
 		if (l.cwd && chdir(l.cwd))
 			child_fail(2, "change to folder", l.cwd, errno);
@@ -758,16 +853,44 @@ int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 		goto out;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (piped) {
+		/* the parent keeps the write end of stdin and the read end of stdout */
+		*to_child = in[1];
+		*from_child = out[0];
+		in[1] = out[0] = -1;
+	}
 	rc = 0;
 out:
 	if (logfd >= 0)
 		close(logfd);
 	if (nullfd >= 0)
 		close(nullfd);
+	for (int i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+	}
 	launch_free(&l);
 	if (rc)
 		clear_owned(rt);
 	return rc;
+}
+
+int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err)
+{
+	return spawn(rt, spec, ph, log_path, NULL, NULL, err);
+}
+
+int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+			   const struct ph_placeholders *ph, const char *log_path, int *to_child,
+			   int *from_child, struct ph_err *err)
+{
+	if (!to_child || !from_child)
+		return ph_error(err, PH_E_INVALID, "spawn_piped: no place for the pipes");
+	*to_child = *from_child = -1;
+	return spawn(rt, spec, ph, log_path, to_child, from_child, err);
 }
 
 static void describe_exit(int status, char *out, size_t n)

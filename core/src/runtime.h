@@ -41,6 +41,12 @@ struct ph_runtime_spec {
 	long start_timeout_ms;       /* default 15000 */
 	long stop_timeout_ms;        /* default 5000 */
 	char *version;               /* optional "version" key, for the matrix */
+	/*
+	 * Optional "mcp_stdio" {command, env?, cwd?}: the runtime's MCP server over stdio, as
+	 * a spec of its own (name "<name>-mcp-stdio", env the runtime's with its own on top,
+	 * cwd and timeouts the runtime's unless set). NULL when the config names none.
+	 */
+	struct ph_runtime_spec *mcp_stdio;
 };
 
 /*
@@ -99,6 +105,16 @@ int ph_runtime_start(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
  */
 int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 		     const struct ph_placeholders *ph, const char *log_path, struct ph_err *err);
+
+/*
+ * Like ph_runtime_spawn, but the child's stdin and stdout are pipes (stderr goes to the
+ * log): *to_child is the write end of its stdin, *from_child the read end of its stdout,
+ * both close-on-exec, owned by the caller. For processes spoken to over stdio (an MCP
+ * stdio server); there is no health path to wait for.
+ */
+int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
+			   const struct ph_placeholders *ph, const char *log_path, int *to_child,
+			   int *from_child, struct ph_err *err);
 
 /*
  * The second half: poll GET <health> (backoff 10 ms doubling to 200 ms) until it answers

@@ -144,13 +144,19 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 	return ph_session_llm_start(s, err);
 }
 
-static char *log_path(struct ph_session *s, int side)
+char *ph_session_log_path(struct ph_session *s, int side, const char *suffix)
 {
 	const char *a = s->cfg.runtimes[0].name, *b = s->cfg.runtimes[1].name;
 
 	if (strcmp(a, b))
-		return fmt("%s/runtimes/%s.log", s->out, s->cfg.runtimes[side].name);
-	return fmt("%s/runtimes/%s-%s.log", s->out, s->cfg.runtimes[side].name, roles[side]);
+		return fmt("%s/runtimes/%s%s.log", s->out, s->cfg.runtimes[side].name, suffix);
+	return fmt("%s/runtimes/%s-%s%s.log", s->out, s->cfg.runtimes[side].name, roles[side],
+		   suffix);
+}
+
+static char *log_path(struct ph_session *s, int side)
+{
+	return ph_session_log_path(s, side, "");
 }
 
 static void fill_placeholders(struct ph_session *s, int side, const char *ws,
@@ -166,6 +172,16 @@ static void fill_placeholders(struct ph_session *s, int side, const char *ws,
 	ph->repo = s->cfg.repo;
 	ph->shared = s->cfg.shared;
 	ph->build = s->build;
+}
+
+void ph_session_placeholders(struct ph_session *s, int side, struct ph_placeholders *ph)
+{
+	struct ph_side_state *st = &s->side[side];
+
+	if (st->rt.pid > 0)
+		*ph = st->rt.ph; /* as it was started, also on another folder */
+	else
+		fill_placeholders(s, side, st->workspace, ph);
 }
 
 /* Fork one runtime on workspace ws; always from the main thread (PR_SET_PDEATHSIG). */
@@ -331,6 +347,33 @@ int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *er
 			return rc;
 	ws[0] = s->side[0].workspace;
 	ws[1] = s->side[1].workspace;
+	return start_sides(s, want, ws, err);
+}
+
+int ph_session_restart_fresh(struct ph_session *s, const char *domain, const char *label,
+			     struct ph_err *err)
+{
+	const int want[2] = { 1, 1 };
+	const char *ws[2];
+	char *sub;
+	int i, rc = 0;
+
+	if (!*label || strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "0123456789-_") != strlen(label))
+		return ph_error(err, PH_E_INVALID,
+				"'%s' is not a pass label (letters, digits, '-' and '_')", label);
+	if (!(sub = fmt("%s/%s", domain, label)))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	for (i = 0; i < 2; i++)
+		ph_session_stop_side(s, i, 0, NULL);
+	for (i = 0; i < 2 && !rc; i++)
+		rc = prepare_side(s, sub, i, err);
+	free(sub);
+	if (rc)
+		return rc;
+	ws[0] = s->side[0].workspace;
+	ws[1] = s->side[1].workspace;
+	ph_session_log(s, "%s: both runtimes restarted on fresh workspaces (%s)", domain, label);
 	return start_sides(s, want, ws, err);
 }
 

@@ -59,6 +59,8 @@ struct ph_run {
 	int rows, errors;
 };
 
+
+
 /* Set up a session from a loaded config (takes cfg); creates tmp and out folders. */
 int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out,
 		    struct ph_err *err);
@@ -70,11 +72,28 @@ int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *er
 int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
 			  struct ph_err *err);
 
+/*
+ * Stop both runtimes and start them again on fresh copies of the fixture (new workspace,
+ * HOME and port, under <tmp>/<domain>/<label>/<role>), as at the start of the domain.
+ * label: letters, digits, '-' and '_'.
+ */
+int ph_session_restart_fresh(struct ph_session *s, const char *domain, const char *label,
+			     struct ph_err *err);
+
 /* Stop both runtimes (and record their metrics). */
 void ph_session_stop(struct ph_session *s);
 
 /* Stop one side; hard: SIGKILL at once. */
 int ph_session_stop_side(struct ph_session *s, int side, int hard, struct ph_err *err);
+
+/*
+ * Placeholders for side as its runtime was started (workspace, home, port, llm_url, repo,
+ * shared, build); strings borrowed from the session.
+ */
+void ph_session_placeholders(struct ph_session *s, int side, struct ph_placeholders *ph);
+
+/* "<out>/runtimes/<runtime>[-<role>]<suffix>.log", as the runtime's own log is named. */
+char *ph_session_log_path(struct ph_session *s, int side, const char *suffix);
 
 /* Does the side still run? Notes why not in side->died. */
 int ph_session_alive(struct ph_session *s, int side);

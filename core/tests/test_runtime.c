@@ -542,7 +542,21 @@ static void test_spec_parse(void **state)
 			  "whole number of milliseconds (at most a day)");
 	expect_spec_error("{\"command\": [\"x\"], \"comand\": [\"x\"]}",
 			  "parity.json: runtimes.candidate: unknown key 'comand' (expected name, "
-			  "command, cwd, env, health, start_timeout_ms, stop_timeout_ms, version)");
+			  "command, cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
+			  "mcp_stdio)");
+	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": [\"x\"]}",
+			  "parity.json: runtimes.candidate.mcp_stdio: expected an object "
+			  "{command, env?, cwd?}");
+	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {}}",
+			  "parity.json: runtimes.candidate.mcp_stdio.command: expected a "
+			  "non-empty array of strings");
+	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {\"command\": [\"y\"], "
+			  "\"args\": []}}",
+			  "parity.json: runtimes.candidate.mcp_stdio: unknown key 'args' "
+			  "(expected command, env, cwd)");
+	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {\"command\": [\"y\"], "
+			  "\"env\": {\"A\": 1}}}",
+			  "parity.json: runtimes.candidate.mcp_stdio.env.A: expected a string");
 	expect_spec_error("[1]", "parity.json: runtimes.candidate: expected an object");
 
 	/* Defaults and a full entry. */
@@ -574,6 +588,27 @@ static void test_spec_parse(void **state)
 	assert_int_equal(f->spec.start_timeout_ms, 100);
 	assert_int_equal(f->spec.stop_timeout_ms, 200);
 	assert_string_equal(f->spec.version, "0.82.5");
+	assert_null(f->spec.mcp_stdio);
+	ph_runtime_spec_release(&f->spec);
+
+	/* The MCP stdio command: the runtime's env beneath its own, cwd and timeouts inherited. */
+	spec(f, "{\"name\": \"ts\", \"command\": [\"x\"], \"cwd\": \"{workspace}\", "
+		"\"stop_timeout_ms\": 300, \"env\": {\"SIGNET_PORT\": \"{port}\", \"HOME\": "
+		"\"{home}\"}, \"mcp_stdio\": {\"command\": [\"bun\", \"src/mcp-stdio.ts\"], "
+		"\"env\": {\"HOME\": \"/elsewhere\", \"SIGNET_DAEMON_URL\": "
+		"\"http://127.0.0.1:{port}\"}}}");
+	assert_non_null(f->spec.mcp_stdio);
+	assert_string_equal(f->spec.mcp_stdio->name, "ts-mcp-stdio");
+	assert_string_equal(f->spec.mcp_stdio->role, "candidate");
+	assert_int_equal(f->spec.mcp_stdio->argc, 2);
+	assert_string_equal(f->spec.mcp_stdio->argv[1], "src/mcp-stdio.ts");
+	assert_string_equal(f->spec.mcp_stdio->cwd, "{workspace}");
+	assert_int_equal(f->spec.mcp_stdio->stop_timeout_ms, 300);
+	assert_int_equal(f->spec.mcp_stdio->n_env, 3);
+	assert_string_equal(f->spec.mcp_stdio->env[0], "SIGNET_PORT={port}");
+	assert_string_equal(f->spec.mcp_stdio->env[1], "HOME=/elsewhere");
+	assert_string_equal(f->spec.mcp_stdio->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
+	assert_null(f->spec.mcp_stdio->env[3]);
 }
 
 static void test_free_port_and_log_tail(void **state)

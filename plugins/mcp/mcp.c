@@ -6,8 +6,9 @@
  * picks the JSON-RPC ids, so they always match; a case's "save_id" keeps the id a tool
  * answer reports, per runtime, so later cases can name it ("$label") and compare it as a
  * reference. Answers are normalised before comparing (mcp.h): tool lists become sets
- * keyed by name, text content is parsed as JSON where it is JSON. The stdio transport is
- * not driven here (see the README of the domain in suites/mcp).
+ * keyed by name, text content is parsed as JSON where it is JSON. When the config names
+ * an MCP stdio command for the runtimes, the same cases run again over stdio
+ * (transport_stdio.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <strings.h>
 
 #include "mcp.h"
+#include "mcp_run.h"
 #include "parity/plugin.h"
 #include "parity/suite.h"
 
@@ -91,8 +93,7 @@ static int idempotent(const json_t *c)
 	return !json_object_get(c, "save_id") && !(tool && !strcmp(tool, "memory_store"));
 }
 
-/* Record an error row for the case. */
-static int error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
+int ph_mcp_error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
 		     const char *name, const char *reference, const char *why)
 {
 	struct ph_row row = {0};
@@ -163,7 +164,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 		rc = ph_mcp_case_body(c, id, l, s, &x.body[s], err);
 		if (rc == PH_E_NOTFOUND) {
 			snprintf(why, sizeof(why), "%s: %s", s ? "candidate" : "reference", err->msg);
-			rc = error_row(host, run, feature, name, "not sent", why);
+			rc = ph_mcp_error_row(host, run, feature, name, "not sent", why);
 			goto out;
 		}
 		if (rc)
@@ -191,7 +192,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 			 x.resp[0].error && x.resp[1].error ? "; " : "",
 			 x.resp[1].error ? "candidate: " : "",
 			 x.resp[1].error ? x.resp[1].error : "");
-		rc = error_row(host, run, feature, name,
+		rc = ph_mcp_error_row(host, run, feature, name,
 			       x.resp[0].error ? "no answer" : "answered", why);
 		goto out;
 	}
@@ -212,7 +213,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	}
 	ph_mcp_summary(x.resp[0].status, x.doc[0], summary, sizeof(summary));
 	if ((rc = host->compare(run, rule ? rule : feature, &norm[0], &norm[1], &res, err))) {
-		rc = error_row(host, run, feature, name, summary, err->msg);
+		rc = ph_mcp_error_row(host, run, feature, name, summary, err->msg);
 		goto out;
 	}
 	row.latency_reference_ms = x.resp[0].latency_ms;
@@ -220,7 +221,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	/* one slow answer is not a timing divergence: the host re-samples to confirm it */
 	if (res.verdict == PH_TIMING && idempotent(c) &&
 	    (rc = host->timing_confirm(run, &x.req[0], &x.req[1], &res, &timing, err))) {
-		rc = error_row(host, run, feature, name, summary, err->msg);
+		rc = ph_mcp_error_row(host, run, feature, name, summary, err->msg);
 		goto out;
 	}
 	row.feature = feature;
@@ -269,8 +270,10 @@ static int mcp_run(void *state, const struct ph_host *host, struct ph_run *run,
 	host->progress(run, 0, (int)n);
 	json_array_foreach(cases, i, c)
 	{
+		rc = ph_mcp_case_runs_over(c, "http", err);
 		/* the harness's own JSON-RPC ids: the same on both sides */
-		rc = run_case(host, run, c, (json_int_t)i + 1, &labels, err);
+		if (rc == 1)
+			rc = run_case(host, run, c, (json_int_t)i + 1, &labels, err);
 		if (rc) {
 			/* a malformed case: the suite is wrong, stop the domain */
 			const char *file = json_string_value(json_object_get(c, "file"));
@@ -281,6 +284,8 @@ static int mcp_run(void *state, const struct ph_host *host, struct ph_run *run,
 		host->progress(run, (int)i + 1, (int)n);
 	}
 	ph_mcp_labels_release(&labels);
+	if (!rc)
+		rc = ph_mcp_stdio_run(host, run, cases, err);
 	json_decref(cases);
 	return rc;
 }
@@ -289,7 +294,7 @@ static const struct ph_plugin plugin = {
 	PH_PLUGIN_HEADER,
 	.name = "mcp",
 	.version = "1.0.0",
-	.description = "MCP over Streamable HTTP: initialize, tools/list, tools/call, errors",
+	.description = "MCP over Streamable HTTP and stdio: initialize, tools/list, tools/call, errors",
 	.run = mcp_run,
 };
 

@@ -66,8 +66,17 @@ json_t *ph_mcp_normalise(const json_t *doc, const struct ph_mcp_labels *l, int s
 char *ph_mcp_result_id(const json_t *doc);
 
 /*
+ * Whether case c runs over transport ("http" or "stdio"): its "transports" list, default
+ * both. Returns 1 or 0; PH_E_INVALID naming the case when the list is malformed (not an
+ * array of "http"/"stdio").
+ */
+int ph_mcp_case_runs_over(const json_t *c, const char *transport, struct ph_err *err);
+
+/*
  * A one-line summary of an answer for the matrix's reference column: "200, 4 tools",
- * "200, error -32601", "200, result", "202", "406, error -32000".
+ * "200, error -32601", "200, result", "202", "406, error -32000"; with status 0 (stdio,
+ * no HTTP status) the same without the status: "4 tools", "error -32601", and "no reply"
+ * when doc is NULL.
  */
 void ph_mcp_summary(long status, const json_t *doc, char *buf, size_t len);
 

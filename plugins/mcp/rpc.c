@@ -316,24 +316,58 @@ char *ph_mcp_result_id(const json_t *doc)
 	return id;
 }
 
+int ph_mcp_case_runs_over(const json_t *c, const char *transport, struct ph_err *err)
+{
+	json_t *list = json_object_get(c, "transports"), *t;
+	const char *name = json_string_value(json_object_get(c, "name"));
+	int found = 0;
+	size_t i;
+
+	if (!list)
+		return 1;
+	if (!json_is_array(list) || !json_array_size(list))
+		goto bad;
+	json_array_foreach(list, i, t)
+	{
+		const char *v = json_string_value(t);
+
+		if (!v || (strcmp(v, "http") && strcmp(v, "stdio")))
+			goto bad;
+		found |= !strcmp(v, transport);
+	}
+	return found;
+bad:
+	return ph_error(err, PH_E_INVALID,
+			"case '%s': transports: expected a non-empty array of \"http\" and "
+			"\"stdio\"",
+			name ? name : "?");
+}
+
 void ph_mcp_summary(long status, const json_t *doc, char *buf, size_t len)
 {
 	json_t *result = json_object_get(doc, "result");
 	json_t *code = json_object_get(json_object_get(doc, "error"), "code");
 	json_t *tools = json_object_get(result, "tools");
+	char what[96];
 
 	if (json_is_integer(code))
-		snprintf(buf, len, "%ld, error %" JSON_INTEGER_FORMAT, status,
+		snprintf(what, sizeof(what), "error %" JSON_INTEGER_FORMAT,
 			 json_integer_value(code));
 	else if (json_is_array(tools))
-		snprintf(buf, len, "%ld, %zu tools", status, json_array_size(tools));
+		snprintf(what, sizeof(what), "%zu tools", json_array_size(tools));
 	else if (json_is_string(json_object_get(result, "protocolVersion")))
-		snprintf(buf, len, "%ld, protocol %s", status,
+		snprintf(what, sizeof(what), "protocol %.40s",
 			 json_string_value(json_object_get(result, "protocolVersion")));
 	else if (json_is_true(json_object_get(result, "isError")))
-		snprintf(buf, len, "%ld, tool error", status);
+		snprintf(what, sizeof(what), "tool error");
 	else if (result)
-		snprintf(buf, len, "%ld, result", status);
+		snprintf(what, sizeof(what), "result");
+	else if (json_is_array(doc))
+		snprintf(what, sizeof(what), "%zu messages", json_array_size(doc));
 	else
-		snprintf(buf, len, "%ld", status);
+		what[0] = '\0';
+	if (status > 0)
+		snprintf(buf, len, "%ld%s%s", status, *what ? ", " : "", what);
+	else
+		snprintf(buf, len, "%s", *what ? what : doc ? "answer" : "no reply");
 }

@@ -1,12 +1,23 @@
 /*
  * The pipeline domain: the LLM extraction workers of both runtimes on canned LLM answers.
- * suites/pipeline holds two kinds of cases. A case with "method" is an HTTP request
+ * suites/pipeline holds three kinds of cases. A case with "method" is an HTTP request
  * compared as in the read domain (the effective pipeline configuration each runtime
- * reports). A case with "seed" is an extraction scenario: the seed SQL (memories and
- * pending `extract` jobs, since the Rust daemon never queues jobs itself, CONTRACT.md
- * §4.2) is written into both running runtimes' databases, the plugin waits, bounded,
- * until neither has a job left to run, and then compares (matrix feature, then its rule
- * key in the run's rules file):
+ * reports). A case with "seed" is an extraction scenario whose work is seeded: the seed
+ * SQL (memories and pending `extract` jobs, since the Rust daemon never queues jobs
+ * itself, CONTRACT.md §4.2) is written into both running runtimes' databases. A case with
+ * "remember" (an array of remember bodies) is an extraction scenario whose work a
+ * runtime queues itself: each body is POSTed to /api/memory/remember on both runtimes,
+ * in order and a few milliseconds apart (so their jobs' created_at, and the order the
+ * workers take them in, follow the bodies), the memory id each answers is labelled
+ * remember-<n> (the first body that answered it), and then
+ *   - "pipeline remember jobs" (PIPELINE /remember-jobs): which label each body was
+ *     answered with (a deduplicated remember answers an earlier one) and the jobs the
+ *     remembers queued ({memory_id, job_type, max_attempts}, in queue order), read at
+ *     once, before the workers' progress matters. TS queues one `extract` job per new
+ *     memory when memory.pipelineV2.enabled, Rust none: when this row differs, the rest
+ *     of the scenario is not compared (it would only repeat that cause).
+ * Both scenario kinds then wait, bounded, until neither runtime has a job left to run,
+ * and compare (matrix feature, then its rule key in the run's rules file):
  *   - "pipeline egress" (PIPELINE /egress): the distinct requests each runtime sent to
  *     the canned LLM;
  *   - "pipeline jobs" (PIPELINE /jobs): the scenario's memory_jobs rows (status,
@@ -15,7 +26,8 @@
  *     decision kind (add, update, delete, none) of the memory_history events the workers
  *     wrote, and one of the memories involved; the spec's acceptance check "pipeline
  *     extraction on canned LLM responses produces identical decisions".
- * Memory ids a runtime generates are replaced by stable labels (normalize.c) first.
+ * Memory ids a runtime generates are replaced by stable labels (normalize.c) first, and
+ * the ids of jobs a remember queued by "<memory label>/<job type>".
  * When the candidate leaves jobs unprocessed, only the jobs are compared (the rest would
  * repeat that one cause); when the reference does, the scenario cannot be evaluated.
  */
@@ -39,12 +51,17 @@
 #define F_EGRESS "pipeline egress"
 #define F_JOBS "pipeline jobs"
 #define F_DECISIONS "pipeline decisions"
+#define F_REMEMBER_JOBS "pipeline remember jobs"
 
 /* Their rules in the run's rules file: pseudo-endpoints, as rule keys must be "METHOD /path". */
 #define R_EGRESS "PIPELINE /egress"
 #define R_JOBS "PIPELINE /jobs"
 #define R_DECISIONS "PIPELINE /decisions"
 #define R_MEMORIES "PIPELINE /memories"
+#define R_REMEMBER_JOBS "PIPELINE /remember-jobs"
+
+#define REMEMBER_MAX 100  /* bodies in one "remember" case */
+#define REMEMBER_GAP_MS 3 /* between two bodies: distinct created_at (milliseconds) */
 
 static const char *const sides[] = {"reference", "candidate"};
 
@@ -193,9 +210,14 @@ static int settle(const struct ph_host *host, struct ph_run *run, long timeout_m
 
 static const char *const json_columns[] = {"result", "metadata", NULL};
 
+/*
+ * What a side left after it settled. Memories created since before whose id appears quoted
+ * in known ('id': the seed SQL, or the remembered ids) keep their id or get their label
+ * from labels (id -> label, may be NULL); other new memories are labelled new-N.
+ */
 static int collect(const struct ph_host *host, struct ph_run *run, enum ph_side side,
-		   const struct snap *before, const char *seed_sql, struct state *st,
-		   struct ph_err *err)
+		   const struct snap *before, const char *known, const json_t *labels,
+		   struct state *st, struct ph_err *err)
 {
 	char sql[1024];
 	json_t *rows, *r, *map;
@@ -257,7 +279,9 @@ static int collect(const struct ph_host *host, struct ph_run *run, enum ph_side 
 	}
 
 	/* generated ids -> labels everywhere, then drop the row order columns */
-	map = ph_pipeline_idmap_build(st->memories, before->mem_seq, seed_sql);
+	map = ph_pipeline_idmap_build(st->memories, before->mem_seq, known);
+	if (map && labels)
+		json_object_update(map, (json_t *)labels);
 	ph_pipeline_remap(&st->history, map);
 	ph_pipeline_remap(&st->memories, map);
 	ph_pipeline_remap(&st->jobs, map);
@@ -305,11 +329,13 @@ static json_t *sorted_by_id(const json_t *arr)
 
 /*
  * Compare a and b under rule_key and record the row. settle_note, when given, says the
- * candidate did not finish: the row is at least semantic and the note is logged.
+ * candidate did not finish: the row is at least semantic and the note is logged. *cls,
+ * when given, gets the row's class (PH_ERROR when the comparison itself failed).
  */
-static int compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
-		       const char *case_name, const char *rule_key, const char *summary,
-		       const json_t *a, const json_t *b, const char *settle_note)
+static int compare_row_cls(const struct ph_host *host, struct ph_run *run, const char *feature,
+			   const char *case_name, const char *rule_key, const char *summary,
+			   const json_t *a, const json_t *b, const char *settle_note,
+			   enum ph_class *cls)
 {
 	struct ph_result res = {0};
 	struct ph_row row = {0};
@@ -324,16 +350,28 @@ static int compare_row(const struct ph_host *host, struct ph_run *run, const cha
 	if (rc) {
 		row.cls = PH_ERROR;
 		row.error = err.msg;
+		if (cls)
+			*cls = PH_ERROR;
 		return host->record(run, &row);
 	}
 	if (settle_note) {
 		row.cls = PH_SEMANTIC;
 		host->log(run, PH_LOG_INFO, "%s: %s", case_name, settle_note);
 	}
+	if (cls)
+		*cls = res.verdict;
 	row.result = &res;
 	rc = host->record(run, &row);
 	host->result_release(&res);
 	return rc;
+}
+
+static int compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
+		       const char *case_name, const char *rule_key, const char *summary,
+		       const json_t *a, const json_t *b, const char *settle_note)
+{
+	return compare_row_cls(host, run, feature, case_name, rule_key, summary, a, b,
+			       settle_note, NULL);
 }
 
 static int error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
@@ -400,40 +438,28 @@ static json_t *job_status(const json_t *jobs)
 
 static const char *const kinds[] = {"add", "update", "delete", "none"};
 
-/* Run one extraction scenario case. Returns non-zero only for a malformed case. */
-static int scenario(const struct ph_host *host, struct ph_run *run, const json_t *c,
-		    struct ph_err *err)
+/* The options both scenario kinds take: settle_timeout_ms and the decisions wanted. */
+static int scenario_options(const struct ph_host *host, struct ph_run *run, const json_t *c,
+			    long *timeout_ms, const json_t **want, struct ph_err *err)
 {
 	const char *name = json_string_value(json_object_get(c, "name"));
-	const char *seed = json_string_value(json_object_get(c, "seed"));
-	json_t *timeout = json_object_get(c, "settle_timeout_ms");
-	json_t *want = json_object_get(c, "decisions"), *w;
-	char path[4096], cname[256], summary[256], why[1400];
-	char *sql = NULL;
-	size_t len, i;
-	struct snap before[2] = {{0}};
-	struct state st[2] = {{0}};
-	json_int_t left[2] = {0, 0};
-	long timeout_ms = SETTLE_DEFAULT_MS;
-	int rc = 0, s;
+	json_t *timeout = json_object_get(c, "settle_timeout_ms"), *w;
+	size_t i;
 
-	if (!seed || !*seed || strchr(seed, '/'))
-		return ph_error(err, PH_E_INVALID,
-				"%s: case '%s': \"seed\": expected the name of a .sql file of the "
-				"suite folder",
-				host->suite_dir(run), name);
+	*timeout_ms = SETTLE_DEFAULT_MS;
+	*want = json_object_get(c, "decisions");
 	if (timeout && (!json_is_integer(timeout) || json_integer_value(timeout) <= 0))
 		return ph_error(err, PH_E_INVALID,
 				"%s: case '%s': \"settle_timeout_ms\": expected a positive integer",
 				host->suite_dir(run), name);
 	if (timeout)
-		timeout_ms = (long)json_integer_value(timeout);
-	if (want && !json_is_array(want))
+		*timeout_ms = (long)json_integer_value(timeout);
+	if (*want && !json_is_array(*want))
 		return ph_error(err, PH_E_INVALID,
 				"%s: case '%s': \"decisions\": expected an array of add, update, "
 				"delete, none",
 				host->suite_dir(run), name);
-	json_array_foreach(want, i, w)
+	json_array_foreach(*want, i, w)
 	{
 		if (!json_is_string(w) || !ph_pipeline_event_of(json_string_value(w)))
 			return ph_error(err, PH_E_INVALID,
@@ -441,42 +467,53 @@ static int scenario(const struct ph_host *host, struct ph_run *run, const json_t
 					"or none",
 					host->suite_dir(run), name, i);
 	}
-	snprintf(path, sizeof(path), "%s/%s", host->suite_dir(run), seed);
-	if ((rc = ph_file_read(path, 0, &sql, &len, err)))
-		return ph_error_prefix(err, "case '%s'", name);
+	return 0;
+}
 
-	snprintf(cname, sizeof(cname), "%s/seed", name);
-	for (s = 0; s < 2; s++) {
-		if ((rc = take_snap(host, run, (enum ph_side)s, &before[s], err)) ||
-		    (rc = seed_side(host, run, (enum ph_side)s, sql, err))) {
-			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
-			rc = error_row(host, run, F_JOBS, cname, why);
-			goto out;
-		}
-	}
-	if ((rc = settle(host, run, timeout_ms, left, err))) {
-		rc = error_row(host, run, F_JOBS, cname, err->msg);
-		goto out;
-	}
+/* What a scenario set up on each side before the workers' work is waited for. */
+struct setup {
+	struct snap before[2];
+	const char *known[2]; /* ids quoted here are not labelled new-N (collect) */
+	json_t *labels[2];    /* id -> label the scenario gave, or NULL */
+};
+
+/*
+ * The common end of both scenario kinds: wait until the workers settled, collect each
+ * side and record the jobs, egress, decisions and memories rows. Returns non-zero only
+ * when a row cannot be recorded.
+ */
+static int evaluate(const struct ph_host *host, struct ph_run *run, const char *name,
+		    const struct setup *su, long timeout_ms, const json_t *want,
+		    struct ph_err *err)
+{
+	char cname[256], summary[256], why[1400];
+	struct state st[2] = {{0}};
+	json_int_t left[2] = {0, 0};
+	json_t *w;
+	size_t i;
+	int rc = 0, s;
+
 	snprintf(cname, sizeof(cname), "%s/jobs", name);
+	if ((rc = settle(host, run, timeout_ms, left, err)))
+		return error_row(host, run, F_JOBS, cname, err->msg);
 	if (left[0]) {
 		snprintf(why, sizeof(why),
 			 "the reference runtime still had %lld job(s) to run after %ld ms: the "
 			 "scenario cannot be evaluated (is its pipeline worker running, and its "
 			 "extraction endpoint the canned LLM?)",
 			 (long long)left[0], timeout_ms);
-		rc = error_row(host, run, F_JOBS, cname, why);
-		goto out;
+		return error_row(host, run, F_JOBS, cname, why);
 	}
 	for (s = 0; s < 2; s++) {
-		if ((rc = collect(host, run, (enum ph_side)s, &before[s], sql, &st[s], err))) {
+		if ((rc = collect(host, run, (enum ph_side)s, &su->before[s], su->known[s],
+				  su->labels[s], &st[s], err))) {
 			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
 			rc = error_row(host, run, F_JOBS, cname, why);
 			goto out;
 		}
 	}
 
-	/* jobs */
+	/* jobs, by id: seeded ids, or the labels of the jobs a remember queued */
 	jobs_summary(st[0].jobs, summary, sizeof(summary));
 	if (left[1]) {
 		/*
@@ -496,9 +533,15 @@ static int scenario(const struct ph_host *host, struct ph_run *run, const json_t
 		json_decref(b);
 		goto out;
 	}
-	if ((rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, st[0].jobs, st[1].jobs,
-			      NULL)))
-		goto out;
+	{
+		json_t *a = sorted_by_id(st[0].jobs), *b = sorted_by_id(st[1].jobs);
+
+		rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, a, b, NULL);
+		json_decref(a);
+		json_decref(b);
+		if (rc)
+			goto out;
+	}
 
 	/* egress */
 	snprintf(cname, sizeof(cname), "%s/egress", name);
@@ -589,11 +632,272 @@ static int scenario(const struct ph_host *host, struct ph_run *run, const json_t
 		json_decref(b);
 	}
 out:
-	for (s = 0; s < 2; s++) {
-		json_decref(before[s].jobs);
+	for (s = 0; s < 2; s++)
 		state_release(&st[s]);
+	return rc;
+}
+
+/* Run one seeded extraction scenario case. Returns non-zero only for a malformed case. */
+static int scenario(const struct ph_host *host, struct ph_run *run, const json_t *c,
+		    struct ph_err *err)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	const char *seed = json_string_value(json_object_get(c, "seed"));
+	const json_t *want;
+	char path[4096], cname[256], why[1400];
+	char *sql = NULL;
+	size_t len;
+	struct setup su;
+	long timeout_ms;
+	int rc = 0, s;
+
+	memset(&su, 0, sizeof(su));
+	if (!seed || !*seed || strchr(seed, '/'))
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': \"seed\": expected the name of a .sql file of the "
+				"suite folder",
+				host->suite_dir(run), name);
+	if ((rc = scenario_options(host, run, c, &timeout_ms, &want, err)))
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", host->suite_dir(run), seed);
+	if ((rc = ph_file_read(path, 0, &sql, &len, err)))
+		return ph_error_prefix(err, "case '%s'", name);
+
+	snprintf(cname, sizeof(cname), "%s/seed", name);
+	for (s = 0; s < 2; s++) {
+		su.known[s] = sql;
+		if ((rc = take_snap(host, run, (enum ph_side)s, &su.before[s], err)) ||
+		    (rc = seed_side(host, run, (enum ph_side)s, sql, err))) {
+			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
+			rc = error_row(host, run, F_JOBS, cname, why);
+			goto out;
+		}
 	}
+	rc = evaluate(host, run, name, &su, timeout_ms, want, err);
+out:
+	for (s = 0; s < 2; s++)
+		json_decref(su.before[s].jobs);
 	free(sql);
+	return rc;
+}
+
+/*
+ * POST one remember body to a side. *id gets the memory id it answered (malloc'd), or
+ * stays NULL with why filled (transport failure, status, no id).
+ */
+static void remember_one(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+			 const char *body, char **id, char *why, size_t wn)
+{
+	static const struct ph_header json_type = {"Content-Type", "application/json"};
+	struct ph_request req = {0};
+	struct ph_response resp = {0};
+	struct ph_err e;
+	json_t *doc = NULL;
+	const char *s;
+
+	*id = NULL;
+	req.method = "POST";
+	req.path = "/api/memory/remember";
+	req.body = body;
+	req.body_len = strlen(body);
+	req.headers = &json_type;
+	req.n_headers = 1;
+	ph_err_clear(&e);
+	if (host->http(run, side, &req, &resp, &e) || resp.error) {
+		snprintf(why, wn, "%s", resp.error ? resp.error : e.msg);
+	} else if (resp.status != 200) {
+		snprintf(why, wn, "answered %ld: %.200s", resp.status,
+			 resp.body ? resp.body : "");
+	} else if (!(doc = json_loadb(resp.body, resp.body_len, 0, NULL)) ||
+		   !(s = json_string_value(json_object_get(doc, "id"))) || !*s) {
+		snprintf(why, wn, "answered 200 without an \"id\": %.200s",
+			 resp.body ? resp.body : "");
+	} else if (!(*id = strdup(s))) {
+		snprintf(why, wn, "out of memory");
+	}
+	json_decref(doc);
+	host->response_release(&resp);
+}
+
+/*
+ * The jobs a side queued since before: {memory_id, job_type, max_attempts} in queue order,
+ * memory ids as their labels; each job id gets the label "<memory label>/<job type>" (and
+ * "#n" from the second on) in labels. A new array, or NULL with err filled.
+ */
+static json_t *queued_jobs(const struct ph_host *host, struct ph_run *run, enum ph_side side,
+			   const struct snap *before, json_t *labels, struct ph_err *err)
+{
+	json_t *rows, *r, *out, *used;
+	size_t i;
+
+	if (host->db_query(run, side,
+			   "SELECT id, memory_id, job_type, max_attempts FROM memory_jobs"
+			   " ORDER BY rowid",
+			   &rows, err))
+		return NULL;
+	out = json_array();
+	used = json_object();
+	json_array_foreach(rows, i, r)
+	{
+		const char *id = json_string_value(json_object_get(r, "id"));
+		const char *mid = json_string_value(json_object_get(r, "memory_id"));
+		const char *type = json_string_value(json_object_get(r, "job_type"));
+		const char *ml = mid ? json_string_value(json_object_get(labels, mid)) : NULL;
+		char label[256];
+
+		if (!id || json_object_get(before->jobs, id))
+			continue;
+		snprintf(label, sizeof(label), "%s/%s", ml ? ml : mid ? mid : "?",
+			 type ? type : "?");
+		for (int n = 2; json_object_get(used, label); n++)
+			snprintf(label, sizeof(label), "%s/%s#%d", ml ? ml : mid ? mid : "?",
+				 type ? type : "?", n);
+		json_object_set_new(used, label, json_true());
+		json_object_set_new(labels, id, json_string(label));
+		json_array_append_new(out, json_pack("{s:s?, s:s?, s:O?}", "memory_id",
+						     ml ? ml : mid, "job_type", type,
+						     "max_attempts",
+						     json_object_get(r, "max_attempts")));
+	}
+	json_decref(rows);
+	json_decref(used);
+	return out;
+}
+
+/* Run one remember scenario case. Returns non-zero only for a malformed case. */
+static int remember_scenario(const struct ph_host *host, struct ph_run *run, const json_t *c,
+			     struct ph_err *err)
+{
+	const char *name = json_string_value(json_object_get(c, "name"));
+	json_t *bodies = json_object_get(c, "remember"), *body;
+	json_t *answered[2] = {NULL, NULL}, *queued[2] = {NULL, NULL};
+	const json_t *want;
+	char cname[256], summary[256], why[1400];
+	char *known[2] = {NULL, NULL};
+	struct setup su;
+	enum ph_class cls = PH_PARITY;
+	long timeout_ms;
+	size_t k;
+	int rc = 0, s;
+
+	memset(&su, 0, sizeof(su));
+	if (!json_is_array(bodies) || !json_array_size(bodies) ||
+	    json_array_size(bodies) > REMEMBER_MAX)
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': \"remember\": expected an array of 1 to %d remember "
+				"bodies",
+				host->suite_dir(run), name, REMEMBER_MAX);
+	json_array_foreach(bodies, k, body)
+	{
+		if (!json_is_object(body) || !json_is_string(json_object_get(body, "content")))
+			return ph_error(err, PH_E_INVALID,
+					"%s: case '%s': remember[%zu]: expected an object with a "
+					"\"content\" string",
+					host->suite_dir(run), name, k);
+	}
+	if ((rc = scenario_options(host, run, c, &timeout_ms, &want, err)))
+		return rc;
+
+	snprintf(cname, sizeof(cname), "%s/remember-jobs", name);
+	for (s = 0; s < 2; s++) {
+		su.labels[s] = json_object();
+		answered[s] = json_array();
+		if ((rc = take_snap(host, run, (enum ph_side)s, &su.before[s], err))) {
+			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
+			rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
+			goto out;
+		}
+	}
+	json_array_foreach(bodies, k, body)
+	{
+		char *text = json_dumps(body, JSON_COMPACT);
+
+		if (k)
+			sleep_ms(REMEMBER_GAP_MS);
+		for (s = 0; s < 2 && text; s++) {
+			char *id, label[32], w[1024];
+			const char *l;
+
+			remember_one(host, run, (enum ph_side)s, text, &id, w, sizeof(w));
+			if (!id) {
+				snprintf(why, sizeof(why), "%s: remember[%zu]: %s", sides[s], k, w);
+				free(text);
+				rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
+				goto out;
+			}
+			if (!(l = json_string_value(json_object_get(su.labels[s], id)))) {
+				snprintf(label, sizeof(label), "remember-%zu", k + 1);
+				json_object_set_new(su.labels[s], id, json_string(label));
+				l = label;
+			}
+			json_array_append_new(answered[s], json_string(l));
+			free(id);
+		}
+		if (!text) {
+			rc = error_row(host, run, F_REMEMBER_JOBS, cname, "out of memory");
+			goto out;
+		}
+		free(text);
+	}
+
+	/* the remembered ids are named, not new-N: quote them for collect */
+	for (s = 0; s < 2; s++) {
+		const char *id;
+		json_t *v;
+		size_t n = 1;
+
+		json_object_foreach(su.labels[s], id, v) n += strlen(id) + 3;
+		if (!(known[s] = calloc(1, n))) {
+			rc = error_row(host, run, F_REMEMBER_JOBS, cname, "out of memory");
+			goto out;
+		}
+		json_object_foreach(su.labels[s], id, v)
+		{
+			strcat(known[s], "'");
+			strcat(known[s], id);
+			strcat(known[s], "' ");
+		}
+		su.known[s] = known[s];
+	}
+
+	/* what the remembers queued, read at once: job types and limits, not progress */
+	for (s = 0; s < 2; s++) {
+		if (!(queued[s] = queued_jobs(host, run, (enum ph_side)s, &su.before[s],
+					      su.labels[s], err))) {
+			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
+			rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
+			goto out;
+		}
+	}
+	{
+		json_t *a = json_pack("{s:O, s:O}", "answered", answered[0], "queued", queued[0]);
+		json_t *b = json_pack("{s:O, s:O}", "answered", answered[1], "queued", queued[1]);
+
+		snprintf(summary, sizeof(summary), "%zu remembers, %zu jobs queued",
+			 json_array_size(bodies), json_array_size(queued[0]));
+		rc = compare_row_cls(host, run, F_REMEMBER_JOBS, cname, R_REMEMBER_JOBS, summary,
+				     a, b, NULL, &cls);
+		json_decref(a);
+		json_decref(b);
+		if (rc)
+			goto out;
+	}
+	if (cls != PH_PARITY) {
+		host->log(run, PH_LOG_INFO,
+			  "%s: the remembers queued other work on the candidate; its jobs, egress "
+			  "and decisions are not compared, they would only repeat this",
+			  cname);
+		goto out;
+	}
+	rc = evaluate(host, run, name, &su, timeout_ms, want, err);
+out:
+	for (s = 0; s < 2; s++) {
+		json_decref(su.before[s].jobs);
+		json_decref(su.labels[s]);
+		json_decref(answered[s]);
+		json_decref(queued[s]);
+		free(known[s]);
+	}
 	return rc;
 }
 
@@ -620,10 +924,13 @@ static int pipeline_run(void *state, const struct ph_host *host, struct ph_run *
 			rc = host->http_case(run, c, err);
 		else if (json_object_get(c, "seed"))
 			rc = scenario(host, run, c, err);
+		else if (json_object_get(c, "remember"))
+			rc = remember_scenario(host, run, c, err);
 		else
 			rc = ph_error(err, PH_E_INVALID,
-				      "%s: case '%s': expected \"method\" (an HTTP case) or \"seed\" "
-				      "(an extraction scenario)",
+				      "%s: case '%s': expected \"method\" (an HTTP case), \"seed\" "
+				      "(a seeded extraction scenario) or \"remember\" (one through "
+				      "remember)",
 				      host->suite_dir(run),
 				      json_string_value(json_object_get(c, "name")));
 		if (rc) {

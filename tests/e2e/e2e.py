@@ -379,9 +379,49 @@ def s_mcp_self_parity(env, _):
             "missing-accept": "406, error -32000", "get-unknown-id": "200, tool error"}
     for case, ref in want.items():
         check(by_case.get(case) == ref, f"{case}: reference {by_case.get(case)!r}, expected {ref!r}")
+    # the same suite over stdio (parity.json names `refd mcp-stdio`), HTTP-only cases left out
+    want = {"initialize-2025-03-26 (stdio)": "protocol 2025-03-26", "initialized (stdio)": "no reply",
+            "tools-list (stdio)": "4 tools", "unknown-method (stdio)": "error -32601",
+            "envelope-wrong-version (stdio)": "error -32600", "parse-error (stdio)": "error -32700",
+            "get-stored (stdio)": "result"}
+    for case, ref in want.items():
+        check(by_case.get(case) == ref, f"{case}: reference {by_case.get(case)!r}, expected {ref!r}")
+    check("missing-accept (stdio)" not in by_case, "an HTTP-only case ran over stdio")
+    http = [r for r in rows if not r["case"].endswith(" (stdio)")]
+    stdio = [r for r in rows if r["case"].endswith(" (stdio)")]
+    check(len(stdio) == len(http) - 3, f"{len(stdio)} stdio rows for {len(http)} HTTP rows")
+    logs = os.listdir(os.path.join(env.out, "runtimes"))
+    check("refd-reference-mcp-stdio.log" in logs, f"no stdio log among {logs}")
     tmp = env.run_tmp()
     no_process_left(tmp)
     check(not os.path.exists(tmp), f"{tmp} was not removed")
+
+
+def s_mcp_stdio_misconfigured(env, _):
+    """A stdio command on one side only, then one that cannot start: one error row each
+    time (feature "MCP stdio"), the HTTP rows unharmed, exit 3, no process left."""
+    cfg = env.base_config()
+    del cfg["runtimes"]["candidate"]["mcp_stdio"]
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "mcp", "--out", env.out])
+    check(p.returncode == 3, f"exit {p.returncode}, expected 3")
+    rows = domain(env.matrix(), "mcp")["features"]
+    err = [r for r in rows if r["candidate"] != "parity"]
+    check(len(err) == 1 and err[0]["feature"] == "MCP stdio" and err[0]["candidate"] == "error",
+          f"rows not at parity: {err[:3]}")
+    check("candidate" in err[0]["error"] and "mcp_stdio" in err[0]["error"], err[0]["error"])
+    check(not [r for r in rows if r["case"].endswith(" (stdio)")], "stdio rows without a command")
+    no_process_left(env.run_tmp())
+
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"]["mcp_stdio"]["command"] = [sys.executable, "-c", "import sys; sys.exit(4)"]
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "mcp", "--out", env.out])
+    check(p.returncode == 3, f"exit {p.returncode}, expected 3")
+    rows = domain(env.matrix(), "mcp")["features"]
+    err = [r for r in rows if r["candidate"] != "parity"]
+    check(len(err) == 1 and err[0]["candidate"] == "error", f"rows not at parity: {err[:3]}")
+    check("candidate over stdio" in err[0]["error"] and "exited with status 4" in err[0]["error"],
+          err[0]["error"])
+    no_process_left(env.run_tmp())
 
 
 def s_gitsync_self_parity(env, _):
@@ -424,6 +464,7 @@ def s_gitsync_self_parity(env, _):
 SCENARIOS = {
     "gitsync-self-parity": s_gitsync_self_parity,
     "mcp-self-parity": s_mcp_self_parity,
+    "mcp-stdio-misconfigured": s_mcp_stdio_misconfigured,
     "write-self-parity": s_write_self_parity,
     "schema-self-parity": s_schema_self_parity,
     "self-parity": s_self_parity,

@@ -2,7 +2,8 @@
 """pipeline.self-parity: `parity run --domain pipeline` with the repo's parity.json (refd
 against refd on the canned LLM) must exit 0 with every row at parity, and the acceptance
 group must be there: one decisions row per kind (add, update, delete, none), plus the
-jobs, egress and memories rows and the effective-config row.
+jobs, egress and memories rows and the effective-config row; and the remember scenario's
+rows: three remembers (one deduplicated) queued two extract jobs, both completed.
 Usage: self_parity.py PARITY REPO"""
 import json
 import os
@@ -32,6 +33,10 @@ def main():
         want = ["effective-config", "extract-decisions/jobs", "extract-decisions/egress",
                 "extract-decisions/memories"] + \
                [f"extract-decisions/decision-{k}" for k in ("add", "update", "delete", "none")]
+        # the scenario whose work remember queued (suites/pipeline/remember.json)
+        want += ["remember-extract/remember-jobs", "remember-extract/jobs",
+                 "remember-extract/egress", "remember-extract/memories"] + \
+                [f"remember-extract/decision-{k}" for k in ("add", "update", "none")]
         missing = [w for w in want if w not in rows]
         assert not missing, f"missing rows: {missing}"
         for k in ("add", "update", "delete", "none"):
@@ -40,6 +45,11 @@ def main():
             assert not r["reference"].startswith("0 "), f"{k}: {r['reference']}"
         assert rows["extract-decisions/jobs"]["reference"] == \
             "3 jobs: 2 completed, 1 dead", rows["extract-decisions/jobs"]["reference"]
+        r = rows["remember-extract/remember-jobs"]
+        assert r["feature"] == "pipeline remember jobs", r
+        assert r["reference"] == "3 remembers, 2 jobs queued", r["reference"]
+        assert rows["remember-extract/jobs"]["reference"] == "2 jobs: 2 completed", \
+            rows["remember-extract/jobs"]["reference"]
         print("ok:", len(rows), "pipeline rows at parity")
     except (AssertionError, StopIteration, OSError, ValueError) as e:
         print(f"FAIL: {e!r}", file=sys.stderr)

@@ -19,7 +19,7 @@
 #include "parity/err.h"
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 0
+#define PH_ABI_MINOR 1
 
 /* Divergence classes, ordered by severity so that the worst is the largest. */
 enum ph_class {
@@ -103,6 +103,7 @@ struct ph_row {
 };
 
 struct ph_run; /* opaque: one domain's run inside `parity run` */
+struct ph_stdio; /* opaque: a line channel to a process over its stdin and stdout */
 
 /*
  * Services of the core, passed to every hook. Unless stated, calls return 0 or a
@@ -235,6 +236,44 @@ struct ph_host {
 
 	/* Add key: value (borrowed) to the row recorded last in this run. */
 	int (*annotate)(struct ph_run *run, const char *key, json_t *value);
+
+	/* ---- since ABI 1.1 ---- */
+
+	/*
+	 * Start a runtime's stdio companion, the process its config names under key (only
+	 * "mcp_stdio": {command, env?, cwd?}), with the same placeholders as the running
+	 * runtime ({port} is its port) and the runtime's env beneath its own; its stderr goes
+	 * to <out>/runtimes/<runtime>-mcp-stdio.log. *io is closed with stdio_close (the host
+	 * closes what a plugin left open when its run ends). PH_E_NOTFOUND when the config
+	 * names no such command for that side; PH_E_RUNTIME when it cannot start. With io
+	 * NULL nothing is started: 0 tells that the command is configured.
+	 */
+	int (*stdio_open)(struct ph_run *run, enum ph_side side, const char *key,
+			  struct ph_stdio **io, struct ph_err *err);
+	/*
+	 * Write one line (len bytes without a newline; the newline is added), waiting at most
+	 * timeout_ms for the process to take it. PH_E_TIMEOUT, or PH_E_RUNTIME when it is gone
+	 * (err says how it ended and quotes its log).
+	 */
+	int (*stdio_send)(struct ph_stdio *io, const char *line, size_t len, long timeout_ms,
+			  struct ph_err *err);
+	/*
+	 * The next line the process wrote, without its newline, waiting at most timeout_ms;
+	 * *line is NUL-terminated and borrowed until the next call on io. PH_E_TIMEOUT when
+	 * no complete line came in time, PH_E_RUNTIME when it closed its output.
+	 */
+	int (*stdio_recv)(struct ph_stdio *io, long timeout_ms, const char **line, size_t *len,
+			  struct ph_err *err);
+	/* End it: close its stdin, then SIGTERM/SIGKILL if it does not exit; NULL is fine. */
+	void (*stdio_close)(struct ph_stdio *io);
+	/*
+	 * Stop both runtimes and start them again on fresh copies of the fixture workspace
+	 * (new HOME and port), as at the start of the domain, so a second pass of a suite
+	 * starts from the same state as the first; workspace() then names the new copies.
+	 * label names the pass (letters, digits, '-' and '_'): its folders are
+	 * <tmp>/<domain>/<label>/<role>. Close stdio channels first.
+	 */
+	int (*runtimes_fresh)(struct ph_run *run, const char *label, struct ph_err *err);
 };
 
 /* What a plugin exports. */

@@ -4,6 +4,8 @@
  * "runtimes" are small JSON-RPC responders written here, so the tests need no process.
  * The fake host's comparison is plain JSON equality of the bodies the plugin hands it,
  * which is exactly what shows whether the plugin's normalisation made two answers alike.
+ * A second fake host adds the stdio services, with fake MCP stdio servers that talk more
+ * than asked, answer notifications, or die, to drive the stdio pass.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -271,12 +273,24 @@ static void test_summary_and_result_id(void **st)
 /* How a fake runtime misbehaves. */
 enum quirk { Q_NONE, Q_REVERSED_TOOLS, Q_MISSING_TOOL, Q_DOWN };
 
+/* How a fake MCP stdio server misbehaves. */
+enum stdio_quirk {
+	S_NONE,
+	S_CHATTY,       /* sends a notification of its own before every answer */
+	S_NOTIFY_REPLY, /* answers notifications */
+	S_NOT_CONFIGURED,
+	S_DIES          /* takes the third message, then exits */
+};
+
 struct fake {
 	char dir[64];
 	enum quirk quirk[2];
+	enum stdio_quirk squirk[2];
 	int stored[2]; /* memories stored per side */
 	json_t *rows;  /* recorded rows: {feature, case, cls, reference, error} */
 	int accept_seen[2];
+	int fresh;     /* runtimes_fresh calls */
+	int open_io;   /* stdio channels open */
 };
 
 static struct fake F;
@@ -317,6 +331,8 @@ static json_t *answer(int side, const json_t *msg, long *status)
 	json_t *id = json_object_get(msg, "id");
 
 	*status = 200;
+	if (!strcmp(method, "ping"))
+		return json_pack("{s:s, s:O, s:{}}", "jsonrpc", "2.0", "id", id, "result");
 	if (!strcmp(method, "tools/list")) {
 		json_t *tools = json_array();
 
@@ -440,6 +456,107 @@ static const struct ph_host fake_host = {
 	.progress = fake_progress,
 };
 
+/* A fake MCP stdio server: answers computed on send, queued as lines. */
+struct ph_stdio {
+	int side;
+	int sent;
+	int dead;
+	json_t *queue; /* strings */
+	char *line;
+};
+
+static int fake_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
+			   struct ph_stdio **io, struct ph_err *err)
+{
+	(void)run;
+	assert_string_equal(key, "mcp_stdio");
+	if (F.squirk[side] == S_NOT_CONFIGURED)
+		return ph_error(err, PH_E_NOTFOUND, "%s names no mcp_stdio",
+				side ? "candidate" : "reference");
+	if (!io)
+		return 0;
+	*io = calloc(1, sizeof(**io));
+	assert_non_null(*io);
+	(*io)->side = side;
+	(*io)->queue = json_array();
+	F.open_io++;
+	return 0;
+}
+
+static void push(struct ph_stdio *io, json_t *msg)
+{
+	char *s = json_dumps(msg, JSON_COMPACT);
+
+	json_array_append_new(io->queue, json_string(s));
+	free(s);
+	json_decref(msg);
+}
+
+static int fake_stdio_send(struct ph_stdio *io, const char *line, size_t len, long timeout_ms,
+			   struct ph_err *err)
+{
+	json_t *msg;
+	long status;
+
+	(void)timeout_ms;
+	(void)err;
+	assert_null(memchr(line, '\n', len));
+	if (++io->sent >= 3 && F.squirk[io->side] == S_DIES) {
+		io->dead = 1;
+		return 0;
+	}
+	msg = json_loadb(line, len, 0, NULL);
+	assert_non_null(msg);
+	if (F.squirk[io->side] == S_CHATTY)
+		push(io, json_pack("{s:s, s:s}", "jsonrpc", "2.0", "method",
+				   "notifications/message"));
+	if (!json_object_get(msg, "id")) {
+		if (F.squirk[io->side] == S_NOTIFY_REPLY)
+			push(io, json_pack("{s:s, s:n, s:{}}", "jsonrpc", "2.0", "id", "result"));
+	} else {
+		push(io, answer(io->side, msg, &status));
+	}
+	json_decref(msg);
+	return 0;
+}
+
+static int fake_stdio_recv(struct ph_stdio *io, long timeout_ms, const char **line, size_t *len,
+			   struct ph_err *err)
+{
+	(void)timeout_ms;
+	if (!json_array_size(io->queue)) {
+		if (io->dead)
+			return ph_error(err, PH_E_RUNTIME, "exited with status 1");
+		return ph_error(err, PH_E_TIMEOUT, "did not answer");
+	}
+	free(io->line);
+	io->line = strdup(json_string_value(json_array_get(io->queue, 0)));
+	json_array_remove(io->queue, 0);
+	*line = io->line;
+	*len = strlen(io->line);
+	return 0;
+}
+
+static void fake_stdio_close(struct ph_stdio *io)
+{
+	if (!io)
+		return;
+	F.open_io--;
+	json_decref(io->queue);
+	free(io->line);
+	free(io);
+}
+
+static int fake_runtimes_fresh(struct ph_run *run, const char *label, struct ph_err *err)
+{
+	(void)run;
+	(void)err;
+	assert_string_equal(label, "stdio");
+	F.fresh++;
+	F.stored[0] = F.stored[1] = 0;
+	return 0;
+}
+
 static const char SUITE[] =
 	"{\"cases\": ["
 	"{\"name\": \"init-note\", \"notify\": {\"method\": \"notifications/initialized\"}},"
@@ -501,6 +618,131 @@ static int run_plugin(struct ph_err *err)
 
 	assert_string_equal(p->name, "mcp");
 	return p->run(NULL, &fake_host, NULL, err);
+}
+
+/* Run with a host that has the stdio services (ABI 1.1). */
+static int run_plugin_stdio(struct ph_err *err)
+{
+	struct ph_host h = fake_host;
+
+	h.stdio_open = fake_stdio_open;
+	h.stdio_send = fake_stdio_send;
+	h.stdio_recv = fake_stdio_recv;
+	h.stdio_close = fake_stdio_close;
+	h.runtimes_fresh = fake_runtimes_fresh;
+	return ph_mcp_plugin()->run(NULL, &h, NULL, err);
+}
+
+static const char *row_field(const char *case_name, const char *key)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(F.rows, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "case")), case_name))
+			return json_string_value(json_object_get(r, key));
+	return NULL;
+}
+
+static void test_stdio_self_parity(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	/* the candidate talks more (its own notifications) and generates other ids */
+	F.squirk[1] = S_CHATTY;
+	F.quirk[1] = Q_REVERSED_TOOLS;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 10);
+	assert_int_equal(F.fresh, 1);
+	assert_int_equal(F.open_io, 0); /* both closed */
+	assert_string_equal(row_cls("init-note (stdio)"), "parity");
+	assert_string_equal(row_field("init-note (stdio)", "reference"), "no reply");
+	assert_string_equal(row_cls("tools (stdio)"), "parity");
+	assert_string_equal(row_field("tools (stdio)", "reference"), "2 tools");
+	assert_string_equal(row_field("tools (stdio)", "feature"), "MCP /tools/list");
+	/* ids saved over stdio are the stdio pass's own */
+	assert_string_equal(row_cls("store (stdio)"), "parity");
+	assert_string_equal(row_cls("get (stdio)"), "parity");
+	assert_string_equal(row_cls("nope (stdio)"), "parity");
+	assert_string_equal(row_field("nope (stdio)", "reference"), "error -32601");
+}
+
+static void test_stdio_reply_to_notification(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	F.squirk[1] = S_NOTIFY_REPLY;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_string_equal(row_cls("init-note"), "parity"); /* HTTP is fine */
+	assert_string_equal(row_cls("init-note (stdio)"), "semantic"); /* the fake's "differs" */
+	assert_string_equal(row_cls("tools (stdio)"), "parity");
+	assert_string_equal(row_cls("get (stdio)"), "parity");
+}
+
+static void test_stdio_not_configured(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	/* neither side: no stdio rows, no restart */
+	F.squirk[0] = F.squirk[1] = S_NOT_CONFIGURED;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 5);
+	assert_int_equal(F.fresh, 0);
+	/* only one side: one error row saying which */
+	json_array_clear(F.rows);
+	F.squirk[0] = S_NONE;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 6);
+	assert_string_equal(row_cls("stdio transport"), "error");
+	assert_string_equal(row_field("stdio transport", "feature"), "MCP stdio");
+	assert_non_null(strstr(row_field("stdio transport", "error"), "candidate"));
+	assert_int_equal(F.fresh, 0);
+	assert_int_equal(F.open_io, 0);
+}
+
+static void test_stdio_server_dies(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	/* the candidate takes two messages (the notification and its fence), then exits */
+	F.squirk[1] = S_DIES;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_string_equal(row_cls("init-note (stdio)"), "parity");
+	assert_string_equal(row_cls("tools (stdio)"), "error");
+	assert_non_null(strstr(row_field("tools (stdio)", "error"), "candidate over stdio"));
+	assert_non_null(strstr(row_field("tools (stdio)", "error"), "exited"));
+	/* the pass ends there: nothing recorded for the rest over stdio */
+	assert_null(row_cls("store (stdio)"));
+	assert_int_equal(json_array_size(F.rows), 7);
+	assert_int_equal(F.open_io, 0);
+}
+
+static void test_transports_key(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	assert_int_equal(write_suite("{\"cases\": ["
+				     "{\"name\": \"h\", \"rpc\": {\"method\": \"ping\"}, "
+				     "\"transports\": [\"http\"]},"
+				     "{\"name\": \"s\", \"rpc\": {\"method\": \"ping\"}, "
+				     "\"transports\": [\"stdio\"]}]}"),
+			 0);
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 2);
+	assert_string_equal(row_cls("h"), "parity");
+	assert_string_equal(row_cls("s (stdio)"), "parity");
+	assert_null(row_cls("s"));
+	assert_null(row_cls("h (stdio)"));
+	assert_int_equal(write_suite("{\"cases\": [{\"name\": \"t\", \"rpc\": {\"method\": "
+				     "\"ping\"}, \"transports\": [\"smoke\"]}]}"),
+			 0);
+	assert_int_equal(run_plugin_stdio(&err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "case 't': transports"));
 }
 
 static void test_run_self_parity(void **st)
@@ -591,6 +833,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_missing_tool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_runtime_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_malformed_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_self_parity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_reply_to_notification, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_not_configured, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_server_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_transports_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
