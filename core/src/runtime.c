@@ -893,7 +893,7 @@ int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *
 	return spawn(rt, spec, ph, log_path, to_child, from_child, err);
 }
 
-static void describe_exit(int status, char *out, size_t n)
+void ph_runtime_describe_exit(int status, char *out, size_t n)
 {
 	if (WIFSIGNALED(status))
 		snprintf(out, n, "was killed by signal %d (%s)", WTERMSIG(status),
@@ -946,7 +946,7 @@ int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 		if (!ph_runtime_alive(rt)) {
 			char how[128];
 
-			describe_exit(rt->exit_status, how, sizeof(how));
+			ph_runtime_describe_exit(rt->exit_status, how, sizeof(how));
 			rt->exited_early = 1;
 			snprintf(what, sizeof(what), "%s before it was healthy at %s", how,
 				 rt->health_url);
@@ -972,7 +972,7 @@ int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 	if (!ph_runtime_alive(rt)) {
 		char how[128];
 
-		describe_exit(rt->exit_status, how, sizeof(how));
+		ph_runtime_describe_exit(rt->exit_status, how, sizeof(how));
 		rt->exited_early = 1;
 		snprintf(what, sizeof(what), "%s before it was healthy at %s", how, rt->health_url);
 		return start_failed(rt, PH_E_RUNTIME, what, err);

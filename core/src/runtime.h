@@ -125,6 +125,12 @@ int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *
  */
 int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err);
 
+/*
+ * How a process ended, from its waitpid status: "exited with status 3", "exited with
+ * status 127 (could not be executed)", "was killed by signal 9 (Killed)".
+ */
+void ph_runtime_describe_exit(int status, char *out, size_t n);
+
 /* Is it still running? Reaps it if it exited. */
 int ph_runtime_alive(struct ph_runtime *rt);
 

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,16 +52,8 @@ static int gone(struct ph_stdio *io, const char *what, struct ph_err *err)
 	/* it may still be on its way out */
 	for (int i = 0; i < 20 && ph_runtime_alive(&io->rt); i++)
 		sleep_ms(10);
-	if (io->rt.exited) {
-		int st = io->rt.exit_status;
-
-		if (WIFSIGNALED(st))
-			snprintf(how, sizeof(how), "was killed by signal %d", WTERMSIG(st));
-		else if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-			snprintf(how, sizeof(how), "could not be executed (status 127)");
-		else if (WIFEXITED(st))
-			snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(st));
-	}
+	if (io->rt.exited)
+		ph_runtime_describe_exit(io->rt.exit_status, how, sizeof(how));
 	tail = io->rt.log_path ? ph_log_tail(io->rt.log_path, 600) : NULL;
 	ph_error(err, PH_E_RUNTIME, "%s runtime '%s' %s %s%s%s", spec->role, spec->name, how,
 		 what, tail && *tail ? "; its log ends: " : "", tail ? tail : "");

@@ -107,27 +107,6 @@ int ph_mcp_error_row(const struct ph_host *host, struct ph_run *run, const char 
 	return host->record(run, &row);
 }
 
-/*
- * Keep the id each side's answer reports under label, for the sides that answered; a
- * message when the reference answered without one.
- */
-static const char *save_ids(struct ph_mcp_labels *l, struct exchange *x, const char *label)
-{
-	const char *problem = NULL;
-
-	for (int s = 0; s < 2; s++) {
-		char *id = x->resp[s].error ? NULL : ph_mcp_result_id(x->doc[s]);
-
-		if (id)
-			ph_mcp_labels_set(l, s, label, id);
-		else if (s == PH_REFERENCE && !x->resp[s].error)
-			problem = "the reference answer reports no id to save: the suite or "
-				  "fixture is wrong";
-		free(id);
-	}
-	return problem;
-}
-
 static int run_case(const struct ph_host *host, struct ph_run *run, const json_t *c,
 		    json_int_t id, struct ph_mcp_labels *l, struct ph_err *err)
 {
@@ -184,8 +163,12 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 			x.doc[s] = json_loadb(x.resp[s].body, x.resp[s].body_len, 0, NULL);
 	}
 	/* saved before a failure is reported, so later cases fail only on the failing side */
-	if (save)
-		problem = save_ids(l, &x, save);
+	if (save) {
+		const json_t *const docs[2] = {x.doc[0], x.doc[1]};
+		const int answered[2] = {!x.resp[0].error, !x.resp[1].error};
+
+		problem = ph_mcp_labels_save(l, save, docs, answered);
+	}
 	if (x.resp[0].error || x.resp[1].error) {
 		snprintf(why, sizeof(why), "%s%s%s%s%s", x.resp[0].error ? "reference: " : "",
 			 x.resp[0].error ? x.resp[0].error : "",

@@ -60,6 +60,15 @@ json_t *ph_mcp_normalise(const json_t *doc, const struct ph_mcp_labels *l, int s
 			 int http_error);
 
 /*
+ * Keep the id each side's answer doc[side] reports (ph_mcp_result_id) under label, for
+ * the sides that answered (answered[side]; doc may be NULL). Returns a message (static)
+ * when the reference answered without an id, which means the suite or fixture is wrong;
+ * NULL otherwise.
+ */
+const char *ph_mcp_labels_save(struct ph_mcp_labels *l, const char *label,
+			       const json_t *const doc[2], const int answered[2]);
+
+/*
  * The id a tools/call answer reports: result.content[0].text parsed as JSON, its "id"
  * string. NULL when there is none; borrowed from nothing (a new string, caller frees).
  */

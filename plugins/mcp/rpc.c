@@ -23,6 +23,24 @@ int ph_mcp_labels_init(struct ph_mcp_labels *l)
 	return 0;
 }
 
+const char *ph_mcp_labels_save(struct ph_mcp_labels *l, const char *label,
+			       const json_t *const doc[2], const int answered[2])
+{
+	const char *problem = NULL;
+
+	for (int s = 0; s < 2; s++) {
+		char *id = answered[s] ? ph_mcp_result_id(doc[s]) : NULL;
+
+		if (id)
+			ph_mcp_labels_set(l, s, label, id);
+		else if (s == 0 && answered[s])
+			problem = "the reference answer reports no id to save: the suite or "
+				  "fixture is wrong";
+		free(id);
+	}
+	return problem;
+}
+
 void ph_mcp_labels_release(struct ph_mcp_labels *l)
 {
 	for (int s = 0; s < 2; s++) {

@@ -177,24 +177,6 @@ static void stdio_case_release(struct stdio_case *x)
 	}
 }
 
-/* Keep the id each side's answer reports under label; a problem when the reference has none. */
-static const char *save_ids(struct ph_mcp_labels *l, struct stdio_case *x, const char *label)
-{
-	const char *problem = NULL;
-
-	for (int s = 0; s < 2; s++) {
-		char *id = ph_mcp_result_id(x->answer[s]);
-
-		if (id)
-			ph_mcp_labels_set(l, s, label, id);
-		else if (s == PH_REFERENCE)
-			problem = "the reference answer reports no id to save: the suite or "
-				  "fixture is wrong";
-		free(id);
-	}
-	return problem;
-}
-
 /*
  * Run one case on both sides and record its row. *fatal is set when a side's process
  * failed (the pass ends: its session is in an unknown state).
@@ -235,8 +217,12 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 			goto out;
 		}
 	}
-	if (save)
-		problem = save_ids(l, x, save);
+	if (save) {
+		const json_t *const docs[2] = {x->answer[0], x->answer[1]};
+		const int answered[2] = {1, 1};
+
+		problem = ph_mcp_labels_save(l, save, docs, answered);
+	}
 	for (int s = 0; s < 2; s++) {
 		memset(&resp[s], 0, sizeof(resp[s]));
 		resp[s].status = 200; /* no HTTP status over stdio: never an HTTP error */
