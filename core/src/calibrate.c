@@ -15,21 +15,7 @@
 
 int ph_calibrate_config(struct ph_config *cfg, struct ph_err *err)
 {
-	json_t *ref = json_object_get(json_object_get(cfg->doc, "runtimes"), "reference");
-	struct ph_runtime_spec spec;
-	int rc;
-
-	memset(&spec, 0, sizeof(spec));
-	if (!json_is_object(ref))
-		return ph_error(err, PH_E_INVALID, "%s: runtimes.reference: expected an object",
-				cfg->path);
-	if ((rc = ph_runtime_spec_parse(&spec, "candidate", ref, cfg->path, err))) {
-		ph_runtime_spec_release(&spec);
-		return rc;
-	}
-	ph_runtime_spec_release(&cfg->runtimes[1]);
-	cfg->runtimes[1] = spec;
-	return 0;
+	return ph_config_same_runtime(cfg, "reference", err);
 }
 
 int ph_calibrate_rules(const char *path, struct ph_rules **out, struct ph_err *err)

@@ -20,6 +20,7 @@
 #include "matrix.h"
 #include "perf.h"
 #include "report.h"
+#include "seed.h"
 #include "session.h"
 
 static void usage(FILE *f)
@@ -43,7 +44,9 @@ static void usage(FILE *f)
 		"                     that differ between two instances (noise); nothing applied\n"
 		"  --perf-requests N  after the domains, the performance phase with N requests per\n"
 		"                     endpoint and runtime (also when the config has \"perf\")\n"
-		"  --idle-ms N        idle period of the performance phase before the idle RSS\n\n"
+		"  --idle-ms N        idle period of the performance phase before the idle RSS\n"
+		"  --both ROLE        run the config's reference (or candidate) runtime as both\n"
+		"                     sides: two instances of one build must show no divergence\n\n"
 		"exit: 0 parity, 1 divergence, 2 bad usage or input, 3 could not evaluate\n");
 }
 
@@ -245,11 +248,12 @@ int cmd_run(int argc, char **argv)
 		{ "calibrate", no_argument, NULL, 300 },
 		{ "perf-requests", required_argument, NULL, 301 },
 		{ "idle-ms", required_argument, NULL, 302 },
+		{ "both", required_argument, NULL, 303 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = NULL, *out = NULL, *plugin_dir = NULL;
-	const char *secrets_file = NULL, *machine_id = NULL;
+	const char *secrets_file = NULL, *machine_id = NULL, *both = NULL;
 	/* the domains to run: from --domain, else the config's (at most nine) */
 	const char **only = calloc((size_t)argc + 16, sizeof(char *));
 	size_t n_only = 0, i;
@@ -259,11 +263,12 @@ int cmd_run(int argc, char **argv)
 	struct ph_err err;
 	char *default_config = NULL;
 	int c, keep = 0, rc, exit_code, versions_done = 0;
-	int calibrate = 0, perf_rc = 0, calib_rc = 0;
+	int calibrate = 0, perf_rc = 0, calib_rc = 0, seed_rc = 0;
 	long perf_requests = 0, idle_ms = -1;
 	struct ph_rules *saved_rules = NULL;
 	enum ph_class verdict;
 	double t_reports;
+	char seed_why[sizeof(err.msg)];
 
 	if (!only)
 		return PH_EXIT_NOEVAL;
@@ -278,6 +283,15 @@ int cmd_run(int argc, char **argv)
 		case 'S': secrets_file = optarg; break;
 		case 'M': machine_id = optarg; break;
 		case 300: calibrate = 1; break;
+		case 303:
+			if (strcmp(optarg, "reference") && strcmp(optarg, "candidate")) {
+				free(only);
+				return ph_cli_usage("run", "--both: expected reference or candidate, "
+							   "got '%s'",
+						    optarg);
+			}
+			both = optarg;
+			break;
 		case 301:
 		case 302: {
 			char *end;
@@ -323,6 +337,8 @@ int cmd_run(int argc, char **argv)
 	free(default_config);
 	if (!rc && calibrate)
 		rc = ph_calibrate_config(&cfg, &err);
+	if (!rc && both)
+		rc = ph_config_same_runtime(&cfg, both, &err);
 	if (rc) {
 		ph_config_release(&cfg);
 		free(only);
@@ -361,11 +377,30 @@ int cmd_run(int argc, char **argv)
 	if (!n_only)
 		for (; n_only < s.cfg.n_domains; n_only++)
 			only[n_only] = s.cfg.domains[n_only];
+	ph_err_clear(&err);
+	{
+		double t_seed = now_ms();
+
+		seed_rc = ph_seed_run(&s, &err);
+		if (s.cfg.seed.sql)
+			json_object_set_new(json_object_get(s.matrix, "metrics"), "seed",
+					    json_pack("{s:s, s:f, s:b}", "sql", s.cfg.seed.sql,
+						      "ms", now_ms() - t_seed, "ok", !seed_rc));
+	}
+	if (seed_rc) {
+		snprintf(seed_why, sizeof(seed_why), "%s", err.msg);
+		fprintf(stderr, "%sparity: %s\n", s.tty ? "\r\033[K" : "", seed_why);
+	}
 	for (i = 0; i < n_only; i++) {
 		const char *domain = only[i];
 
 		if (ph_interrupted())
 			break;
+		if (seed_rc) { /* every domain depends on the seeded state: none can be evaluated */
+			ph_matrix_domain(s.matrix, domain);
+			domain_error(&s, domain, seed_why);
+			continue;
+		}
 		ph_err_clear(&err);
 		rc = ph_loader_load_domain(&ld, domain, &err);
 		if (rc == PH_E_NOTFOUND) {

@@ -89,6 +89,7 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 
 	cfg->timing = PH_TIMING_DEFAULT;
 	cfg->timing_samples = 5;
+	cfg->timing_alpha = 0.01;
 	if (!t)
 		return 0;
 	if (!json_is_object(t))
@@ -112,6 +113,15 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 					"%s: timing.samples: expected an integer from 0 to 100",
 					cfg->path);
 		cfg->timing_samples = (int)json_integer_value(v);
+	}
+	if (json_object_get(t, "alpha")) {
+		json_t *v = json_object_get(t, "alpha");
+
+		if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) >= 1)
+			return ph_error(err, PH_E_INVALID,
+					"%s: timing.alpha: expected a number between 0 and 1",
+					cfg->path);
+		cfg->timing_alpha = json_number_value(v);
 	}
 	return 0;
 }
@@ -205,11 +215,51 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 	}
 	if ((rc = get_timing(cfg, err)))
 		return rc;
+	{
+		json_t *db = json_object_get(cfg->doc, "database");
+
+		if (db && (!json_is_string(db) || !*json_string_value(db) ||
+			   json_string_value(db)[0] == '/' || strstr(json_string_value(db), "..")))
+			return ph_error(err, PH_E_INVALID,
+					"%s: database: expected a path inside the workspace, e.g. "
+					"\"memory/memories.db\"",
+					path);
+		cfg->database = strdup(db ? json_string_value(db) : "memory/memories.db");
+		if (!cfg->database)
+			return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	if ((rc = ph_seed_spec_parse(&cfg->seed, json_object_get(cfg->doc, "seed"), cfg->repo,
+				     path, err)))
+		return rc;
 	ph_perf_opts_init(&cfg->perf);
 	cfg->has_perf = json_object_get(cfg->doc, "perf") != NULL;
 	if ((rc = ph_perf_opts_parse(&cfg->perf, json_object_get(cfg->doc, "perf"), path, err)))
 		return rc;
 	return get_domains(cfg, err);
+}
+
+int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_err *err)
+{
+	static const char *const roles[] = { "reference", "candidate" };
+	int from = !strcmp(role, "candidate"), to = !from;
+	json_t *src = json_object_get(json_object_get(cfg->doc, "runtimes"), role);
+	struct ph_runtime_spec spec;
+	int rc;
+
+	if (strcmp(role, "reference") && strcmp(role, "candidate"))
+		return ph_error(err, PH_E_USAGE, "'%s' is not a runtime role (reference, candidate)",
+				role);
+	memset(&spec, 0, sizeof(spec));
+	if (!json_is_object(src))
+		return ph_error(err, PH_E_INVALID, "%s: runtimes.%s: expected an object", cfg->path,
+				roles[from]);
+	if ((rc = ph_runtime_spec_parse(&spec, roles[to], src, cfg->path, err))) {
+		ph_runtime_spec_release(&spec);
+		return rc;
+	}
+	ph_runtime_spec_release(&cfg->runtimes[to]);
+	cfg->runtimes[to] = spec;
+	return 0;
 }
 
 void ph_config_release(struct ph_config *cfg)
@@ -225,6 +275,8 @@ void ph_config_release(struct ph_config *cfg)
 	free(cfg->rules);
 	free(cfg->llm_dir);
 	free(cfg->out);
+	free(cfg->database);
+	ph_seed_spec_release(&cfg->seed);
 	for (i = 0; i < cfg->n_domains; i++)
 		free(cfg->domains[i]);
 	free(cfg->domains);

@@ -13,6 +13,7 @@
 #include "compare.h"
 #include "perf.h"
 #include "runtime.h"
+#include "seed.h"
 
 /* The nine domains in their canonical order. */
 extern const char *const ph_domains[];
@@ -33,8 +34,13 @@ struct ph_config {
 	json_t *doc;                 /* the whole document, for keys added later */
 	int timing_samples;          /* "timing"."samples": extra samples per side to confirm
 					a timing divergence (default 5; 0: never re-sample) */
+	double timing_alpha;         /* "timing"."alpha": significance level of the
+					Mann-Whitney test that confirms one (default 0.01) */
 	int has_perf;                /* the config has a "perf" object */
 	struct ph_perf_opts perf;    /* its options over the defaults (perf.h) */
+	char *database;              /* "database": the runtime's database file, relative to
+					its workspace (default memory/memories.db) */
+	struct ph_seed_spec seed;    /* "seed" (seed.h); seed.sql NULL when absent */
 };
 
 /* The repo root this binary works in: $PARITY_REPO, else the source dir it was built from. */
@@ -45,6 +51,13 @@ char *ph_config_default_path(void);
 
 /* Load and check a config; messages name the file and the key. */
 int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err);
+
+/*
+ * Make both runtimes the one the config names under role ("reference" or "candidate"):
+ * the other entry is replaced by a second parse of it, so two instances of the same build
+ * run side by side (the noise check of `parity run --both`, and calibration).
+ */
+int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_err *err);
 
 /* Resolve p against the repo root unless absolute (new string). */
 char *ph_config_resolve(const struct ph_config *cfg, const char *p);

@@ -20,6 +20,7 @@
 #include "schema.h"
 #include "secrets.h"
 #include "session.h"
+#include "stats.h"
 #include "stdio_channel.h"
 
 static void host_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
@@ -100,20 +101,107 @@ static int host_http(struct ph_run *run, enum ph_side side, const struct ph_requ
 	return rc;
 }
 
+/*
+ * The body in canonical form: a JSON body (parsed as the engine parses it) rewritten as a
+ * document, so a replaced number stays a JSON value, then written out compactly in its
+ * own key order; any other body, or any body under a "bytes" rule, rewritten as text.
+ */
+static char *canon_body(const struct ph_canon *c, const char *body, size_t len, int as_json,
+			size_t *out_len)
+{
+	json_t *doc = as_json ? json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL) :
+				NULL, *cd;
+	char *text;
+
+	if (!doc)
+		return ph_canon_text(c, body, len, out_len);
+	cd = ph_canon_json(c, doc);
+	json_decref(doc);
+	text = cd ? json_dumps(cd, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+	json_decref(cd);
+	if (text)
+		*out_len = strlen(text);
+	return text;
+}
+
+/*
+ * A copy of what side answered for endpoint in canonical form (canon.h): body and header
+ * values with the side's run-specific values replaced. Release with ph_response_release.
+ */
+static int canon_response(struct ph_run *run, enum ph_side side, const char *endpoint,
+			  const struct ph_response *in, struct ph_response *out,
+			  struct ph_err *err)
+{
+	struct ph_canon *c = ph_session_canon(run->s, side);
+	const struct ph_rule *rule = ph_rules_lookup_endpoint(run->s->rules, endpoint);
+
+	*out = *in;
+	out->body = NULL;
+	out->content_type = in->content_type ? strdup(in->content_type) : NULL;
+	out->headers = in->headers ? ph_canon_json(c, in->headers) : NULL;
+	out->error = in->error ? strdup(in->error) : NULL;
+	out->body_len = 0;
+	if (in->body)
+		out->body = canon_body(c, in->body, in->body_len,
+				       !rule || rule->mode == PH_MODE_JSON, &out->body_len);
+	if ((in->body && !out->body) || (in->headers && !out->headers) ||
+	    (in->content_type && !out->content_type) || (in->error && !out->error)) {
+		ph_response_release(out);
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+/* Compare two responses after both are put in canonical form. */
+static int compare_canonical(struct ph_run *run, const char *endpoint,
+			     const struct ph_response *a, const struct ph_response *b,
+			     struct ph_result *out, struct ph_err *err)
+{
+	struct ph_response ca, cb;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = canon_response(run, PH_REFERENCE, endpoint, a, &ca, err)))
+		return rc;
+	if ((rc = canon_response(run, PH_CANDIDATE, endpoint, b, &cb, err))) {
+		ph_response_release(&ca);
+		return rc;
+	}
+	rc = ph_compare_responses(run->s->rules, endpoint, &ca, &cb, &run->s->cfg.timing, out,
+				  err);
+	ph_response_release(&ca);
+	ph_response_release(&cb);
+	return rc;
+}
+
 static int host_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
 			const struct ph_response *b, struct ph_result *out, struct ph_err *err)
 {
-	return ph_compare_responses(run->s->rules, endpoint, a, b, &run->s->cfg.timing, out, err);
+	return compare_canonical(run, endpoint, a, b, out, err);
 }
 
 static int host_compare_json(struct ph_run *run, const char *rule_key, const json_t *a,
 			     const json_t *b, struct ph_result *out, struct ph_err *err)
 {
 	const struct ph_rule *rule = ph_rules_find(run->s->rules, rule_key);
+	json_t *ca, *cb;
+	int rc;
 
 	if (!rule)
 		rule = ph_rules_find(run->s->rules, "default");
-	return ph_compare_json_rule(rule, a, b, out, err);
+	/* the engine reads a and b only; canon.h needs a reference to share unchanged parts */
+	ca = a ? ph_canon_json(ph_session_canon(run->s, PH_REFERENCE), (json_t *)a) : NULL;
+	cb = b ? ph_canon_json(ph_session_canon(run->s, PH_CANDIDATE), (json_t *)b) : NULL;
+	if ((a && !ca) || (b && !cb)) {
+		json_decref(ca);
+		json_decref(cb);
+		memset(out, 0, sizeof(*out));
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	rc = ph_compare_json_rule(rule, ca, cb, out, err);
+	json_decref(ca);
+	json_decref(cb);
+	return rc;
 }
 
 static void progress_line(struct ph_run *run)
@@ -295,32 +383,20 @@ static int repeatable(const json_t *c, const char *method)
 	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
 }
 
-static int cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-
-	return a < b ? -1 : a > b;
-}
-
-/* Median and interquartile range of n sorted-in-place samples. */
-static void spread(double *v, size_t n, double *median, double *iqr)
-{
-	qsort(v, n, sizeof(double), cmp_double);
-	*median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-	*iqr = v[(3 * n) / 4 < n ? (3 * n) / 4 : n - 1] - v[n / 4];
-}
-
 /*
  * Take k = timing.samples samples per side, interleaved, appending them to ja and jb.
  * Returns 1 when the batch shows the divergence, 0 when it does not, -1 when a request
- * failed. A batch shows it when the medians diverge by the timing rule, the minimums too
- * (noise only ever adds latency, so a starved process still has fast samples), and the
- * medians differ by more than the interquartile range within each runtime.
+ * failed. A batch shows it when the medians diverge by the fixed timing rule and the
+ * Mann-Whitney U test rejects, at timing.alpha, that both sides' samples come from one
+ * distribution: two identical runtimes pass the rule now and then on a busy machine, but
+ * rarely with samples that stay apart.
  */
 static int timing_batch(struct ph_run *run, const struct ph_request *ra,
-			const struct ph_request *rb, json_t *ja, json_t *jb, double *ma, double *mb)
+			const struct ph_request *rb, json_t *ja, json_t *jb, double *ma, double *mb,
+			double *p)
 {
-	double va[TIMING_SAMPLES_MAX], vb[TIMING_SAMPLES_MAX], ia, ib;
+	double va[TIMING_SAMPLES_MAX], vb[TIMING_SAMPLES_MAX], sa[TIMING_SAMPLES_MAX],
+		sb[TIMING_SAMPLES_MAX];
 	const struct ph_timing *t = &run->s->cfg.timing;
 	size_t n, k = (size_t)run->s->cfg.timing_samples;
 
@@ -345,8 +421,8 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 		ok = !ra_rc && !rb_rc && a.latency_ms >= 0 && b.latency_ms >= 0;
 
 		if (ok) {
-			va[n] = a.latency_ms;
-			vb[n] = b.latency_ms;
+			va[n] = sa[n] = a.latency_ms;
+			vb[n] = sb[n] = b.latency_ms;
 			json_array_append_new(ja, json_real(a.latency_ms));
 			json_array_append_new(jb, json_real(b.latency_ms));
 		}
@@ -355,10 +431,10 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 		if (!ok)
 			return -1;
 	}
-	spread(va, n, ma, &ia);
-	spread(vb, n, mb, &ib);
-	return ph_timing_diverges(t, *ma, *mb) && ph_timing_diverges(t, va[0], vb[0]) &&
-	       fabs(*ma - *mb) > (ia > ib ? ia : ib);
+	*ma = ph_median(sa, n);
+	*mb = ph_median(sb, n);
+	*p = ph_mann_whitney_p(va, n, vb, n);
+	return ph_timing_diverges(t, *ma, *mb) && *p < run->s->cfg.timing_alpha;
 }
 
 /*
@@ -366,24 +442,24 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
  * of timing.samples per side, a short pause apart, and confirm only when both batches show
  * the divergence (a busy machine can slow one process for a while, rarely twice). The raw
  * samples, the first answer's included, go into *samples (new object); *ma and *mb get
- * the last batch's medians. Returns 1 confirmed, 0 not reproduced, -1 when a repeat failed
- * (the first answer stands).
+ * the last batch's medians, *p its Mann-Whitney p-value. Returns 1 confirmed, 0 not
+ * reproduced, -1 when a repeat failed (the first answer stands).
  */
 static int confirm_timing(struct ph_run *run, const struct ph_request *ra,
 			  const struct ph_request *rb, double a0, double b0, json_t **samples,
-			  double *ma, double *mb)
+			  double *ma, double *mb, double *p)
 {
 	json_t *ja = json_array(), *jb = json_array();
 	int rc;
 
 	json_array_append_new(ja, json_real(a0));
 	json_array_append_new(jb, json_real(b0));
-	rc = timing_batch(run, ra, rb, ja, jb, ma, mb);
+	rc = timing_batch(run, ra, rb, ja, jb, ma, mb, p);
 	if (rc == 1) {
 		struct timespec pause = { 0, 200 * 1000 * 1000 };
 
 		nanosleep(&pause, NULL);
-		rc = timing_batch(run, ra, rb, ja, jb, ma, mb);
+		rc = timing_batch(run, ra, rb, ja, jb, ma, mb, p);
 	}
 	*samples = json_pack("{s:o, s:o}", "reference", ja, "candidate", jb);
 	return rc;
@@ -441,7 +517,7 @@ static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_
 {
 	const struct ph_divergence *d = timing_of(res);
 	json_t *samples = NULL;
-	double ma, mb;
+	double ma = 0, mb = 0, p = 1;
 	int rc;
 
 	(void)err;
@@ -450,7 +526,7 @@ static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_
 	    run->s->cfg.timing_samples <= 0)
 		return 0;
 	rc = confirm_timing(run, ref_req, cand_req ? cand_req : ref_req, json_number_value(d->a),
-			    json_number_value(d->b), &samples, &ma, &mb);
+			    json_number_value(d->b), &samples, &ma, &mb, &p);
 	*info = json_pack("{s:o}", "samples_ms", samples);
 	if (rc == 0) {
 		drop_timing(res);
@@ -461,6 +537,7 @@ static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_
 	} else if (rc == 1) {
 		json_object_set_new(*info, "median_ms",
 				    json_pack("{s:f, s:f}", "reference", ma, "candidate", mb));
+		json_object_set_new(*info, "mann_whitney_p", json_real(p));
 	}
 	return 0;
 }
@@ -521,7 +598,7 @@ static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *er
 	else
 		snprintf(summary, sizeof(summary), "%ld", a.status);
 	row.reference = summary;
-	rc = ph_compare_responses(s->rules, cr.endpoint, &a, &b, &s->cfg.timing, &res, err);
+	rc = compare_canonical(run, cr.endpoint, &a, &b, &res, err);
 	if (rc) {
 		row.cls = PH_ERROR;
 		row.error = err->msg;
@@ -605,7 +682,7 @@ static int host_db_query(struct ph_run *run, enum ph_side side, const char *sql,
 			 struct ph_err *err)
 {
 	const char *ws = run->s->side[side].workspace;
-	size_t n = strlen(ws) + sizeof("/memory/memories.db");
+	size_t n = strlen(ws) + strlen(run->s->cfg.database) + 2;
 	char *path = malloc(n);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
@@ -614,7 +691,7 @@ static int host_db_query(struct ph_run *run, enum ph_side side, const char *sql,
 	*rows = NULL;
 	if (!path)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	snprintf(path, n, "%s/memory/memories.db", ws);
+	snprintf(path, n, "%s/%s", ws, run->s->cfg.database);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		rc = ph_error(err, PH_E_DB, "cannot open '%s': %s", path,
 			      db ? sqlite3_errmsg(db) : "out of memory");

@@ -388,7 +388,7 @@ int ph_http_send(struct ph_http *h, const struct ph_request *req, struct ph_resp
 		    why);
 }
 
-long ph_http_get_status(const char *url, long timeout_ms)
+long ph_http_get_body(const char *url, long timeout_ms, char **body)
 {
 	struct sink s = { 0 };
 	char errbuf[CURL_ERROR_SIZE], why[512];
@@ -396,6 +396,8 @@ long ph_http_get_status(const char *url, long timeout_ms)
 	CURLcode cc;
 	CURL *c;
 
+	if (body)
+		*body = NULL;
 	if (!url || !loopback_url(url, why, sizeof(why)))
 		return PH_E_INVALID;
 	if (!(c = curl_easy_init()))
@@ -410,8 +412,16 @@ long ph_http_get_status(const char *url, long timeout_ms)
 	if (cc == CURLE_OK || s.overflow)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
-	free(s.body);
+	if (body && s.body && cc == CURLE_OK)
+		*body = s.body;
+	else
+		free(s.body);
 	if (cc != CURLE_OK && !s.overflow)
 		return cc == CURLE_OPERATION_TIMEDOUT ? PH_E_TIMEOUT : PH_E_HTTP;
 	return status > 0 ? status : PH_E_HTTP;
+}
+
+long ph_http_get_status(const char *url, long timeout_ms)
+{
+	return ph_http_get_body(url, timeout_ms, NULL);
 }

@@ -27,6 +27,12 @@ int ph_http_send(struct ph_http *h, const struct ph_request *req, struct ph_resp
 /* A single GET with a fresh handle, for health polling: returns the status or < 0. */
 long ph_http_get_status(const char *url, long timeout_ms);
 
+/*
+ * The same, keeping the body (at most 64 KiB): *body is a new NUL-terminated string, or
+ * NULL when nothing came. Returns the status or < 0.
+ */
+long ph_http_get_body(const char *url, long timeout_ms, char **body);
+
 void ph_http_free(struct ph_http *h);
 
 /* Call once at start-up (curl_global_init). */

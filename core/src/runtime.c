@@ -109,7 +109,7 @@ static void free_strv(char **v)
 
 static const char *const spec_keys[] = {
 	"name", "command", "cwd", "env", "health", "start_timeout_ms", "stop_timeout_ms",
-	"version", "mcp_stdio", NULL
+	"version", "mcp_stdio", "ready", NULL
 };
 
 static int bad(struct ph_err *err, const char *source, const char *role, const char *key,
@@ -305,7 +305,7 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 			return ph_error(err, PH_E_INVALID,
 					"%s: runtimes.%s: unknown key '%s' (expected name, command, "
 					"cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-					"mcp_stdio)",
+					"mcp_stdio, ready)",
 					source, role, k);
 	}
 	if (!(spec->role = strdup(role)))
@@ -336,6 +336,15 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 		return rc;
 	if ((rc = opt_string(obj, "version", source, role, NULL, &spec->version, err)))
 		return rc;
+	if (json_object_get(obj, "ready")) {
+		json_t *r = json_object_get(obj, "ready");
+
+		if (!json_is_object(r) || !json_object_size(r))
+			return bad(err, source, role, "ready",
+				   "expected an object of \"dot.path\": value the health body must "
+				   "hold");
+		spec->ready = json_incref(r);
+	}
 	return parse_mcp_stdio(spec, json_object_get(obj, "mcp_stdio"), source, role, err);
 }
 
@@ -361,6 +370,7 @@ void ph_runtime_spec_release(struct ph_runtime_spec *spec)
 	free(spec->cwd);
 	free_strv(spec->env);
 	free(spec->health);
+	json_decref(spec->ready);
 	free(spec->version);
 	if (spec->mcp_stdio) {
 		ph_runtime_spec_release(spec->mcp_stdio);
@@ -930,6 +940,59 @@ static int start_failed(struct ph_runtime *rt, int code, const char *what, struc
 	return code;
 }
 
+/* The value at a dot path of doc (array elements by index), or NULL. */
+static json_t *at_path(json_t *doc, const char *path)
+{
+	char *copy = strdup(path), *seg, *save = NULL;
+	json_t *v = doc;
+
+	if (!copy)
+		return NULL;
+	for (seg = strtok_r(copy, ".", &save); seg && v; seg = strtok_r(NULL, ".", &save)) {
+		if (json_is_array(v)) {
+			char *end;
+			long i = strtol(seg, &end, 10);
+
+			v = *end || i < 0 ? NULL : json_array_get(v, (size_t)i);
+		} else {
+			v = json_object_get(v, seg);
+		}
+	}
+	free(copy);
+	return v;
+}
+
+/* Does the health body hold every value of ready? Otherwise say which does not in why. */
+static int holds_ready(const json_t *ready, const char *body, char *why, size_t n)
+{
+	json_t *doc = body ? json_loads(body, JSON_DECODE_ANY, NULL) : NULL, *want;
+	const char *path;
+	int ok = 1;
+
+	if (!doc) {
+		snprintf(why, n, "its body is not JSON");
+		return 0;
+	}
+	json_object_foreach((json_t *)ready, path, want)
+	{
+		json_t *got = at_path(doc, path);
+
+		if (!got || !json_equal(got, want)) {
+			char *g = got ? json_dumps(got, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+			char *w = json_dumps(want, JSON_ENCODE_ANY | JSON_COMPACT);
+
+			snprintf(why, n, "%s is %s, not %s (ready)", path, g ? g : "absent",
+				 w ? w : "?");
+			free(g);
+			free(w);
+			ok = 0;
+			break;
+		}
+	}
+	json_decref(doc);
+	return ok;
+}
+
 int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 {
 	long delay = 10, last = 0;
@@ -955,7 +1018,17 @@ int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 		if (left <= 0)
 			break;
 		timeout = left < 1000 ? (left > 50 ? left : 50) : 1000;
-		last = ph_http_get_status(rt->health_url, timeout);
+		if (rt->spec->ready) {
+			char *body = NULL;
+
+			last = ph_http_get_body(rt->health_url, timeout, &body);
+			if (last == 200 && !holds_ready(rt->spec->ready, body, rt->not_ready,
+							sizeof(rt->not_ready)))
+				last = -200; /* answered, not yet ready */
+			free(body);
+		} else {
+			last = ph_http_get_status(rt->health_url, timeout);
+		}
 		if (last == 200) {
 			rt->startup_ms = now_ms() - rt->started_at_ms;
 			if (rt->startup_ms <= 0)
@@ -978,7 +1051,11 @@ int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 		return start_failed(rt, PH_E_RUNTIME, what, err);
 	}
 	rt->timed_out = 1;
-	if (last > 0)
+	if (last == -200)
+		snprintf(what, sizeof(what),
+			 "was not ready within %ld ms (start_timeout_ms): %s answered 200 but %s",
+			 rt->spec->start_timeout_ms, rt->health_url, rt->not_ready);
+	else if (last > 0)
 		snprintf(what, sizeof(what),
 			 "was not healthy within %ld ms (start_timeout_ms): %s last answered %ld",
 			 rt->spec->start_timeout_ms, rt->health_url, last);

@@ -42,6 +42,12 @@ struct ph_runtime_spec {
 	long stop_timeout_ms;        /* default 5000 */
 	char *version;               /* optional "version" key, for the matrix */
 	/*
+	 * Optional "ready": {"<dot.path>": value, ...}: after the health path answers 200,
+	 * keep polling until its JSON body holds every value (e.g. a worker that a daemon
+	 * starts after it answers health). NULL when absent.
+	 */
+	json_t *ready;
+	/*
 	 * Optional "mcp_stdio" {command, env?, cwd?}: the runtime's MCP server over stdio, as
 	 * a spec of its own (name "<name>-mcp-stdio", env the runtime's with its own on top,
 	 * cwd and timeouts the runtime's unless set). NULL when the config names none.
@@ -70,6 +76,7 @@ struct ph_runtime {
 	int timed_out;               /* start failed because start_timeout_ms passed */
 	pid_t pgid;                  /* its process group (== pid); kept after stop */
 	char *health_url;            /* base_url + spec->health */
+	char not_ready[200];         /* why the last 200 did not hold the spec's "ready" */
 };
 
 /* Parse one entry of the config's "runtimes" object; source/role name it in messages. */
@@ -118,8 +125,8 @@ int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *
 
 /*
  * The second half: poll GET <health> (backoff 10 ms doubling to 200 ms) until it answers
- * 200, the process exits (exited_early set) or start_timeout_ms passes since spawn
- * (timed_out set). On failure the runtime is stopped and err names it (name and role),
+ * 200 (with a body holding the spec's "ready" values, when it has any), the process exits
+ * (exited_early set) or start_timeout_ms passes since spawn (timed_out set). On failure the runtime is stopped and err names it (name and role),
  * says what happened, and quotes the last 2 KB of its log. Safe to run in another thread
  * than spawn, one thread per runtime. Sets startup_ms.
  */

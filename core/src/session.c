@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "parity/jsonio.h"
+#include "seed.h"
 #include "workspace.h"
 
 #define START_TRIES 3
@@ -202,6 +203,86 @@ static int spawn_on(struct ph_session *s, int side, const char *ws, struct ph_er
 	return rc;
 }
 
+/* The names the session itself gives; everything else in a table was added by a plugin. */
+static const char *const own_names[] = { "{workspace}", "{dir}", "{home}", "{port}", "{pid}",
+					 "{llm_url}", "{llm_port}" };
+
+static int plugin_added(const char *name, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < sizeof(own_names) / sizeof(own_names[0]); i++)
+		if (!strcmp(name, own_names[i]))
+			return 0;
+	return 1;
+}
+
+/* Add path and, when it differs, the path with its symbolic links resolved. */
+static int canon_path(struct ph_canon *c, const char *path, const char *name,
+		      struct ph_err *err)
+{
+	char real[PATH_MAX];
+	int rc;
+
+	if (!path || !*path)
+		return 0;
+	if ((rc = ph_canon_add(c, path, name, PH_CANON_SUBSTRING, err)))
+		return rc;
+	if (realpath(path, real) && strcmp(real, path))
+		return ph_canon_add(c, real, name, PH_CANON_SUBSTRING, err);
+	return 0;
+}
+
+/* Rebuild the side's table from the placeholders its runtime was started with. */
+static int canon_rebuild(struct ph_session *s, int side, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+	const struct ph_placeholders *ph = &st->rt.ph;
+	char num[32], *dir = NULL, *slash;
+	int rc = 0;
+
+	if (!st->canon && !(st->canon = ph_canon_new()))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	ph_canon_filter(st->canon, plugin_added, NULL);
+	if (ph->workspace && (dir = strdup(ph->workspace)) && (slash = strrchr(dir, '/')) &&
+	    slash != dir)
+		*slash = '\0';
+	else if (dir)
+		dir[0] = '\0';
+	if (!rc)
+		rc = canon_path(st->canon, ph->workspace, "{workspace}", err);
+	/* rows the runtime wrote while it was being seeded may name that workspace */
+	if (!rc && s->seed_workspace[side])
+		rc = canon_path(st->canon, s->seed_workspace[side], "{workspace}", err);
+	if (!rc)
+		rc = canon_path(st->canon, ph->home, "{home}", err);
+	if (!rc && dir && strlen(dir) > 1)
+		rc = canon_path(st->canon, dir, "{dir}", err);
+	free(dir);
+	if (!rc && ph->llm_url && *ph->llm_url) {
+		const char *colon = strrchr(ph->llm_url, ':');
+
+		rc = ph_canon_add(st->canon, ph->llm_url, "{llm_url}", PH_CANON_SUBSTRING, err);
+		if (!rc && colon && strlen(colon + 1) >= 3 &&
+		    strspn(colon + 1, "0123456789") == strlen(colon + 1))
+			rc = ph_canon_add(st->canon, colon + 1, "{llm_port}", PH_CANON_NUMBER, err);
+	}
+	if (!rc && ph->port > 0) {
+		snprintf(num, sizeof(num), "%d", ph->port);
+		rc = ph_canon_add(st->canon, num, "{port}", PH_CANON_NUMBER, err);
+	}
+	if (!rc && st->rt.pid > 0) {
+		snprintf(num, sizeof(num), "%ld", (long)st->rt.pid);
+		if (strlen(num) >= 3)
+			rc = ph_canon_add(st->canon, num, "{pid}", PH_CANON_NUMBER, err);
+	}
+	return rc;
+}
+
+struct ph_canon *ph_session_canon(struct ph_session *s, int side)
+{
+	return s->side[side].canon;
+}
+
 /* After wait_healthy succeeded: connect and note the metrics. */
 static int connected(struct ph_session *s, int side, struct ph_err *err)
 {
@@ -220,6 +301,8 @@ static int connected(struct ph_session *s, int side, struct ph_err *err)
 	st->pid = (long)st->rt.pid;
 	if (st->rt.startup_ms > st->startup_ms_max)
 		st->startup_ms_max = st->rt.startup_ms;
+	if (canon_rebuild(s, side, err))
+		return err->code;
 	ph_session_log(s, "%s: %s healthy on port %d, pid %ld, %.1f ms", roles[side],
 		       s->cfg.runtimes[side].name, st->port, st->pid, st->rt.startup_ms);
 	return 0;
@@ -299,6 +382,18 @@ static int start_sides(struct ph_session *s, const int want[2], const char *cons
 	return 0;
 }
 
+int ph_session_start_both(struct ph_session *s, struct ph_err *err)
+{
+	const int want[2] = { 1, 1 };
+	const char *ws[2] = { s->side[0].workspace, s->side[1].workspace };
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (s->side[i].running || s->side[i].rt.pid > 0)
+			ph_session_stop_side(s, i, 0, NULL);
+	return start_sides(s, want, ws, err);
+}
+
 int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
 			  struct ph_err *err)
 {
@@ -331,7 +426,9 @@ static int prepare_side(struct ph_session *s, const char *domain, int side, stru
 	if (st->port <= 0)
 		return ph_error(err, PH_E_IO, "no free loopback port");
 	fill_placeholders(s, side, st->workspace, &ph);
-	return ph_workspace_copy(s->cfg.fixture, st->workspace, &ph, err);
+	if ((rc = ph_workspace_copy(s->cfg.fixture, st->workspace, &ph, err)))
+		return rc;
+	return ph_seed_install(s, side, st->workspace, err);
 }
 
 int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *err)
@@ -342,9 +439,13 @@ int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *er
 
 	if ((rc = ph_session_llm_domain(s, domain, err)))
 		return rc;
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
+		/* what plugins added belongs to the domain that added it */
+		ph_canon_free(s->side[i].canon);
+		s->side[i].canon = NULL;
 		if ((rc = prepare_side(s, domain, i, err)))
 			return rc;
+	}
 	ws[0] = s->side[0].workspace;
 	ws[1] = s->side[1].workspace;
 	return start_sides(s, want, ws, err);
@@ -450,6 +551,9 @@ void ph_session_release(struct ph_session *s)
 		free(st->home);
 		free(st->llm_url);
 		free(st->died);
+		ph_canon_free(st->canon);
+		free(s->seeded[i]);
+		free(s->seed_workspace[i]);
 	}
 	if (s->tmp) {
 		if (s->keep) {

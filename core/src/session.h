@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "canon.h"
 #include "compare.h"
 #include "config.h"
 #include "http.h"
@@ -29,6 +30,7 @@ struct ph_side_state {
 	int port;
 	int running;
 	char *died;                  /* why it stopped answering, once noticed */
+	struct ph_canon *canon;      /* its run-specific values -> placeholder names */
 	/* metrics */
 	int starts;
 	double startup_ms_max;
@@ -49,6 +51,9 @@ struct ph_session {
 	int tty;                     /* progress on a terminal */
 	struct ph_side_state side[2];
 	struct ph_llm_set *llm_set;  /* the config's llm.dir, or NULL */
+	char *seeded[2];             /* per side: the folder holding its seeded database
+					(seed.h), or NULL without a seed phase */
+	char *seed_workspace[2];     /* the workspace it was seeded in (canonicalised too) */
 };
 
 struct ph_run {
@@ -67,6 +72,9 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 
 /* Fresh workspaces for domain and both runtimes started and healthy (in parallel). */
 int ph_session_start(struct ph_session *s, const char *domain, struct ph_err *err);
+
+/* Start both sides again on their current workspaces, in parallel. */
+int ph_session_start_both(struct ph_session *s, struct ph_err *err);
 
 /* Start one side again, on its own workspace or another folder. */
 int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
@@ -94,6 +102,13 @@ void ph_session_placeholders(struct ph_session *s, int side, struct ph_placehold
 
 /* "<out>/runtimes/<runtime>[-<role>]<suffix>.log", as the runtime's own log is named. */
 char *ph_session_log_path(struct ph_session *s, int side, const char *suffix);
+
+/*
+ * The side's canonicaliser (canon.h), rebuilt at every start of its runtime from the
+ * placeholders it was started with ({workspace}, {dir} its parent, {home}, {port},
+ * {pid}, {llm_url}, {llm_port}); values plugins add stay until the next domain. Borrowed.
+ */
+struct ph_canon *ph_session_canon(struct ph_session *s, int side);
 
 /* Does the side still run? Notes why not in side->died. */
 int ph_session_alive(struct ph_session *s, int side);
