@@ -1011,6 +1011,20 @@ static int host_runtimes_fresh(struct ph_run *run, const char *label, struct ph_
 	return ph_session_restart_fresh(run->s, run->domain, label, err);
 }
 
+static int host_canon_add(struct ph_run *run, enum ph_side side, const char *value,
+			  const char *name, struct ph_err *err)
+{
+	struct ph_canon *c = ph_session_canon(run->s, side);
+
+	if (!name || name[0] != '{' || name[strlen(name) - 1] != '}')
+		return ph_error(err, PH_E_INVALID, "canon_add: name '%s' is not of the form {...}",
+				name ? name : "(null)");
+	if (!c)
+		return ph_error(err, PH_E_INVALID, "canon_add: the %s runtime is not running",
+				side ? "candidate" : "reference");
+	return ph_canon_add(c, value, name, PH_CANON_SUBSTRING, err);
+}
+
 void ph_host_run_finish(struct ph_run *run)
 {
 	for (size_t i = 0; i < MAX_OPEN_STDIO; i++)
@@ -1055,6 +1069,7 @@ static const struct ph_host host = {
 	.stdio_recv = ph_stdio_recv,
 	.stdio_close = host_stdio_close,
 	.runtimes_fresh = host_runtimes_fresh,
+	.canon_add = host_canon_add,
 };
 
 const struct ph_host *ph_host_table(void)

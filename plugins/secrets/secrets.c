@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -172,6 +173,92 @@ static void scrub(const struct ctx *c, struct ph_response *r)
 
 /* ---- HTTP steps ---- */
 
+/* How long an exec job may take to finish, and how often it is asked. */
+#define EXEC_JOB_WAIT_MS 20000
+#define EXEC_JOB_POLL_MS 50
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Is path an exec route ("/api/secrets/exec" or "/api/secrets/NAME/exec")? */
+static int is_exec_path(const char *path)
+{
+	size_t n = strlen(path);
+
+	return !strncmp(path, "/api/secrets/", strlen("/api/secrets/")) && n >= 5 &&
+	       !strcmp(path + n - 5, "/exec");
+}
+
+/*
+ * Since 0.145 both daemons run an exec as a job: 202 {id, status: "queued"|"running",
+ * ...}, then GET /api/secrets/exec/<id> until it is "completed" or "failed". When r is
+ * such an answer, wait for the job and put its last state into r's body (status kept), so
+ * the row compares what the command did; the generated id is compared as {exec_job}.
+ * Anything else is left as it is. Returns 0, or -1 when the job never ended (r->error).
+ */
+static int exec_settle(struct ctx *c, enum ph_side side, struct ph_response *r)
+{
+	json_t *doc = r->status == 202 ? json_loadb(r->body ? r->body : "", r->body_len, 0, NULL)
+				       : NULL;
+	const char *id = json_string_value(json_object_get(doc, "id"));
+	char path[300];
+	struct ph_err e;
+	int waited = 0, rc = 0;
+
+	if (!id || strlen(id) > 200 || strchr(id, '/') || strchr(id, '?')) {
+		json_decref(doc);
+		return 0;
+	}
+	c->host->canon_add(c->run, side, id, "{exec_job}", &e);
+	snprintf(path, sizeof(path), "/api/secrets/exec/%s", id);
+	json_decref(doc);
+	for (;;) {
+		struct ph_request req = {.method = "GET", .path = path};
+		struct ph_response jr;
+		const char *st;
+
+		c->host->http(c->run, side, &req, &jr, &e);
+		doc = jr.status == 200 ? json_loadb(jr.body ? jr.body : "", jr.body_len, 0, NULL)
+				       : NULL;
+		st = json_string_value(json_object_get(doc, "status"));
+		if (st && strcmp(st, "queued") && strcmp(st, "running")) {
+			free(r->body);
+			r->body = jr.body;
+			r->body_len = jr.body_len;
+			jr.body = NULL;
+			c->host->response_release(&jr);
+			json_decref(doc);
+			break;
+		}
+		json_decref(doc);
+		c->host->response_release(&jr);
+		if (waited >= EXEC_JOB_WAIT_MS || jr.error) {
+			free(r->error);
+			r->error = strdup(jr.error ? jr.error : "the exec job did not finish in 20 s");
+			rc = -1;
+			break;
+		}
+		sleep_ms(EXEC_JOB_POLL_MS);
+		waited += EXEC_JOB_POLL_MS;
+	}
+	return rc;
+}
+
+/* The job's state or the answer's status word, for a row's summary ("completed"). */
+static const char *job_state(const struct ph_response *r, char *buf, size_t cap)
+{
+	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
+	const char *st = json_string_value(json_object_get(doc, "status"));
+
+	snprintf(buf, cap, "%s", st && json_object_get(doc, "id") ? st : "");
+	json_decref(doc);
+	return buf;
+}
+
 /*
  * The secrets domain judges answers and files, not speed: one store is a write with an
  * fsync and one exec a process spawn, and a single sample of either says nothing about
@@ -208,6 +295,10 @@ static long step(struct ctx *c, const char *feature, const char *case_name, cons
 	snprintf(endpoint, sizeof(endpoint), "%s %s", method, path);
 	c->host->http(c->run, PH_REFERENCE, &req, &a, &ea);
 	c->host->http(c->run, PH_CANDIDATE, &req, &b, &eb);
+	if (is_exec_path(path)) {
+		exec_settle(c, PH_REFERENCE, &a);
+		exec_settle(c, PH_CANDIDATE, &b);
+	}
 	scrub(c, &a);
 	scrub(c, &b);
 	if (a.error || b.error) {
@@ -219,7 +310,14 @@ static long step(struct ctx *c, const char *feature, const char *case_name, cons
 		goto out;
 	}
 	status = a.status;
-	snprintf(summary, sizeof(summary), "%ld", a.status);
+	{
+		char st[32];
+
+		if (*job_state(&a, st, sizeof(st)))
+			snprintf(summary, sizeof(summary), "%ld, job %s", a.status, st);
+		else
+			snprintf(summary, sizeof(summary), "%ld", a.status);
+	}
 	if (count_key) {
 		json_t *doc = json_loadb(a.body ? a.body : "", a.body_len, 0, NULL);
 		json_t *arr = json_object_get(doc, count_key);
@@ -394,29 +492,61 @@ static void format_row(struct ctx *c, const char *pa, const char *pb)
 	json_decref(b);
 }
 
-/* secrets_check of both files; the candidate's undecryptable entries are remembered. */
+/* The status secrets_check gave name in report, or NULL when it has no such entry. */
+static const char *status_of(const json_t *report, const char *name)
+{
+	const json_t *ent;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "entries"), i, ent)
+	{
+		if (!strcmp(json_string_value(json_object_get(ent, "name")), name))
+			return json_string_value(json_object_get(ent, "status"));
+	}
+	return NULL;
+}
+
+/*
+ * secrets_check of both files, entry by entry: what matters is that the candidate's
+ * entries open as the reference's do. An entry that decrypts on one side and not on the
+ * other is structural (the other runtime cannot read it); the same status on both sides
+ * is parity, also when neither encrypts (two instances of a runtime that stores plain
+ * base64 agree with each other). A reference entry that fails the MAC means the key is
+ * not the runtime's: the configured machine id is wrong, and nothing can be judged. The
+ * candidate's entries that fail where the reference's open are remembered.
+ */
 static void decrypts_row(struct ctx *c, const char *pa, const char *pb)
 {
 	json_t *ra = NULL, *rb = NULL, *ent;
 	struct ph_result res = {0};
 	struct ph_err e;
-	char summary[128], msg[400], path[300];
+	char summary[160], msg[500], path[300];
 	size_t i;
 
 	if (c->host->secrets_check(c->run, pa, c->mid[PH_REFERENCE], &ra, &e)) {
 		record(c, F_DECRYPTS, "check", "not checked", PH_ERROR, NULL, e.msg);
 		return;
 	}
-	if (json_integer_value(json_object_get(ra, "n_failed"))) {
-		record(c, F_DECRYPTS, "check", "entries fail", PH_ERROR, NULL,
-		       "the reference runtime's own secrets.enc does not decrypt with the derived "
-		       "key: is its machine id the one configured (SIGNET_MACHINE_ID)?");
-		json_decref(ra);
-		return;
+	json_array_foreach(json_object_get(ra, "entries"), i, ent)
+	{
+		if (!strcmp(json_string_value(json_object_get(ent, "status")),
+			    "wrong key or corrupted (mac check failed)")) {
+			record(c, F_DECRYPTS, "check", "entries fail", PH_ERROR, NULL,
+			       "the reference runtime's own secrets.enc does not decrypt with the "
+			       "derived key: is its machine id the one configured "
+			       "(SIGNET_MACHINE_ID)?");
+			json_decref(ra);
+			return;
+		}
 	}
 	snprintf(summary, sizeof(summary), "%lld of %zu decrypt",
 		 (long long)json_integer_value(json_object_get(ra, "n_ok")),
 		 json_array_size(json_object_get(ra, "entries")));
+	if (json_integer_value(json_object_get(ra, "n_failed")))
+		snprintf(summary + strlen(summary), sizeof(summary) - strlen(summary),
+			 " (the others: %s)",
+			 json_string_value(json_object_get(
+				 json_array_get(json_object_get(ra, "entries"), 0), "status")));
 	if (c->host->secrets_check(c->run, pb, c->mid[PH_CANDIDATE], &rb, &e)) {
 		/* not a secrets file at all: the envelope row says what differs */
 		res_add(&res, PH_STRUCTURAL, "unreadable", "", NULL, NULL, e.msg);
@@ -425,15 +555,24 @@ static void decrypts_row(struct ctx *c, const char *pa, const char *pb)
 		{
 			const char *name = json_string_value(json_object_get(ent, "name"));
 			const char *st = json_string_value(json_object_get(ent, "status"));
+			const char *ref = status_of(ra, name);
 
-			if (!strcmp(st, "ok"))
-				continue;
-			json_array_append_new(c->cand_failed, json_string(name));
+			if (!ref || !strcmp(st, ref))
+				continue; /* a missing entry is the values row's to report */
 			snprintf(path, sizeof(path), "secrets.%s", name);
-			snprintf(msg, sizeof(msg),
-				 "the candidate's entry does not decrypt with the derived key: %s",
-				 st);
-			res_add(&res, PH_STRUCTURAL, "decrypt", path, json_string("ok"),
+			if (!strcmp(ref, "ok")) {
+				json_array_append_new(c->cand_failed, json_string(name));
+				snprintf(msg, sizeof(msg),
+					 "the candidate's entry does not decrypt with the derived "
+					 "key: %s",
+					 st);
+			} else {
+				snprintf(msg, sizeof(msg),
+					 "the entries are stored differently: the reference's %s, the "
+					 "candidate's %s",
+					 ref, st);
+			}
+			res_add(&res, PH_STRUCTURAL, "decrypt", path, json_string(ref),
 				json_string(st), msg);
 		}
 	}
@@ -532,11 +671,17 @@ static void expected_probe(const struct ctx *c, const char *value, char *out, si
 	snprintf(out, cap, "set digest=%s\n", hex);
 }
 
-/* What the reference printed for a probe, or NULL; scrubbed; caller frees. */
+/*
+ * What the reference printed for a probe (the answer's stdout, or its job's result.stdout),
+ * or NULL; scrubbed; caller frees.
+ */
 static char *probe_stdout(const struct ph_response *r)
 {
 	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL);
 	const char *s = json_string_value(json_object_get(doc, "stdout"));
+
+	if (!s)
+		s = json_string_value(json_object_get(json_object_get(doc, "result"), "stdout"));
 	char *out = s ? strdup(s) : NULL;
 
 	json_decref(doc);
@@ -597,6 +742,8 @@ static void roundtrip_rows(struct ctx *c, const char *feature, int known, int at
 		}
 		c->host->http(c->run, PH_REFERENCE, &pr, &a, &e);
 		c->host->http(c->run, PH_CANDIDATE, &pr, &b, &e);
+		exec_settle(c, PH_REFERENCE, &a);
+		exec_settle(c, PH_CANDIDATE, &b);
 		scrub(c, &a);
 		scrub(c, &b);
 		if (a.error || b.error) {
@@ -606,7 +753,7 @@ static void roundtrip_rows(struct ctx *c, const char *feature, int known, int at
 			   c->host->compare(c->run, "POST /api/secrets/exec", &a, &b, &res, &e)) {
 			record(c, f, case_name, "compared", PH_ERROR, NULL, e.msg);
 		} else {
-			got = a.status == 200 ? probe_stdout(&a) : NULL;
+			got = a.status == 200 || a.status == 202 ? probe_stdout(&a) : NULL;
 			snprintf(summary, sizeof(summary), "%ld, %s", a.status,
 				 got && !strncmp(got, "set ", 4) ? "resolved" : "not resolved");
 			if (k && k->live)
@@ -719,7 +866,7 @@ static int secrets_run(void *state, const struct ph_host *host, struct ph_run *r
 	int rc;
 
 	(void)state;
-	if (host->size < offsetof(struct ph_host, runtime_env) + sizeof(host->runtime_env))
+	if (host->size < offsetof(struct ph_host, canon_add) + sizeof(host->canon_add))
 		return ph_error(err, PH_E_INVALID, "the host is too old for the secrets domain");
 	if (sodium_init() < 0)
 		return ph_error(err, PH_E_CRYPTO, "libsodium could not be initialised");

@@ -19,7 +19,7 @@
 #include "parity/err.h"
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 1
+#define PH_ABI_MINOR 2
 
 /* Divergence classes, ordered by severity so that the worst is the largest. */
 enum ph_class {
@@ -274,6 +274,17 @@ struct ph_host {
 	 * <tmp>/<domain>/<label>/<role>. Close stdio channels first.
 	 */
 	int (*runtimes_fresh)(struct ph_run *run, const char *label, struct ph_err *err);
+
+	/* ---- since ABI 1.2 ---- */
+
+	/*
+	 * A value side generated for this run (a job id, a token, a secret the plugin made)
+	 * to be compared under a name: from now until the domain ends, the host replaces it
+	 * by name in everything of that side it compares, as it does the side's port,
+	 * workspace and canned-LLM URL. name: "{...}"; value: at least 3 bytes.
+	 */
+	int (*canon_add)(struct ph_run *run, enum ph_side side, const char *value,
+			 const char *name, struct ph_err *err);
 };
 
 /* What a plugin exports. */
