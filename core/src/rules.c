@@ -150,6 +150,7 @@ static void rule_clear(struct ph_rule *r)
 	free(r->segs);
 	patterns_free(r->ignore, r->n_ignore);
 	patterns_free(r->deterministic, r->n_deterministic);
+	patterns_free(r->generated, r->n_generated);
 	for (i = 0; i < r->n_tolerance; i++)
 		free(r->tolerance[i].key);
 	free(r->tolerance);
@@ -356,6 +357,11 @@ static int load_rule(struct loader *ld, const json_t *obj, const char *prefix, s
 			return rc;
 		r->has_deterministic = 1;
 	}
+	if ((v = json_object_get(obj, "generated"))) {
+		snprintf(where, sizeof(where), "%s.generated", prefix);
+		if ((rc = load_patterns(ld, v, where, &r->generated, &r->n_generated)))
+			return rc;
+	}
 	if ((v = json_object_get(obj, "tolerance"))) {
 		const char *k;
 		const json_t *b;
@@ -388,11 +394,33 @@ static int load_rule(struct loader *ld, const json_t *obj, const char *prefix, s
 	return 0;
 }
 
+/* Append to (*v, *n) the patterns of d[0..dn) it does not list itself. */
+static int union_patterns(struct ph_pattern **v, size_t *n, struct ph_pattern *d, size_t dn)
+{
+	size_t i, j, own = *n;
+	struct ph_pattern *nv;
+
+	if (!dn)
+		return 0;
+	if (!(nv = realloc(*v, (own + dn) * sizeof(*nv))))
+		return PH_E_NOMEM;
+	*v = nv;
+	for (i = 0; i < dn; i++) {
+		for (j = 0; j < own; j++)
+			if (!strcmp(nv[j].text, d[i].text))
+				break;
+		if (j < own)
+			continue; /* the endpoint lists it itself */
+		if (pattern_copy(&nv[*n], &d[i]))
+			return PH_E_NOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
 /* Fill an endpoint rule's inherited values from the default. */
 static int inherit(struct ph_rule *r, unsigned set, struct ph_rule *d)
 {
-	size_t i, j, n = r->n_ignore;
-	struct ph_pattern *v;
 
 	if (!(set & SET_MODE)) {
 		r->mode = d->mode;
@@ -406,23 +434,9 @@ static int inherit(struct ph_rule *r, unsigned set, struct ph_rule *d)
 		r->ordering = d->ordering;
 		r->inherited |= PH_INHERIT_ORDERING;
 	}
-	if (!d->n_ignore)
-		return 0;
-	v = realloc(r->ignore, (n + d->n_ignore) * sizeof(*v));
-	if (!v)
+	if (union_patterns(&r->ignore, &r->n_ignore, d->ignore, d->n_ignore))
 		return PH_E_NOMEM;
-	r->ignore = v;
-	for (i = 0; i < d->n_ignore; i++) {
-		for (j = 0; j < n; j++)
-			if (!strcmp(v[j].text, d->ignore[i].text))
-				break;
-		if (j < n)
-			continue; /* the endpoint lists it itself */
-		if (pattern_copy(&v[r->n_ignore], &d->ignore[i]))
-			return PH_E_NOMEM;
-		r->n_ignore++;
-	}
-	return 0;
+	return union_patterns(&r->generated, &r->n_generated, d->generated, d->n_generated);
 }
 
 static void defaults(struct ph_rules *r)
@@ -691,6 +705,8 @@ json_t *ph_rules_unmatched(const struct ph_rules *rules)
 				    rules->deflt.n_ignore);
 		rc |= add_unmatched(arr, "default", "deterministic", rules->deflt.deterministic,
 				    rules->deflt.n_deterministic);
+		rc |= add_unmatched(arr, "default", "generated", rules->deflt.generated,
+				    rules->deflt.n_generated);
 	}
 	for (i = 0; i < rules->n_endpoints; i++) {
 		const struct ph_rule *r = &rules->endpoints[i];
@@ -700,6 +716,7 @@ json_t *ph_rules_unmatched(const struct ph_rules *rules)
 		rc |= add_unmatched(arr, r->key, "ignore", r->ignore, r->n_ignore);
 		rc |= add_unmatched(arr, r->key, "deterministic", r->deterministic,
 				    r->n_deterministic);
+		rc |= add_unmatched(arr, r->key, "generated", r->generated, r->n_generated);
 	}
 	if (rules->error_uses)
 		rc |= add_unmatched(arr, "errorComparison", "error-ignore", rules->error_ignore,
@@ -729,9 +746,11 @@ void ph_rules_reset_hits(struct ph_rules *rules)
 		rules->endpoints[i].uses = 0;
 	reset(rules->deflt.ignore, rules->deflt.n_ignore);
 	reset(rules->deflt.deterministic, rules->deflt.n_deterministic);
+	reset(rules->deflt.generated, rules->deflt.n_generated);
 	for (i = 0; i < rules->n_endpoints; i++) {
 		reset(rules->endpoints[i].ignore, rules->endpoints[i].n_ignore);
 		reset(rules->endpoints[i].deterministic, rules->endpoints[i].n_deterministic);
+		reset(rules->endpoints[i].generated, rules->endpoints[i].n_generated);
 	}
 	reset(rules->error_ignore, rules->n_error_ignore);
 }

@@ -49,6 +49,11 @@ struct ph_rule {
 	int has_deterministic;       /* 0: key absent, compare values everywhere */
 	struct ph_pattern *deterministic;
 	size_t n_deterministic;
+	struct ph_pattern *generated; /* "generated": values each runtime makes anew (ids it
+					 generates, timings, the time of now): their type is
+					 compared, never their value or what lies beneath;
+					 union of default and endpoint, as ignoreFields */
+	size_t n_generated;
 	struct ph_tolerance *tolerance;
 	size_t n_tolerance;
 	char *note;
@@ -104,7 +109,7 @@ int ph_pattern_match(const struct ph_pattern *p, char *const *segs, size_t n);
 /*
  * Patterns that matched nothing since load, among the rules used at least once (a rule
  * never applied says nothing about its patterns), as a new array of
- * {rule, kind: "ignore"|"deterministic"|"error-ignore", pattern}.
+ * {rule, kind: "ignore"|"deterministic"|"generated"|"error-ignore", pattern}.
  */
 json_t *ph_rules_unmatched(const struct ph_rules *rules);
 

@@ -358,6 +358,47 @@ static void test_deterministic_restricts_values(void **state)
 	ph_rules_free(r);
 }
 
+static void test_generated_type_only(void **state)
+{
+	struct ph_rules *r = rules_of("{\"rules\":{\"default\":{\"generated\":[\"request_id\"]},"
+				      "\"endpoints\":{"
+				      "\"GET /gen\":{\"generated\":[\"meta.timings\",\"items.*.job\"],"
+				      "\"arrayOrdering\":\"unordered\"}}}}");
+	struct ph_result res;
+	const char *a = "{\"request_id\":\"r-1\",\"meta\":{\"timings\":{\"stages\":[{\"ms\":1}]}},"
+			"\"items\":[{\"id\":1,\"job\":\"j-1\"},{\"id\":2,\"job\":\"j-2\"}]}";
+
+	(void)state;
+	/* other values and other members beneath: not compared */
+	cmp(r, "GET /gen", a,
+	    "{\"request_id\":\"r-9\",\"meta\":{\"timings\":{\"total\":3}},"
+	    "\"items\":[{\"id\":2,\"job\":\"j-8\"},{\"id\":1,\"job\":\"j-7\"}]}",
+	    &res);
+	expect_parity(&res);
+	ph_result_release(&res);
+	/* the type is compared: a generated value that is absent or null is structural */
+	cmp(r, "GET /gen", a,
+	    "{\"request_id\":null,\"meta\":{\"timings\":{}},"
+	    "\"items\":[{\"id\":1,\"job\":\"j-1\"},{\"id\":2,\"job\":\"j-2\"}]}",
+	    &res);
+	expect_one(&res, PH_STRUCTURAL, "type", "request_id");
+	ph_result_release(&res);
+	cmp(r, "GET /gen", a,
+	    "{\"request_id\":\"r-1\",\"meta\":{},"
+	    "\"items\":[{\"id\":1,\"job\":\"j-1\"},{\"id\":2,\"job\":\"j-2\"}]}",
+	    &res);
+	expect_one(&res, PH_STRUCTURAL, "missing", "meta.timings");
+	ph_result_release(&res);
+	/* values next to a generated one still count */
+	cmp(r, "GET /gen", a,
+	    "{\"request_id\":\"r-1\",\"meta\":{\"timings\":{}},"
+	    "\"items\":[{\"id\":1,\"job\":\"x\"},{\"id\":3,\"job\":\"y\"}]}",
+	    &res);
+	assert_int_equal(res.verdict, PH_SEMANTIC);
+	ph_result_release(&res);
+	ph_rules_free(r);
+}
+
 static void test_tolerance(void **state)
 {
 	struct ph_rules *r = rules_of("{\"rules\":{\"default\":{\"tolerance\":{\"score\":0.05}}}}");
@@ -821,6 +862,7 @@ int main(void)
 	    cmocka_unit_test(test_bytes_mode),
 	    cmocka_unit_test(test_ignore_subtree_and_star),
 	    cmocka_unit_test(test_deterministic_restricts_values),
+	    cmocka_unit_test(test_generated_type_only),
 	    cmocka_unit_test(test_tolerance),
 	    cmocka_unit_test(test_unordered_by_id),
 	    cmocka_unit_test(test_unordered_canonical),
