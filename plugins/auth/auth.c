@@ -565,7 +565,10 @@ static int endpoint_rows(struct ctx *c, const json_t *e, const char *mode)
 	return rc;
 }
 
-/* One request more than the mode's limit: the last must be 429 with Retry-After on both. */
+/*
+ * One request more than the mode's limit: the last one's answer (429 with Retry-After, or
+ * whatever the reference gives) is compared; earlier answers must match status by status.
+ */
 static int rate_limit_row(struct ctx *c, const json_t *k, const json_t *mode)
 {
 	const char *name = str(k, "name"), *op = str(k, "op"), *role = str(k, "role");
@@ -576,6 +579,7 @@ static int rate_limit_row(struct ctx *c, const json_t *k, const json_t *mode)
 	struct ph_result early = {0};
 	struct ph_err err;
 	long long n, early_limit = 0;
+	long first_status = 0;
 	int rc = 0;
 
 	if (!json_is_integer(max) || json_integer_value(max) < 1 ||
@@ -608,6 +612,8 @@ static int rate_limit_row(struct ctx *c, const json_t *k, const json_t *mode)
 		c->host->response_release(&b);
 		send_side(c, 0, k, tok[0], &a);
 		send_side(c, 1, k, tok[1], &b);
+		if (i == 0)
+			first_status = a.status;
 		if (i < n && !early_limit && a.status == 429)
 			early_limit = i + 1;
 		if (i < n && !a.error && !b.error && a.status != b.status) {
@@ -630,14 +636,17 @@ static int rate_limit_row(struct ctx *c, const json_t *k, const json_t *mode)
 		rc = record_error(c, name, case_name, why);
 		goto out;
 	}
-	if (!a.error && a.status != 429) {
-		snprintf(why, sizeof(why),
-			 "the reference answered %ld, not 429, to request %lld after a limit of "
-			 "%lld: the suite or its mode's rateLimits are wrong",
-			 a.status, n + 1, n);
-		rc = record_error(c, name, case_name, why);
-		goto out;
-	}
+	/*
+	 * A reference that does not answer 429 is still compared: the candidate must do what
+	 * it does (TS 0.145 crashes its limiter into a 500, the Rust daemon applies no forget
+	 * limit). The log says so, in case the suite's rateLimits are what is wrong.
+	 */
+	if (!a.error && a.status != 429)
+		c->host->log(c->run, PH_LOG_INFO,
+			     "case '%s': the reference answered %ld, not 429, to request %lld after "
+			     "a limit of %lld (its limit %s)",
+			     name, a.status, n + 1, n,
+			     a.status == first_status ? "did not apply" : "answered otherwise");
 	if (early.count) {
 		/* earlier statuses differed: the burst's row carries those divergences */
 		struct ph_row row = {0};

@@ -471,7 +471,7 @@ int gs_observe(const char *path, const char *ref, const char *since, const struc
 	git_revwalk *walk = NULL;
 	git_oid id;
 	struct masks m = {.n = 0};
-	json_t *messages = json_array(), *changes = json_object(), *forbidden = json_object();
+	json_t *messages = json_array(), *oids = json_array(), *stamps = json_array(), *changes = json_object(), *forbidden = json_object();
 	char hex[GS_OID_HEX] = "";
 	size_t i;
 	json_t *v;
@@ -523,6 +523,18 @@ int gs_observe(const char *path, const char *ref, const char *since, const struc
 			}
 			gs_message_normalise(git_commit_message(c), msg, sizeof(msg));
 			json_array_append_new(messages, json_string(msg));
+			{
+				char id_hex[GS_OID_HEX];
+
+				const char *raw = git_commit_message(c);
+
+				git_oid_tostr(id_hex, sizeof(id_hex), &id);
+				json_array_append_new(oids, json_string(id_hex));
+				/* the auto-commit timestamp the runtime put in front, or null */
+				json_array_append_new(stamps, !strncmp(msg, "<ts>", 4) && raw ?
+								      json_stringn(raw, 19) :
+								      json_null());
+			}
 			json_object_foreach(forbidden, key, seen)
 			{
 				git_tree_entry *e = NULL;
@@ -541,14 +553,17 @@ int gs_observe(const char *path, const char *ref, const char *since, const struc
 		rc = git_fail(err, "cannot diff the trees of", path);
 		goto out;
 	}
-	*obs = json_pack("{s:s, s:I, s:O, s:O, s:O, s:o}", "head", hex, "count", (json_int_t)count,
-			 "messages", messages, "changes", changes, "forbidden", forbidden,
-			 "gitignore", observe_gitignore(repo, head, o));
+	*obs = json_pack("{s:s, s:I, s:O, s:O, s:O, s:O, s:O, s:o}", "head", hex, "count",
+			 (json_int_t)count, "messages", messages, "oids", oids, "stamps", stamps,
+			 "changes", changes, "forbidden", forbidden, "gitignore",
+			 observe_gitignore(repo, head, o));
 	if (!*obs)
 		rc = ph_error(err, PH_E_NOMEM, "out of memory");
 out:
 	masks_free(&m);
 	json_decref(messages);
+	json_decref(oids);
+	json_decref(stamps);
 	json_decref(changes);
 	json_decref(forbidden);
 	git_revwalk_free(walk);

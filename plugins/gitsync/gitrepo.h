@@ -49,7 +49,8 @@ int gs_head(const char *path, const char *ref, char hex[GS_OID_HEX], struct ph_e
 /*
  * Observe the repository at path: the commits reachable from ref but not from since
  * ("" or NULL: all), oldest first. *obs is a new object:
- *   {head, count, messages: [normalised first lines],
+ *   {head, count, messages: [normalised first lines], oids: [their commit ids],
+ *    stamps: [the raw YYYY-MM-DDTHH-MM-SS a message began with, or null],
  *    changes: {path: "<mode> <blob>" | "deleted"}  (since's tree against ref's tree),
  *    forbidden: {path: true when any of the new commits holds it},
  *    gitignore: {committed, header, entries: {entry: present}}  (ref's .gitignore)}.

@@ -206,6 +206,49 @@ static int record_observation(struct gs_run *g, const char *case_name, json_t *o
 	return rc;
 }
 
+/*
+ * Commit ids come from each side's own clock and are compared by name: the commit
+ * "{commit:<case>#<n>}" (n-th new commit of that observation), in full and as the 7-digit
+ * short form git prints ("Updating 8c2fdcf..b4755e4"); an auto-commit message's leading
+ * timestamp as "{commit_time:<case>#<n>}".
+ */
+static void name_commit(struct gs_run *g, enum ph_side side, const char *hex, const char *label)
+{
+	char name[300], short_hex[8];
+	struct ph_err err;
+
+	if (!hex || strlen(hex) < 7 || !PH_HOST_HAS(g->host, canon_add))
+		return;
+	snprintf(name, sizeof(name), "{commit:%s}", label);
+	g->host->canon_add(g->run, side, hex, name, &err);
+	snprintf(short_hex, sizeof(short_hex), "%.7s", hex);
+	g->host->canon_add(g->run, side, short_hex, name, &err);
+}
+
+static void name_commits(struct gs_run *g, enum ph_side side, const char *case_name,
+			 const json_t *obs)
+{
+	const json_t *v;
+	size_t i;
+	char label[256];
+
+	json_array_foreach(json_object_get(obs, "oids"), i, v)
+	{
+		const char *stamp =
+			json_string_value(json_array_get(json_object_get(obs, "stamps"), i));
+		char name[300];
+		struct ph_err err;
+
+		snprintf(label, sizeof(label), "%s#%zu", case_name ? case_name : "?", i + 1);
+		name_commit(g, side, json_string_value(v), label);
+		/* and the time the runtime's clock put in front of its message */
+		if (stamp && PH_HOST_HAS(g->host, canon_add)) {
+			snprintf(name, sizeof(name), "{commit_time:%s}", label);
+			g->host->canon_add(g->run, side, stamp, name, &err);
+		}
+	}
+}
+
 /* Observe both workspaces since the last observation and record the rows. */
 static int observe(struct gs_run *g, const json_t *c, const double lat[2])
 {
@@ -221,6 +264,8 @@ static int observe(struct gs_run *g, const json_t *c, const double lat[2])
 			goto out;
 		}
 	}
+	for (int s = 0; s < 2; s++)
+		name_commits(g, (enum ph_side)s, name, obs[s]);
 	rc = record_observation(g, name, obs, json_object_get(c, "rows"), lat);
 	for (int s = 0; s < 2; s++)
 		snprintf(g->since[s], GS_OID_HEX, "%s",
@@ -306,10 +351,16 @@ static int do_remote_commit(struct gs_run *g, const json_t *c)
 	const char *msg = json_string_value(json_object_get(c, "message"));
 	struct ph_err err = {0};
 
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
+		char ref[300], head[GS_OID_HEX];
+
 		if (gs_remote_commit(g->remote[s], g->branch, json_object_get(c, "files"),
 				     msg ? msg : "remote change\n", &err))
 			return record_error(g, "git remote", name, err.msg);
+		snprintf(ref, sizeof(ref), "refs/heads/%s", g->branch);
+		if (!gs_head(g->remote[s], ref, head, &err))
+			name_commit(g, (enum ph_side)s, head, name ? name : "remote");
+	}
 	return 0;
 }
 
@@ -387,9 +438,11 @@ static int do_setup(struct gs_run *g, json_t *c, struct ph_err *err)
 			return rc;
 	}
 	/* the runtimes look for .git and the remote when they start */
-	for (int s = 0; s < 2; s++)
+	for (int s = 0; s < 2; s++) {
 		if ((rc = g->host->runtime_restart(g->run, (enum ph_side)s, NULL, err)))
 			return rc;
+		name_commit(g, (enum ph_side)s, g->since[s], "baseline");
+	}
 	g->host->log(g->run, PH_LOG_INFO, "gitsync: repositories ready, remotes %s and %s",
 		     g->remote[0], g->remote[1]);
 	return 0;

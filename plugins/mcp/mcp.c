@@ -168,6 +168,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 		const int answered[2] = {!x.resp[0].error, !x.resp[1].error};
 
 		problem = ph_mcp_labels_save(l, save, docs, answered);
+		ph_mcp_labels_canon(host, run, l, save);
 	}
 	if (x.resp[0].error || x.resp[1].error) {
 		snprintf(why, sizeof(why), "%s%s%s%s%s", x.resp[0].error ? "reference: " : "",

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "parity/err.h"
+#include "parity/plugin.h"
 
 /* Ids a runtime generated, per side: label -> id and id -> label. */
 struct ph_mcp_labels {
@@ -61,12 +62,20 @@ json_t *ph_mcp_normalise(const json_t *doc, const struct ph_mcp_labels *l, int s
 
 /*
  * Keep the id each side's answer doc[side] reports (ph_mcp_result_id) under label, for
- * the sides that answered (answered[side]; doc may be NULL). Returns a message (static)
- * when the reference answered without an id, which means the suite or fixture is wrong;
- * NULL otherwise.
+ * the sides that answered (answered[side]; doc may be NULL). A side without an id keeps
+ * the label as its own value ("$label"), so later cases still send both sides the same.
+ * Returns a message (static) when the reference answered without an id and without a
+ * tool error, which means the suite or fixture is wrong; NULL otherwise.
  */
 const char *ph_mcp_labels_save(struct ph_mcp_labels *l, const char *label,
 			       const json_t *const doc[2], const int answered[2]);
+
+/*
+ * Have the host compare the ids saved under label as "{$label}" wherever they appear in
+ * the rest of the domain (free text that names them, too), on hosts that offer canon_add.
+ */
+void ph_mcp_labels_canon(const struct ph_host *host, struct ph_run *run,
+			 const struct ph_mcp_labels *l, const char *label);
 
 /*
  * The id a tools/call answer reports: result.content[0].text parsed as JSON, its "id"

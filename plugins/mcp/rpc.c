@@ -30,15 +30,45 @@ const char *ph_mcp_labels_save(struct ph_mcp_labels *l, const char *label,
 
 	for (int s = 0; s < 2; s++) {
 		char *id = answered[s] ? ph_mcp_result_id(doc[s]) : NULL;
+		/* a failed call (a tool error, or a JSON-RPC error) has no id to give */
+		int tool_error = json_is_true(json_object_get(json_object_get(doc[s], "result"),
+							      "isError")) ||
+				 json_object_get(doc[s], "error") != NULL;
 
-		if (id)
+		if (id) {
 			ph_mcp_labels_set(l, s, label, id);
-		else if (s == 0 && answered[s])
-			problem = "the reference answer reports no id to save: the suite or "
-				  "fixture is wrong";
+		} else {
+			char self[256];
+
+			/* the tool failed (or never answered): later uses of the label send it as
+			 * it is, so both sides are asked the same and the answers still compare */
+			snprintf(self, sizeof(self), "$%s", label);
+			json_object_set_new(l->by_label[s], label, json_string(self));
+			if (s == 0 && answered[s] && !tool_error)
+				problem = "the reference answer reports no id to save: the suite or "
+					  "fixture is wrong";
+		}
 		free(id);
 	}
 	return problem;
+}
+
+void ph_mcp_labels_canon(const struct ph_host *host, struct ph_run *run,
+			 const struct ph_mcp_labels *l, const char *label)
+{
+	char name[260], self[260];
+
+	if (!PH_HOST_HAS(host, canon_add))
+		return;
+	snprintf(name, sizeof(name), "{$%s}", label);
+	snprintf(self, sizeof(self), "$%s", label);
+	for (int s = 0; s < 2; s++) {
+		const char *id = json_string_value(json_object_get(l->by_label[s], label));
+		struct ph_err err;
+
+		if (id && strcmp(id, self))
+			host->canon_add(run, (enum ph_side)s, id, name, &err);
+	}
 }
 
 void ph_mcp_labels_release(struct ph_mcp_labels *l)

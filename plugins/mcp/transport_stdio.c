@@ -43,24 +43,54 @@ static int host_has_stdio(const struct ph_host *host)
 	       host->runtimes_fresh;
 }
 
-/* A response (not a request or notification from the server) with this id? */
-static int is_response_to(const json_t *msg, const json_t *id)
+/*
+ * A response (not a request or notification from the server) with this id? An error
+ * response whose id is null or absent also answers it: JSON-RPC says so when the server
+ * could not tell the request's id, and the harness has one request outstanding at a time
+ * (a bridge that fails before it reads the id, e.g. one refused by its daemon, answers
+ * this way).
+ */
+static int is_response_to(const json_t *msg, const json_t *id, int strict)
 {
+	const json_t *got;
+
 	if (!json_is_object(msg) || json_object_get(msg, "method"))
 		return 0;
 	if (!json_object_get(msg, "result") && !json_object_get(msg, "error"))
 		return 0;
-	return !id || json_equal(json_object_get(msg, "id"), (json_t *)id);
+	got = json_object_get(msg, "id");
+	if (!id || json_equal(got, (json_t *)id))
+		return 1;
+	return !strict && json_object_get(msg, "error") && (!got || json_is_null(got));
+}
+
+/* Has collect an error response without an id already? */
+static int holds_idless_error(const json_t *collect)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(collect, i, m)
+	{
+		const json_t *id = json_object_get(m, "id");
+
+		if (json_is_object(m) && json_object_get(m, "error") && (!id || json_is_null(id)))
+			return 1;
+	}
+	return 0;
 }
 
 /*
- * Read messages until a response to want arrives. With collect set, every other response
- * before it goes there (the fence); otherwise *answer gets the response itself. Lines
+ * Read messages until a response to want arrives (strict: with exactly that id, as a
+ * fence ping's must; but a second error without an id is the fence's too: a bridge that
+ * answers every line alike answered the case's message with the first). With collect set, every other response before it goes there (the
+ * fence); otherwise *answer gets the response itself. Lines
  * that are not JSON are kept as strings in collect, or become the answer when nothing
  * else came (a server printing garbage is an answer too, and compares as one).
  */
 static int read_until(const struct ph_host *host, struct ph_stdio *io, const json_t *want,
-		      json_t *collect, json_t **answer, double deadline, struct ph_err *err)
+		      int strict, json_t *collect, json_t **answer, double deadline,
+		      struct ph_err *err)
 {
 	for (;;) {
 		const char *line;
@@ -80,7 +110,8 @@ static int read_until(const struct ph_host *host, struct ph_stdio *io, const jso
 			json_array_append_new(collect, json_stringn(line, len));
 			continue;
 		}
-		if (is_response_to(msg, want)) {
+		if (is_response_to(msg, want, strict) ||
+		    (strict && is_response_to(msg, want, 0) && holds_idless_error(collect))) {
 			if (answer)
 				*answer = msg;
 			else
@@ -113,7 +144,7 @@ static int exchange(const struct ph_host *host, struct ph_stdio *io, const char 
 	if ((rc = host->stdio_send(io, body, strlen(body), STDIO_TIMEOUT_MS, err)))
 		goto out;
 	if (expect_id) {
-		rc = read_until(host, io, expect_id, collect, &reply, deadline, err);
+		rc = read_until(host, io, expect_id, 0, collect, &reply, deadline, err);
 		*latency_ms = now_ms() - t0;
 		if (!rc)
 			*answer = reply;
@@ -133,7 +164,7 @@ static int exchange(const struct ph_host *host, struct ph_stdio *io, const char 
 		goto out;
 	}
 	if ((rc = host->stdio_send(io, fence_body, strlen(fence_body), STDIO_TIMEOUT_MS, err)) ||
-	    (rc = read_until(host, io, fence, collect, NULL, deadline, err)))
+	    (rc = read_until(host, io, fence, 1, collect, NULL, deadline, err)))
 		goto out;
 	*latency_ms = now_ms() - t0;
 	if (json_array_size(collect) == 1)
@@ -222,6 +253,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 		const int answered[2] = {1, 1};
 
 		problem = ph_mcp_labels_save(l, save, docs, answered);
+		ph_mcp_labels_canon(host, run, l, save);
 	}
 	for (int s = 0; s < 2; s++) {
 		memset(&resp[s], 0, sizeof(resp[s]));

@@ -287,6 +287,14 @@ struct ph_host {
 			 const char *name, struct ph_err *err);
 };
 
+/*
+ * Does the host table offer entry (a field name of struct ph_host)? Entries appended in a
+ * later minor are absent from an older host's shorter table, or NULL in a fake host.
+ */
+#define PH_HOST_HAS(host, entry)                                                          \
+	((host)->size >= offsetof(struct ph_host, entry) + sizeof((host)->entry) &&          \
+	 (host)->entry != NULL)
+
 /* What a plugin exports. */
 struct ph_plugin {
 	unsigned abi_major;
