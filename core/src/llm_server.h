@@ -76,9 +76,13 @@ const struct ph_llm_entry *ph_llm_set_fallback(const struct ph_llm_set *set);
 const json_t *ph_llm_set_models(const struct ph_llm_set *set);
 
 /*
- * The embedding of text (len bytes) as dim doubles into out: ChaCha20 output keyed by the
- * SHA-256 of the text, mapped to [-1, 1) and normalised to length 1. The same text always
- * gives the same vector, on every host.
+ * The embedding of text (len bytes) as dim doubles into out, normalised to length 1: a
+ * bag of words. Each word (a run of letters, digits or non-ASCII bytes, lower-cased)
+ * stands for a fixed pseudo-random direction (ChaCha20 output keyed by the SHA-256 of the
+ * word, mapped to [-1, 1)), and the text is the sum of its words' directions plus a small
+ * one of its own, so texts that share words are near each other (vector search finds the
+ * memory a fact is about) and no two texts are equal. The same text always gives the same
+ * vector, on every host.
  */
 void ph_llm_embedding(const char *text, size_t len, int dim, double *out);
 

@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ctype.h>
 #include <math.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -564,35 +565,75 @@ const json_t *ph_llm_set_models(const struct ph_llm_set *set)
 	return set->models;
 }
 
-void ph_llm_embedding(const char *text, size_t len, int dim, double *out)
+/* Add weight times the pseudo-random direction keyed by bytes p[0..n) to out. */
+static void add_direction(const unsigned char *p, size_t n, double weight, int dim,
+			  uint32_t *raw, double *out)
 {
 	unsigned char seed[randombytes_SEEDBYTES];
-	uint32_t *raw;
-	double norm = 0;
-	int i;
 
-	if (dim <= 0)
-		return;
-	crypto_hash_sha256(seed, (const unsigned char *)(text ? text : ""), text ? len : 0);
-	raw = malloc((size_t)dim * sizeof(*raw));
-	if (!raw) {
-		/* cannot happen at sane dimensions; still answer a unit vector */
-		for (i = 0; i < dim; i++)
-			out[i] = i == 0 ? 1.0 : 0.0;
-		return;
-	}
+	crypto_hash_sha256(seed, p, n);
 	randombytes_buf_deterministic(raw, (size_t)dim * sizeof(*raw), seed);
-	for (i = 0; i < dim; i++) {
+	for (int i = 0; i < dim; i++) {
 		/* little-endian reading, so the vector is the same on every host */
 		const unsigned char *b = (const unsigned char *)&raw[i];
 		uint32_t u = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
 			     (uint32_t)b[3] << 24;
 
-		out[i] = (double)u / 2147483648.0 - 1.0;
-		norm += out[i] * out[i];
+		out[i] += weight * ((double)u / 2147483648.0 - 1.0);
+	}
+}
+
+static int word_byte(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80;
+}
+
+/* Words repeat: each contributes once per occurrence, up to this many words in all. */
+#define EMBED_MAX_WORDS 4096
+
+void ph_llm_embedding(const char *text, size_t len, int dim, double *out)
+{
+	const unsigned char *t = (const unsigned char *)(text ? text : "");
+	unsigned char word[128];
+	uint32_t *raw;
+	double norm = 0;
+	size_t i = 0, words = 0;
+	int k;
+
+	if (dim <= 0)
+		return;
+	if (!text)
+		len = 0;
+	for (k = 0; k < dim; k++)
+		out[k] = 0;
+	raw = malloc((size_t)dim * sizeof(*raw));
+	if (!raw) {
+		/* cannot happen at sane dimensions; still answer a unit vector */
+		for (k = 0; k < dim; k++)
+			out[k] = k == 0 ? 1.0 : 0.0;
+		return;
+	}
+	/* the text's own direction, small: tells apart texts of the same words */
+	add_direction(t, len, 0.25, dim, raw, out);
+	while (i < len && words < EMBED_MAX_WORDS) {
+		size_t n = 0;
+
+		while (i < len && !word_byte(t[i]))
+			i++;
+		while (i < len && word_byte(t[i])) {
+			if (n < sizeof(word))
+				word[n++] = (unsigned char)tolower(t[i]);
+			i++;
+		}
+		if (n) {
+			add_direction(word, n, 1.0, dim, raw, out);
+			words++;
+		}
 	}
 	free(raw);
+	for (k = 0; k < dim; k++)
+		norm += out[k] * out[k];
 	norm = sqrt(norm);
-	for (i = 0; i < dim; i++)
-		out[i] = norm > 0 ? out[i] / norm : (i == 0 ? 1.0 : 0.0);
+	for (k = 0; k < dim; k++)
+		out[k] = norm > 0 ? out[k] / norm : (k == 0 ? 1.0 : 0.0);
 }
