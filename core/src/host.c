@@ -1025,6 +1025,54 @@ static int host_canon_add(struct ph_run *run, enum ph_side side, const char *val
 	return ph_canon_add(c, value, name, PH_CANON_SUBSTRING, err);
 }
 
+static int host_timing_samples(struct ph_run *run, const double *a, size_t na, const double *b,
+			       size_t nb, double min_delta_ms, struct ph_result *res,
+			       json_t **info, struct ph_err *err)
+{
+	double *sa = NULL, *sb = NULL, ma, mb, p;
+	json_t *ja = json_array(), *jb = json_array();
+	size_t i;
+	int rc = 0;
+
+	if (info)
+		*info = NULL;
+	if (!na || !nb || !ja || !jb || !(sa = malloc(na * sizeof(*sa))) ||
+	    !(sb = malloc(nb * sizeof(*sb)))) {
+		json_decref(ja);
+		json_decref(jb);
+		free(sa);
+		return na && nb ? ph_error(err, PH_E_NOMEM, "out of memory") : 0;
+	}
+	for (i = 0; i < na; i++)
+		json_array_append_new(ja, json_real(sa[i] = a[i]));
+	for (i = 0; i < nb; i++)
+		json_array_append_new(jb, json_real(sb[i] = b[i]));
+	ma = ph_median(sa, na);
+	mb = ph_median(sb, nb);
+	p = ph_mann_whitney_p(a, na, b, nb);
+	if (ph_timing_diverges(&run->s->cfg.timing, ma, mb) && fabs(ma - mb) > min_delta_ms &&
+	    p < run->s->cfg.timing_alpha) {
+		char msg[200];
+
+		snprintf(msg, sizeof(msg),
+			 "median %.1f ms -> %.1f ms over %zu and %zu samples (Mann-Whitney p %.3g)",
+			 ma, mb, na, nb, p);
+		rc = add_divergence(res, PH_TIMING, "latency", "", json_real(ma), json_real(mb),
+				    msg);
+	}
+	if (info)
+		*info = json_pack("{s:{s:o, s:o}, s:{s:f, s:f}, s:f}", "samples_ms", "reference", ja,
+				  "candidate", jb, "median_ms", "reference", ma, "candidate", mb,
+				  "mann_whitney_p", p);
+	else {
+		json_decref(ja);
+		json_decref(jb);
+	}
+	free(sa);
+	free(sb);
+	return rc;
+}
+
 void ph_host_run_finish(struct ph_run *run)
 {
 	for (size_t i = 0; i < MAX_OPEN_STDIO; i++)
@@ -1070,6 +1118,7 @@ static const struct ph_host host = {
 	.stdio_close = host_stdio_close,
 	.runtimes_fresh = host_runtimes_fresh,
 	.canon_add = host_canon_add,
+	.timing_samples = host_timing_samples,
 };
 
 const struct ph_host *ph_host_table(void)

@@ -7,8 +7,11 @@
  * shows and the other never does is semantic (the file it should have written is then
  * left out of the tree comparison, so a first-time write that never happens is not
  * reported as a missing key); a differently named or shaped output file is structural
- * through the tree; the delay until the effect appeared is compared against the debounce
- * with the suite's tolerance (timing). Config reload cases change agent.yaml's auth mode
+ * through the tree. The delay until the effect appeared is recorded with each row; being
+ * one sample of a debounce timer whose phase the runtime chooses, it is not judged there:
+ * the delays of all cases of a feature are judged together at the end (one "delay" row
+ * per feature, by the host's timing test on the samples, with the suite's tolerance as
+ * the smallest difference that counts). Config reload cases change agent.yaml's auth mode
  * and poll an HTTP probe until the answer changes, then compare the answers.
  */
 #define _GNU_SOURCE
@@ -386,13 +389,95 @@ static int record(const struct ph_host *host, struct ph_run *run, const char *fe
 
 /* ---- one change case ---- */
 
+/* Most features whose delays are collected, and samples per feature. */
+#define MAX_DELAY_FEATURES 8
+#define MAX_DELAY_SAMPLES 64
+
+/* The effect delays of one feature's cases, both sides. */
+struct delays {
+	char feature[128];
+	double v[2][MAX_DELAY_SAMPLES];
+	size_t n;
+};
+
 struct ctx {
 	const struct ph_host *host;
 	struct ph_run *run;
 	struct wt_settings *set;
 	const char *ws[2];
 	const char *home[2];
+	struct delays delays[MAX_DELAY_FEATURES];
+	size_t n_delays;
 };
+
+/* Keep one case's delays (both sides saw the effect) for its feature's delay row. */
+static void keep_delay(struct ctx *x, const char *feature, const double lat[2])
+{
+	struct delays *d = NULL;
+
+	for (size_t i = 0; i < x->n_delays && !d; i++)
+		if (!strcmp(x->delays[i].feature, feature))
+			d = &x->delays[i];
+	if (!d && x->n_delays < MAX_DELAY_FEATURES) {
+		d = &x->delays[x->n_delays++];
+		snprintf(d->feature, sizeof(d->feature), "%s", feature);
+		d->n = 0;
+	}
+	if (!d || d->n == MAX_DELAY_SAMPLES)
+		return;
+	d->v[0][d->n] = lat[0];
+	d->v[1][d->n] = lat[1];
+	d->n++;
+}
+
+/* One "delay" row per feature with at least three cases whose effect both sides showed. */
+static int delay_rows(struct ctx *x, struct ph_err *err)
+{
+	for (size_t i = 0; i < x->n_delays; i++) {
+		const struct delays *d = &x->delays[i];
+		struct ph_result res = {(char *)d->feature, PH_PARITY, 0, NULL};
+		struct ph_row row = {0};
+		json_t *info = NULL;
+		char case_name[64], summary[128];
+		int rc;
+
+		if (d->n < 3 || !PH_HOST_HAS(x->host, timing_samples))
+			continue;
+		if ((rc = x->host->timing_samples(x->run, d->v[0], d->n, d->v[1], d->n,
+						  (double)x->set->tolerance_ms, &res, &info, err)))
+			return rc;
+		snprintf(case_name, sizeof(case_name), "delay over %zu changes", d->n);
+		snprintf(summary, sizeof(summary), "median %.0f ms (debounce %ld ms)",
+			 json_number_value(json_object_get(json_object_get(info, "median_ms"),
+							   "reference")),
+			 x->set->debounce_ms);
+		row.feature = d->feature;
+		row.case_name = case_name;
+		row.reference = summary;
+		row.result = &res;
+		row.latency_reference_ms = json_number_value(
+			json_object_get(json_object_get(info, "median_ms"), "reference"));
+		row.latency_candidate_ms = json_number_value(
+			json_object_get(json_object_get(info, "median_ms"), "candidate"));
+		rc = x->host->record(x->run, &row);
+		if (!rc && info) {
+			x->host->annotate(x->run, "samples_ms", json_object_get(info, "samples_ms"));
+			x->host->annotate(x->run, "mann_whitney_p",
+					  json_object_get(info, "mann_whitney_p"));
+		}
+		for (size_t k = 0; k < res.count; k++) {
+			free(res.items[k].path);
+			free(res.items[k].message);
+			json_decref(res.items[k].a);
+			json_decref(res.items[k].b);
+		}
+		free(res.items);
+		json_decref(info);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
 
 static json_t *load_tree(struct ctx *x, int side, struct ph_err *err)
 {
@@ -582,15 +667,8 @@ static int run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	for (int s = 0; s < 2; s++)
 		if (missed[s])
 			lat[s] = -1;
-	if (!ne || lat[0] < 0 || lat[1] < 0) {
-		/* no delay to compare */
-	} else if (ne && (lat[0] - lat[1] > (double)x->set->tolerance_ms ||
-			  lat[1] - lat[0] > (double)x->set->tolerance_ms)) {
-		add_div(&own, PH_TIMING, "latency", "", json_real(lat[0]), json_real(lat[1]),
-			"the effect appeared after %.0f ms on the reference and %.0f ms on the "
-			"candidate (debounce %ld ms, tolerance %ld ms)",
-			lat[0], lat[1], x->set->debounce_ms, x->set->tolerance_ms);
-	}
+	if (ne && lat[0] >= 0 && lat[1] >= 0)
+		keep_delay(x, feature, lat); /* judged with the feature's other cases */
 	if ((rc = x->host->compare_json(x->run, feature, doc[0], doc[1], &hr, &cerr)))
 		goto error;
 	have_hr = 1;
@@ -819,7 +897,7 @@ static int watcher_run(void *state, const struct ph_host *host, struct ph_run *r
 		       struct ph_err *err)
 {
 	struct wt_settings set;
-	struct ctx x = {host, run, &set, {0}, {0}};
+	struct ctx x = {.host = host, .run = run, .set = &set};
 	char *home[2] = {0};
 	json_t *cases = NULL, *c;
 	size_t i, n;
@@ -872,6 +950,8 @@ static int watcher_run(void *state, const struct ph_host *host, struct ph_run *r
 			goto out;
 		host->progress(run, (int)i + 1, (int)n);
 	}
+	if ((rc = delay_rows(&x, err)))
+		goto out;
 	host->log(run, PH_LOG_INFO, "%zu cases in %.1f s (debounce %ld ms)", n,
 		  (now_ms() - t0) / 1000.0, set.debounce_ms);
 out:

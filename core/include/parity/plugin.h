@@ -285,6 +285,19 @@ struct ph_host {
 	 */
 	int (*canon_add)(struct ph_run *run, enum ph_side side, const char *value,
 			 const char *name, struct ph_err *err);
+
+	/*
+	 * The timing verdict on latencies a domain cannot ask again but observed several times
+	 * (a watcher's delay after each change): the samples a[0..na) of the reference and
+	 * b[0..nb) of the candidate diverge when their medians do by the run's fixed rule
+	 * (ratio, delta_ms, floor_ms), by more than min_delta_ms, and the Mann-Whitney test
+	 * rejects at timing.alpha that both come from one distribution. Then one divergence of
+	 * class timing, kind "latency", path "", is added to res. *info (may be NULL) gets a
+	 * new {samples_ms, median_ms, mann_whitney_p} to annotate the row with.
+	 */
+	int (*timing_samples)(struct ph_run *run, const double *a, size_t na, const double *b,
+			      size_t nb, double min_delta_ms, struct ph_result *res, json_t **info,
+			      struct ph_err *err);
 };
 
 /*
