@@ -109,7 +109,7 @@ static void free_strv(char **v)
 
 static const char *const spec_keys[] = {
 	"name", "command", "cwd", "env", "health", "start_timeout_ms", "stop_timeout_ms",
-	"version", "mcp_stdio", "ready", NULL
+	"version", "mcp_stdio", "ready", "health_status", NULL
 };
 
 static int bad(struct ph_err *err, const char *source, const char *role, const char *key,
@@ -305,7 +305,7 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 			return ph_error(err, PH_E_INVALID,
 					"%s: runtimes.%s: unknown key '%s' (expected name, command, "
 					"cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-					"mcp_stdio, ready)",
+					"mcp_stdio, ready, health_status)",
 					source, role, k);
 	}
 	if (!(spec->role = strdup(role)))
@@ -344,6 +344,26 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 				   "expected an object of \"dot.path\": value the health body must "
 				   "hold");
 		spec->ready = json_incref(r);
+	}
+	spec->health_status[0] = 200;
+	spec->n_health_status = 1;
+	if (json_object_get(obj, "health_status")) {
+		json_t *hs = json_object_get(obj, "health_status"), *v;
+		size_t i;
+
+		if (!json_is_array(hs) || !json_array_size(hs) ||
+		    json_array_size(hs) > sizeof(spec->health_status) / sizeof(long))
+			return bad(err, source, role, "health_status",
+				   "expected an array of 1 to 8 HTTP statuses");
+		json_array_foreach(hs, i, v)
+		{
+			if (!json_is_integer(v) || json_integer_value(v) < 100 ||
+			    json_integer_value(v) > 599)
+				return bad(err, source, role, "health_status",
+					   "expected an array of 1 to 8 HTTP statuses");
+			spec->health_status[i] = (long)json_integer_value(v);
+		}
+		spec->n_health_status = json_array_size(hs);
 	}
 	return parse_mcp_stdio(spec, json_object_get(obj, "mcp_stdio"), source, role, err);
 }
@@ -940,6 +960,15 @@ static int start_failed(struct ph_runtime *rt, int code, const char *what, struc
 	return code;
 }
 
+/* Is status one of the spec's health statuses? */
+static int is_up_status(const struct ph_runtime_spec *spec, long status)
+{
+	for (size_t i = 0; i < spec->n_health_status; i++)
+		if (spec->health_status[i] == status)
+			return 1;
+	return 0;
+}
+
 /* The value at a dot path of doc (array elements by index), or NULL. */
 static json_t *at_path(json_t *doc, const char *path)
 {
@@ -1029,6 +1058,8 @@ int ph_runtime_wait_healthy(struct ph_runtime *rt, struct ph_err *err)
 		} else {
 			last = ph_http_get_status(rt->health_url, timeout);
 		}
+		if (last > 0 && last != 200 && is_up_status(rt->spec, last))
+			last = 200; /* up, behind its auth: "ready" cannot be read */
 		if (last == 200) {
 			rt->startup_ms = now_ms() - rt->started_at_ms;
 			if (rt->startup_ms <= 0)

@@ -48,6 +48,13 @@ struct ph_runtime_spec {
 	 */
 	json_t *ready;
 	/*
+	 * Optional "health_status": [200, 401, ...]: the statuses of the health path that mean
+	 * "up" (default 200 alone). A daemon whose auth guards even its health path answers
+	 * 401 there once it is up; "ready" is only checked on a 200.
+	 */
+	long health_status[8];
+	size_t n_health_status;
+	/*
 	 * Optional "mcp_stdio" {command, env?, cwd?}: the runtime's MCP server over stdio, as
 	 * a spec of its own (name "<name>-mcp-stdio", env the runtime's with its own on top,
 	 * cwd and timeouts the runtime's unless set). NULL when the config names none.

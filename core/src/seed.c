@@ -360,7 +360,8 @@ int ph_seed_run(struct ph_session *s, struct ph_err *err)
 			  ph_error(err, PH_E_NOMEM, "out of memory");
 		free(db);
 		if (rc)
-			return rc;
+			return ph_error_prefix(err, "seed: %s runtime '%s'", roles[i],
+					       s->cfg.runtimes[i].name);
 	}
 	if ((rc = ph_session_start_both(s, err)))
 		return ph_error_prefix(err, "seed: second start");

@@ -543,7 +543,7 @@ static void test_spec_parse(void **state)
 	expect_spec_error("{\"command\": [\"x\"], \"comand\": [\"x\"]}",
 			  "parity.json: runtimes.candidate: unknown key 'comand' (expected name, "
 			  "command, cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-			  "mcp_stdio, ready)");
+			  "mcp_stdio, ready, health_status)");
 	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": [\"x\"]}",
 			  "parity.json: runtimes.candidate.mcp_stdio: expected an object "
 			  "{command, env?, cwd?}");
