@@ -384,34 +384,29 @@ static int repeatable(const json_t *c, const char *method)
 }
 
 /*
- * Take k = timing.samples samples per side, interleaved, appending them to ja and jb.
- * Returns 1 when the batch shows the divergence, 0 when it does not, -1 when a request
- * failed. A batch shows it when the medians diverge by the fixed timing rule and the
- * Mann-Whitney U test rejects, at timing.alpha, that both sides' samples come from one
- * distribution: two identical runtimes pass the rule now and then on a busy machine, but
- * rarely with samples that stay apart.
+ * Take k = timing.samples samples per side, interleaved, appending them to ja and jb and to
+ * va/vb at *n. Returns 1 when the batch's medians diverge by the fixed timing rule, 0 when
+ * they do not, -1 when a request failed. *ma and *mb get the batch's medians.
  */
 static int timing_batch(struct ph_run *run, const struct ph_request *ra,
-			const struct ph_request *rb, json_t *ja, json_t *jb, double *ma, double *mb,
-			double *p)
+			const struct ph_request *rb, json_t *ja, json_t *jb, double *va,
+			double *vb, size_t *n, double *ma, double *mb)
 {
-	double va[TIMING_SAMPLES_MAX], vb[TIMING_SAMPLES_MAX], sa[TIMING_SAMPLES_MAX],
-		sb[TIMING_SAMPLES_MAX];
-	const struct ph_timing *t = &run->s->cfg.timing;
-	size_t n, k = (size_t)run->s->cfg.timing_samples;
+	double sa[TIMING_SAMPLES_MAX], sb[TIMING_SAMPLES_MAX];
+	size_t i, k = (size_t)run->s->cfg.timing_samples;
 
 	if (k > TIMING_SAMPLES_MAX)
 		k = TIMING_SAMPLES_MAX;
 	if (k == 0) /* "samples": 0: never re-measure, the first answer stands */
 		return -1;
-	for (n = 0; n < k; n++) {
+	for (i = 0; i < k; i++) {
 		struct ph_response a, b;
 		struct ph_err e;
 		int ra_rc, rb_rc, ok;
 
 		/* alternate who is asked first: on a busy machine the first is often slower;
 		 * both are always asked, so both responses are filled and released */
-		if (n % 2) {
+		if (i % 2) {
 			rb_rc = host_http(run, PH_CANDIDATE, rb, &b, &e);
 			ra_rc = host_http(run, PH_REFERENCE, ra, &a, &e);
 		} else {
@@ -421,8 +416,9 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 		ok = !ra_rc && !rb_rc && a.latency_ms >= 0 && b.latency_ms >= 0;
 
 		if (ok) {
-			va[n] = sa[n] = a.latency_ms;
-			vb[n] = sb[n] = b.latency_ms;
+			va[*n] = sa[i] = a.latency_ms;
+			vb[*n] = sb[i] = b.latency_ms;
+			(*n)++;
 			json_array_append_new(ja, json_real(a.latency_ms));
 			json_array_append_new(jb, json_real(b.latency_ms));
 		}
@@ -431,35 +427,43 @@ static int timing_batch(struct ph_run *run, const struct ph_request *ra,
 		if (!ok)
 			return -1;
 	}
-	*ma = ph_median(sa, n);
-	*mb = ph_median(sb, n);
-	*p = ph_mann_whitney_p(va, n, vb, n);
-	return ph_timing_diverges(t, *ma, *mb) && *p < run->s->cfg.timing_alpha;
+	*ma = ph_median(sa, k);
+	*mb = ph_median(sb, k);
+	return ph_timing_diverges(&run->s->cfg.timing, *ma, *mb);
 }
 
 /*
  * A single slow answer is not a timing divergence. Re-measure the request in two batches
- * of timing.samples per side, a short pause apart, and confirm only when both batches show
- * the divergence (a busy machine can slow one process for a while, rarely twice). The raw
- * samples, the first answer's included, go into *samples (new object); *ma and *mb get
- * the last batch's medians, *p its Mann-Whitney p-value. Returns 1 confirmed, 0 not
- * reproduced, -1 when a repeat failed (the first answer stands).
+ * of timing.samples per side, a short pause apart; confirm only when the medians of both
+ * batches diverge by the fixed timing rule (a busy machine can slow one process for a
+ * while, rarely twice) and the Mann-Whitney U test on all re-measured samples rejects, at
+ * timing.alpha, that both sides' latencies come from one distribution (at alpha 0.01 that
+ * takes at least 3 samples per batch). The raw samples, the first answer's included, go
+ * into *samples (new object); *ma and *mb get the last batch's medians, *p the test's
+ * p-value. Returns 1 confirmed, 0 not reproduced, -1 when a repeat failed (the first
+ * answer stands).
  */
 static int confirm_timing(struct ph_run *run, const struct ph_request *ra,
 			  const struct ph_request *rb, double a0, double b0, json_t **samples,
 			  double *ma, double *mb, double *p)
 {
+	double va[2 * TIMING_SAMPLES_MAX], vb[2 * TIMING_SAMPLES_MAX];
 	json_t *ja = json_array(), *jb = json_array();
+	size_t n = 0;
 	int rc;
 
 	json_array_append_new(ja, json_real(a0));
 	json_array_append_new(jb, json_real(b0));
-	rc = timing_batch(run, ra, rb, ja, jb, ma, mb, p);
+	rc = timing_batch(run, ra, rb, ja, jb, va, vb, &n, ma, mb);
 	if (rc == 1) {
 		struct timespec pause = { 0, 200 * 1000 * 1000 };
 
 		nanosleep(&pause, NULL);
-		rc = timing_batch(run, ra, rb, ja, jb, ma, mb, p);
+		rc = timing_batch(run, ra, rb, ja, jb, va, vb, &n, ma, mb);
+	}
+	if (rc == 1) {
+		*p = ph_mann_whitney_p(va, n, vb, n);
+		rc = *p < run->s->cfg.timing_alpha;
 	}
 	*samples = json_pack("{s:o, s:o}", "reference", ja, "candidate", jb);
 	return rc;

@@ -166,7 +166,7 @@ def calibrate(a, tmp):
     cfg["runtimes"]["candidate"]["name"] = "rust"
     rules = load(os.path.join(a.repo, "fixtures", "rules.json"))
     health = rules["rules"]["endpoints"]["GET /health"]
-    health["ignoreFields"] = [f for f in health["ignoreFields"] if f != "pid"]
+    health["ignoreFields"] = [f for f in health["ignoreFields"] if f != "uptime"]
     rpath = os.path.join(tmp, "rules.json")
     write_json(rpath, rules)
     cfg["rules"] = rpath
@@ -180,13 +180,17 @@ def calibrate(a, tmp):
     check("proposed rules (nothing applied)" in err, "no summary printed:\n%s" % err)
     prop = load(os.path.join(out, "proposed-rules.json"))
     ev = prop["evidence"]
-    for field in ("pid", "port"):
-        check(ev.get("GET /health", {}).get(field, 0) >= 1,
-              "GET /health %s not learned: %r" % (field, ev.get("GET /health")))
-    check("pid" in prop["rules"]["endpoints"]["GET /health"]["ignoreFields"], "pid not proposed")
+    check(ev.get("GET /health", {}).get("uptime", 0) >= 1,
+          "GET /health uptime not learned: %r" % ev.get("GET /health"))
+    # pid, port and agentsDir are canonicalised by the host: never noise to learn
+    for field in ("pid", "port", "agentsDir"):
+        check(ev.get("GET /health", {}).get(field, 0) == 0,
+              "GET /health %s learned although canonicalised: %r" % (field, ev.get("GET /health")))
+    check("uptime" in prop["rules"]["endpoints"]["GET /health"]["ignoreFields"],
+          "uptime not proposed")
     new = prop["new"].get("GET /health", [])
-    check("pid" in new, "pid (not ignored by the rules in force) is not marked new: %r" % new)
-    check("port" not in new, "port is already ignored, yet marked new: %r" % new)
+    check("uptime" in new, "uptime (not ignored by the rules in force) is not marked new: %r" % new)
+    check("version" not in new, "version is already ignored, yet marked new: %r" % new)
     check(prop["calibration"]["rows"] > 10, "calibration rows %r" % prop["calibration"])
     check(hashlib.sha256(open(rpath, "rb").read()).hexdigest() == before,
           "the rules file was modified")
