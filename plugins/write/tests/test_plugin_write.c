@@ -124,6 +124,86 @@ static void test_normalise_pairs_generated_ids(void **state)
 	ph_write_state_release(&ws);
 }
 
+/* The members (by id) of a normalised array that the other lacks, or that differ. */
+static void member_diff(const json_t *a, const json_t *b, int *only_a, int *only_b, int *differ)
+{
+	json_t *ia = json_object(), *ib = json_object(), *r, *o;
+	const char *k;
+	size_t i;
+
+	json_array_foreach(a, i, r)
+	    json_object_set(ia, json_string_value(json_object_get(r, "id")), r);
+	json_array_foreach(b, i, r)
+	    json_object_set(ib, json_string_value(json_object_get(r, "id")), r);
+	*only_a = *only_b = *differ = 0;
+	json_object_foreach(ia, k, r)
+	{
+		if (!(o = json_object_get(ib, k)))
+			(*only_a)++;
+		else if (!json_equal(r, o))
+			(*differ)++;
+	}
+	json_object_foreach(ib, k, r) *only_b += json_object_get(ia, k) == NULL;
+	json_decref(ia);
+	json_decref(ib);
+}
+
+/*
+ * One side writes an extra history row first (the Rust daemon's "created" on remember):
+ * paired by event it is one extra member and every other pair stays equal; paired by
+ * position the same rows would differ at every pair.
+ */
+static void test_normalise_history_by_event(void **state)
+{
+	struct ph_write_state ws;
+	json_t *h[2], *n[2];
+	int only_a, only_b, differ;
+
+	(void)state;
+	ph_write_state_init(&ws);
+	json_object_set_new(ws.labels[0], "ref-1", json_string("case/remember"));
+	json_object_set_new(ws.labels[1], "cand_1", json_string("case/remember"));
+	json_object_set_new(ws.touched, "case/remember", json_true());
+	h[0] = json_pack("[{s:i, s:s, s:s, s:s, s:s}, {s:i, s:s, s:s, s:s, s:s},"
+			 " {s:i, s:s, s:s, s:s, s:s}]",
+			 "_rowid", 4, "id", "h1", "memory_id", "ref-1", "event", "deleted",
+			 "reason", "first", "_rowid", 5, "id", "h2", "memory_id", "ref-1", "event",
+			 "recovered", "reason", "undo", "_rowid", 6, "id", "h3", "memory_id",
+			 "ref-1", "event", "deleted", "reason", "final");
+	h[1] = json_pack("[{s:i, s:s, s:s, s:s, s:n}, {s:i, s:s, s:s, s:s, s:s},"
+			 " {s:i, s:s, s:s, s:s, s:s}, {s:i, s:s, s:s, s:s, s:s}]",
+			 "_rowid", 7, "id", "x1", "memory_id", "cand_1", "event", "created",
+			 "reason", "_rowid", 8, "id", "x2", "memory_id", "cand_1", "event",
+			 "deleted", "reason", "first", "_rowid", 9, "id", "x3", "memory_id",
+			 "cand_1", "event", "recovered", "reason", "undo", "_rowid", 10, "id", "x4",
+			 "memory_id", "cand_1", "event", "deleted", "reason", "final");
+	for (int i = 0; i < 2; i++)
+		n[i] = ph_write_normalise_children(&ws, i, h[i], "event");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(n[0], 2), "id")),
+			    "case/remember/deleted#2");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(n[1], 0), "id")),
+			    "case/remember/created#1");
+	member_diff(n[0], n[1], &only_a, &only_b, &differ);
+	assert_int_equal(only_a, 0);
+	assert_int_equal(only_b, 1); /* the created row, nothing else */
+	assert_int_equal(differ, 0);
+	for (int i = 0; i < 2; i++)
+		json_decref(n[i]);
+	/* by position, the one extra row shifts every pair */
+	json_object_clear(ws.touched);
+	json_object_set_new(ws.touched, "case/remember", json_true());
+	for (int i = 0; i < 2; i++)
+		n[i] = ph_write_normalise_children(&ws, i, h[i], NULL);
+	member_diff(n[0], n[1], &only_a, &only_b, &differ);
+	assert_int_equal(only_b, 1);
+	assert_int_equal(differ, 3);
+	for (int i = 0; i < 2; i++) {
+		json_decref(n[i]);
+		json_decref(h[i]);
+	}
+	ph_write_state_release(&ws);
+}
+
 /* A row no answer named (a duplicate written behind the API's back) is reported once. */
 static void test_normalise_new_rows_once(void **state)
 {
@@ -548,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_substitute),
 	    cmocka_unit_test(test_rewrite_ids),
 	    cmocka_unit_test(test_normalise_pairs_generated_ids),
+	    cmocka_unit_test(test_normalise_history_by_event),
 	    cmocka_unit_test(test_normalise_new_rows_once),
 	    cmocka_unit_test(test_crash_verdict),
 	    cmocka_unit_test(test_spread),
