@@ -14,8 +14,12 @@
  *     answered with (a deduplicated remember answers an earlier one) and the jobs the
  *     remembers queued ({memory_id, job_type, max_attempts}, in queue order), read at
  *     once, before the workers' progress matters. TS queues one `extract` job per new
- *     memory when memory.pipelineV2.enabled, Rust none: when this row differs, the rest
- *     of the scenario is not compared (it would only repeat that cause).
+ *     memory when memory.pipelineV2.enabled, Rust none. When this row differs, each side
+ *     is then given the jobs the other queued and it did not (matched by memory label
+ *     and job type): a pending memory_jobs row for its memory of that label, as
+ *     seed-extract.sql seeds jobs, logged and noted in the jobs row as seeded by the
+ *     harness. The rest of the scenario then compares the extraction itself, not who
+ *     queued it (that is this row's finding).
  * Both scenario kinds then wait, bounded, until neither runtime has a job left to run,
  * and compare (matrix feature, then its rule key in the run's rules file):
  *   - "pipeline egress" (PIPELINE /egress): the distinct requests each runtime sent to
@@ -29,7 +33,8 @@
  * Memory ids a runtime generates are replaced by stable labels (normalize.c) first, and
  * the ids of jobs a remember queued by "<memory label>/<job type>".
  * When the candidate leaves jobs unprocessed, only the jobs are compared (the rest would
- * repeat that one cause); when the reference does, the scenario cannot be evaluated.
+ * repeat that one cause); when the reference does, the scenario cannot be evaluated, and
+ * each of its rows is recorded as an error that says why (no row is dropped silently).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +44,7 @@
 
 #include <sqlite3.h>
 
+#include "backfill.h"
 #include "normalize.h"
 #include "parity/jsonio.h"
 #include "parity/plugin.h"
@@ -493,9 +499,41 @@ static int scenario_options(const struct ph_host *host, struct ph_run *run, cons
 /* What a scenario set up on each side before the workers' work is waited for. */
 struct setup {
 	struct snap before[2];
-	const char *known[2]; /* ids quoted here are not labelled new-N (collect) */
-	json_t *labels[2];    /* id -> label the scenario gave, or NULL */
+	const char *known[2];  /* ids quoted here are not labelled new-N (collect) */
+	json_t *labels[2];     /* id -> label the scenario gave, or NULL */
+	const char *jobs_note; /* appended to the jobs row's summary (seeded jobs), or NULL */
 };
+
+/*
+ * The rows of a scenario that cannot be evaluated, each an error saying why: jobs,
+ * egress, one decisions row per kind wanted, memories. Returns non-zero only when a row
+ * cannot be recorded.
+ */
+static int error_rows(const struct ph_host *host, struct ph_run *run, const char *name,
+		      const json_t *want, const char *why)
+{
+	char cname[256];
+	json_t *w;
+	size_t i;
+	int rc;
+
+	snprintf(cname, sizeof(cname), "%s/jobs", name);
+	if ((rc = error_row(host, run, F_JOBS, cname, why)))
+		return rc;
+	snprintf(cname, sizeof(cname), "%s/egress", name);
+	if ((rc = error_row(host, run, F_EGRESS, cname, why)))
+		return rc;
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		int wanted = 0;
+
+		json_array_foreach(want, i, w) wanted |= !strcmp(json_string_value(w), kinds[k]);
+		snprintf(cname, sizeof(cname), "%s/decision-%s", name, kinds[k]);
+		if (wanted && (rc = error_row(host, run, F_DECISIONS, cname, why)))
+			return rc;
+	}
+	snprintf(cname, sizeof(cname), "%s/memories", name);
+	return error_row(host, run, F_DECISIONS, cname, why);
+}
 
 /*
  * The common end of both scenario kinds: wait until the workers settled, collect each
@@ -515,26 +553,31 @@ static int evaluate(const struct ph_host *host, struct ph_run *run, const char *
 
 	snprintf(cname, sizeof(cname), "%s/jobs", name);
 	if ((rc = settle(host, run, timeout_ms, left, err)))
-		return error_row(host, run, F_JOBS, cname, err->msg);
+		return error_rows(host, run, name, want, err->msg);
 	if (left[0]) {
 		snprintf(why, sizeof(why),
 			 "the reference runtime still had %lld job(s) to run after %ld ms: the "
 			 "scenario cannot be evaluated (is its pipeline worker running, and its "
 			 "extraction endpoint the canned LLM?)",
 			 (long long)left[0], timeout_ms);
-		return error_row(host, run, F_JOBS, cname, why);
+		return error_rows(host, run, name, want, why);
 	}
 	for (s = 0; s < 2; s++) {
 		if ((rc = collect(host, run, (enum ph_side)s, name, &su->before[s], su->known[s],
 				  su->labels[s], &st[s], err))) {
 			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
-			rc = error_row(host, run, F_JOBS, cname, why);
+			rc = error_rows(host, run, name, want, why);
 			goto out;
 		}
 	}
 
 	/* jobs, by id: seeded ids, or the labels of the jobs a remember queued */
 	jobs_summary(st[0].jobs, summary, sizeof(summary));
+	if (su->jobs_note) {
+		size_t w = strlen(summary);
+
+		snprintf(summary + w, sizeof(summary) - w, " (%s)", su->jobs_note);
+	}
 	if (left[1]) {
 		/*
 		 * Unfinished work: compare how many jobs are left and each job's status and
@@ -758,15 +801,27 @@ static int scenario(const struct ph_host *host, struct ph_run *run, const json_t
 		snprintf(known, n, "%s\n%s", mem_sql ? mem_sql : "", sql);
 	}
 
+	/*
+	 * The memories mark is taken before the memories, so they are in the memories row;
+	 * the history mark after their embed, so what a runtime's re-embed writes there (the
+	 * TS daemon's repair audit, event 'none', memory_id 'system') is not read as a
+	 * decision of the workers.
+	 */
 	snprintf(cname, sizeof(cname), "%s/seed", name);
 	for (s = 0; s < 2; s++) {
 		su.known[s] = known;
 		if ((rc = take_snap(host, run, (enum ph_side)s, &su.before[s], err)) ||
 		    (mem_sql && (rc = seed_side(host, run, (enum ph_side)s, mem_sql, err))) ||
 		    (mem_sql && embed && (rc = embed_side(host, run, (enum ph_side)s, embed, err))) ||
+		    (rc = query_int(host, run, (enum ph_side)s,
+				    "SELECT coalesce(max(rowid), 0) FROM memory_history",
+				    &su.before[s].hist_seq, err)) ||
 		    (rc = seed_side(host, run, (enum ph_side)s, sql, err))) {
 			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
-			rc = error_row(host, run, F_JOBS, cname, why);
+			if (!(rc = error_row(host, run, F_JOBS, cname, why))) {
+				snprintf(why, sizeof(why), "not evaluated: the seed failed (%s)", cname);
+				rc = error_rows(host, run, name, want, why);
+			}
 			goto out;
 		}
 	}
@@ -821,10 +876,12 @@ static void remember_one(const struct ph_host *host, struct ph_run *run, enum ph
 /*
  * The jobs a side queued since before: {memory_id, job_type, max_attempts} in queue order,
  * memory ids as their labels; each job id gets the label "<memory label>/<job type>" (and
- * "#n" from the second on) in labels. A new array, or NULL with err filled.
+ * "#n" from the second on) in labels, and that label is appended to job_labels (so its
+ * index is the job's). A new array, or NULL with err filled.
  */
 static json_t *queued_jobs(const struct ph_host *host, struct ph_run *run, enum ph_side side,
-			   const struct snap *before, json_t *labels, struct ph_err *err)
+			   const struct snap *before, json_t *labels, json_t *job_labels,
+			   struct ph_err *err)
 {
 	json_t *rows, *r, *out, *used;
 	size_t i;
@@ -853,6 +910,7 @@ static json_t *queued_jobs(const struct ph_host *host, struct ph_run *run, enum 
 				 type ? type : "?", n);
 		json_object_set_new(used, label, json_true());
 		json_object_set_new(labels, id, json_string(label));
+		json_array_append_new(job_labels, json_string(label));
 		json_array_append_new(out, json_pack("{s:s?, s:s?, s:O?}", "memory_id",
 						     ml ? ml : mid, "job_type", type,
 						     "max_attempts",
@@ -863,6 +921,127 @@ static json_t *queued_jobs(const struct ph_host *host, struct ph_run *run, enum 
 	return out;
 }
 
+/* UTC now plus plus_ms, as the seed files write times: 2026-02-01T10:00:00.000Z. */
+static void iso_now(char *out, size_t n, long plus_ms)
+{
+	struct timespec ts;
+	struct tm tm;
+	long long ms;
+	time_t t;
+	size_t w;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + plus_ms;
+	t = (time_t)(ms / 1000);
+	gmtime_r(&t, &tm);
+	w = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out + w, n - w, ".%03dZ", (int)(ms % 1000));
+}
+
+/*
+ * Give each side the jobs the other side's remembers queued and its own did not (matched
+ * by memory label and job type, backfill.c): a pending memory_jobs row for its memory of
+ * that label, with the same columns as seed-extract.sql and the other side's max_attempts,
+ * labelled as the other side's job (so the jobs row compares the two). Without it the
+ * extraction of remembered memories is never compared on the real pair: the Rust daemon
+ * never queues from remember. note gets what was seeded ("" when nothing), for the jobs
+ * row. Returns 0, or -1 with why filled when a job cannot be seeded (the scenario cannot
+ * be evaluated).
+ */
+static int backfill(const struct ph_host *host, struct ph_run *run, const char *name,
+		    struct setup *su, json_t *const queued[2], json_t *const job_labels[2],
+		    char *note, size_t nn, char *why, size_t wn)
+{
+	int seq = 0;
+
+	note[0] = 0;
+	for (int s = 0; s < 2; s++) {
+		int o = 1 - s;
+		json_t *missing = ph_pipeline_jobs_missing(queued[s], queued[o]), *v;
+		char *sql = NULL, list[1024] = "";
+		struct ph_err e;
+		size_t i, n = 0;
+		int bad = 0;
+
+		if (!missing) {
+			snprintf(why, wn, "out of memory");
+			return -1;
+		}
+		json_array_foreach(missing, i, v)
+		{
+			const json_t *job = json_array_get(queued[s], (size_t)json_integer_value(v));
+			const char *ml = json_string_value(json_object_get(job, "memory_id"));
+			const char *type = json_string_value(json_object_get(job, "job_type"));
+			const char *jl = json_string_value(
+				json_array_get(job_labels[s], (size_t)json_integer_value(v)));
+			const json_t *max = json_object_get(job, "max_attempts");
+			const char *mid = ph_pipeline_label_id(su->labels[o], ml);
+			char id[300], at[64], *row, *next;
+			size_t w;
+
+			if (!mid && (!ml || ph_pipeline_label_id(su->labels[s], ml))) {
+				snprintf(why, wn,
+					 "not evaluated: the %s queued job '%s' and the %s did not, "
+					 "and the %s has no memory labelled '%s' to seed it for (see "
+					 "%s/remember-jobs)",
+					 sides[s], jl ? jl : "?", sides[o], sides[o], ml ? ml : "?",
+					 name);
+				bad = 1;
+				break;
+			}
+			/* a label of neither side is an id both share (a fixture memory) */
+			if (!mid)
+				mid = ml;
+			snprintf(id, sizeof(id), "parity-seeded-%s-%04d", name, ++seq);
+			iso_now(at, sizeof(at), (long)n);
+			row = sqlite3_mprintf(
+				"INSERT INTO memory_jobs (id, memory_id, job_type, status, attempts,"
+				" max_attempts, created_at, updated_at)"
+				" VALUES (%Q, %Q, %Q, 'pending', 0, %lld, %Q, %Q);\n",
+				id, mid, type ? type : "extract",
+				json_is_integer(max) ? (long long)json_integer_value(max) : 3LL, at,
+				at);
+			next = row ? sqlite3_mprintf("%s%s", sql ? sql : "", row) : NULL;
+			sqlite3_free(row);
+			if (!next) {
+				snprintf(why, wn, "out of memory");
+				bad = 1;
+				break;
+			}
+			sqlite3_free(sql);
+			sql = next;
+			json_object_set_new(su->labels[o], id, json_string(jl ? jl : id));
+			w = strlen(list);
+			snprintf(list + w, sizeof(list) - w, "%s%s", n ? ", " : "", jl ? jl : id);
+			n++;
+		}
+		json_decref(missing);
+		if (!bad && sql && seed_side(host, run, (enum ph_side)o, sql, &e)) {
+			snprintf(why, wn, "not evaluated: seeding the %s's missing jobs: %s",
+				 sides[o], e.msg);
+			bad = 1;
+		}
+		sqlite3_free(sql);
+		if (bad)
+			return -1;
+		if (!n)
+			continue;
+		host->log(run, PH_LOG_WARN,
+			  "%s/remember-jobs: the %s queued %zu job(s) the %s did not (%s): the "
+			  "harness seeded them into the %s's memory_jobs (pending, for its memories "
+			  "of those labels), so the rows that follow compare the extraction itself, "
+			  "not who queued it",
+			  name, sides[s], n, sides[o], list, sides[o]);
+		{
+			size_t w = strlen(note);
+
+			snprintf(note + w, nn - w, "%s%zu %s job(s) seeded by the harness",
+				 w ? "; " : "", n, sides[o]);
+		}
+	}
+	return 0;
+}
+
 /* Run one remember scenario case. Returns non-zero only for a malformed case. */
 static int remember_scenario(const struct ph_host *host, struct ph_run *run, const json_t *c,
 			     struct ph_err *err)
@@ -870,8 +1049,9 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 	const char *name = json_string_value(json_object_get(c, "name"));
 	json_t *bodies = json_object_get(c, "remember"), *body;
 	json_t *answered[2] = {NULL, NULL}, *queued[2] = {NULL, NULL};
+	json_t *job_labels[2] = {NULL, NULL};
 	const json_t *want;
-	char cname[256], summary[256], why[1400];
+	char cname[256], summary[256], why[1400], note[256];
 	char *known[2] = {NULL, NULL};
 	struct setup su;
 	enum ph_class cls = PH_PARITY;
@@ -901,10 +1081,11 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 	for (s = 0; s < 2; s++) {
 		su.labels[s] = json_object();
 		answered[s] = json_array();
+		job_labels[s] = json_array();
 		if ((rc = take_snap(host, run, (enum ph_side)s, &su.before[s], err))) {
 			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
 			rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
-			goto out;
+			goto failed;
 		}
 	}
 	json_array_foreach(bodies, k, body)
@@ -922,7 +1103,7 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 				snprintf(why, sizeof(why), "%s: remember[%zu]: %s", sides[s], k, w);
 				free(text);
 				rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
-				goto out;
+				goto failed;
 			}
 			if (!(l = json_string_value(json_object_get(su.labels[s], id)))) {
 				snprintf(label, sizeof(label), "remember-%zu", k + 1);
@@ -934,7 +1115,7 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 		}
 		if (!text) {
 			rc = error_row(host, run, F_REMEMBER_JOBS, cname, "out of memory");
-			goto out;
+			goto failed;
 		}
 		free(text);
 	}
@@ -948,7 +1129,7 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 		json_object_foreach(su.labels[s], id, v) n += strlen(id) + 3;
 		if (!(known[s] = calloc(1, n))) {
 			rc = error_row(host, run, F_REMEMBER_JOBS, cname, "out of memory");
-			goto out;
+			goto failed;
 		}
 		json_object_foreach(su.labels[s], id, v)
 		{
@@ -962,10 +1143,10 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 	/* what the remembers queued, read at once: job types and limits, not progress */
 	for (s = 0; s < 2; s++) {
 		if (!(queued[s] = queued_jobs(host, run, (enum ph_side)s, &su.before[s],
-					      su.labels[s], err))) {
+					      su.labels[s], job_labels[s], err))) {
 			snprintf(why, sizeof(why), "%s: %s", sides[s], err->msg);
 			rc = error_row(host, run, F_REMEMBER_JOBS, cname, why);
-			goto out;
+			goto failed;
 		}
 	}
 	{
@@ -981,20 +1162,34 @@ static int remember_scenario(const struct ph_host *host, struct ph_run *run, con
 		if (rc)
 			goto out;
 	}
+	/*
+	 * The remembers queued other work (the Rust daemon queues none): that is the row
+	 * above. Each side gets the jobs only the other queued, so what follows compares the
+	 * extraction itself.
+	 */
 	if (cls != PH_PARITY) {
-		host->log(run, PH_LOG_INFO,
-			  "%s: the remembers queued other work on the candidate; its jobs, egress "
-			  "and decisions are not compared, they would only repeat this",
-			  cname);
-		goto out;
+		if (backfill(host, run, name, &su, queued, job_labels, note, sizeof(note), why,
+			     sizeof(why))) {
+			rc = error_rows(host, run, name, want, why);
+			goto out;
+		}
+		su.jobs_note = note[0] ? note : NULL;
 	}
 	rc = evaluate(host, run, name, &su, timeout_ms, want, err);
+	goto out;
+failed:
+	/* the remember-jobs row is an error: the rest cannot be evaluated either */
+	if (!rc) {
+		snprintf(why, sizeof(why), "not evaluated: see %s", cname);
+		rc = error_rows(host, run, name, want, why);
+	}
 out:
 	for (s = 0; s < 2; s++) {
 		json_decref(su.before[s].jobs);
 		json_decref(su.labels[s]);
 		json_decref(answered[s]);
 		json_decref(queued[s]);
+		json_decref(job_labels[s]);
 		free(known[s]);
 	}
 	return rc;
