@@ -197,6 +197,11 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 		if (rc)
 			return rc;
 	}
+	if (cfg->runtimes[0].port > 0 && cfg->runtimes[0].port == cfg->runtimes[1].port)
+		return ph_error(err, PH_E_INVALID,
+				"%s: runtimes.candidate.port: %d is the reference's port too (two "
+				"runtimes cannot listen on one port)",
+				path, cfg->runtimes[1].port);
 	if ((rc = get_string(cfg, "fixture", "fixtures/workspaces/default", &cfg->fixture, err)))
 		return rc;
 	if ((rc = get_string(cfg, "rules", NULL, &cfg->rules, err)))
@@ -259,6 +264,12 @@ int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_er
 	}
 	ph_runtime_spec_release(&cfg->runtimes[to]);
 	cfg->runtimes[to] = spec;
+	/* two processes cannot listen on one port: both take free ones (the session logs it) */
+	if (cfg->runtimes[from].port > 0) {
+		cfg->runtimes[from].port_dropped = cfg->runtimes[to].port_dropped =
+			cfg->runtimes[from].port;
+		cfg->runtimes[from].port = cfg->runtimes[to].port = 0;
+	}
 	return 0;
 }
 

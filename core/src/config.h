@@ -55,7 +55,8 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err);
 /*
  * Make both runtimes the one the config names under role ("reference" or "candidate"):
  * the other entry is replaced by a second parse of it, so two instances of the same build
- * run side by side (the noise check of `parity run --both`, and calibration).
+ * run side by side (the noise check of `parity run --both`, and calibration). A fixed
+ * "port" is dropped from both sides (two instances cannot share it; the session logs it).
  */
 int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_err *err);
 

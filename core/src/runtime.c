@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,7 @@ static void free_strv(char **v)
 
 static const char *const spec_keys[] = {
 	"name", "command", "cwd", "env", "health", "start_timeout_ms", "stop_timeout_ms",
-	"version", "mcp_stdio", "ready", "health_status", NULL
+	"version", "mcp_stdio", "ready", "health_status", "port", NULL
 };
 
 static int bad(struct ph_err *err, const char *source, const char *role, const char *key,
@@ -305,7 +306,7 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 			return ph_error(err, PH_E_INVALID,
 					"%s: runtimes.%s: unknown key '%s' (expected name, command, "
 					"cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-					"mcp_stdio, ready, health_status)",
+					"mcp_stdio, ready, health_status, port)",
 					source, role, k);
 	}
 	if (!(spec->role = strdup(role)))
@@ -336,6 +337,13 @@ static int spec_parse(struct ph_runtime_spec *spec, const char *role, const json
 		return rc;
 	if ((rc = opt_string(obj, "version", source, role, NULL, &spec->version, err)))
 		return rc;
+	if ((v = json_object_get(obj, "port"))) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 65535)
+			return bad(err, source, role, "port",
+				   "expected a TCP port number from 1 to 65535");
+		spec->port = (int)json_integer_value(v);
+	}
 	if (json_object_get(obj, "ready")) {
 		json_t *r = json_object_get(obj, "ready");
 
@@ -528,6 +536,53 @@ int ph_free_port(void)
 		port = ntohs(a.sin_port);
 	close(fd);
 	return port > 0 ? port : -1;
+}
+
+/* Bind addr like a server would (SO_REUSEADDR, so a closed listener's leftovers do not count). */
+static int try_bind(int family, const struct sockaddr *addr, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, rc, e;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	rc = bind(fd, addr, len);
+	e = errno;
+	close(fd);
+	return rc ? -e : 0;
+}
+
+int ph_port_available(int port, struct ph_err *err)
+{
+	struct sockaddr_in a;
+	struct sockaddr_in6 a6;
+	int rc;
+
+	if (port < 1 || port > 65535)
+		return ph_error(err, PH_E_INVALID, "port %d out of range (1 to 65535)", port);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	if ((rc = try_bind(AF_INET, (struct sockaddr *)&a, sizeof(a))))
+		goto taken;
+	/* a listener on [::1] alone still answers "localhost" */
+	memset(&a6, 0, sizeof(a6));
+	a6.sin6_family = AF_INET6;
+	a6.sin6_addr = in6addr_loopback;
+	a6.sin6_port = htons((uint16_t)port);
+	rc = try_bind(AF_INET6, (struct sockaddr *)&a6, sizeof(a6));
+	if (rc == -EAFNOSUPPORT || rc == -EADDRNOTAVAIL)
+		rc = 0; /* no IPv6 loopback on this host */
+	if (!rc)
+		return 0;
+taken:
+	if (rc == -EADDRINUSE)
+		return ph_error(err, PH_E_IO, "port %d is taken: another process listens there",
+				port);
+	return ph_error(err, PH_E_IO, "port %d cannot be bound: %s", port, strerror(-rc));
 }
 
 /* ---- logs ------------------------------------------------------------------------ */

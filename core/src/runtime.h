@@ -42,6 +42,17 @@ struct ph_runtime_spec {
 	long stop_timeout_ms;        /* default 5000 */
 	char *version;               /* optional "version" key, for the matrix */
 	/*
+	 * Optional "port" (1..65535): the runtime always listens there instead of on a free
+	 * port the session picks, for a daemon whose parts reach it at a fixed address (the
+	 * TS daemon's HTTP MCP tools call localhost:3850). 0 when absent.
+	 */
+	int port;
+	/*
+	 * The fixed port ph_config_same_runtime dropped (two instances of one build cannot
+	 * share it), so that the session can say so; 0 when none was dropped.
+	 */
+	int port_dropped;
+	/*
 	 * Optional "ready": {"<dot.path>": value, ...}: after the health path answers 200,
 	 * keep polling until its JSON body holds every value (e.g. a worker that a daemon
 	 * starts after it answers health). NULL when absent.
@@ -100,6 +111,13 @@ char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *
 
 /* A free TCP port on 127.0.0.1 (bind port 0, read it, close), or < 0. */
 int ph_free_port(void);
+
+/*
+ * Can a server listen on port now? Binds 127.0.0.1:port (and [::1]:port where the host
+ * has IPv6) with SO_REUSEADDR, as servers do, then closes. Returns 0, or PH_E_IO with err
+ * saying the port is taken (or why it cannot be bound).
+ */
+int ph_port_available(int port, struct ph_err *err);
 
 /*
  * Start the runtime (fork/exec in its own process group, log to log_path), then wait for

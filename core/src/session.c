@@ -1,6 +1,7 @@
 /*
  * The life of a `parity run` session: temporary and report folders, fresh workspaces per
- * domain, both runtimes started in parallel (with a new port when one fails to bind),
+ * domain, both runtimes started in parallel (with a new port when one fails to bind,
+ * unless its config fixes the port),
  * their HTTP connections, metrics, and a stop that leaves no process or folder behind.
  */
 #include "session.h"
@@ -78,6 +79,26 @@ static char *exe_dir(void)
 	return strdup(buf);
 }
 
+/*
+ * Say once that a fixed "port" was not used: both sides run one build (--both,
+ * --calibrate), and two processes cannot listen on one port.
+ */
+static void log_dropped_port(struct ph_session *s)
+{
+#define DROPPED_PORT                                                                       \
+	"fixed port %d of runtime '%s' not used: both sides run it, and two instances "    \
+	"cannot share a port; each takes a free one"
+	const struct ph_runtime_spec *r = &s->cfg.runtimes[0];
+
+	if (!r->port_dropped)
+		r = &s->cfg.runtimes[1];
+	if (!r->port_dropped)
+		return;
+	ph_session_log(s, DROPPED_PORT, r->port_dropped, r->name);
+	fprintf(stderr, "parity: " DROPPED_PORT "\n", r->port_dropped, r->name);
+#undef DROPPED_PORT
+}
+
 int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out,
 		    struct ph_err *err)
 {
@@ -142,6 +163,7 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 	s->tty = isatty(STDERR_FILENO);
 	s->params = json_object();
 	ph_session_log(s, "session: config %s, out %s, tmp %s", s->cfg.path, s->out, s->tmp);
+	log_dropped_port(s);
 	return ph_session_llm_start(s, err);
 }
 
@@ -325,7 +347,9 @@ static void *wait_thread(void *arg)
 /*
  * Start the sides flagged in want on the workspaces ws[], in parallel: fork in this
  * thread, wait for health in one thread per side, and retry on a new port a side that
- * exited before it was healthy (it may have lost its port to another process).
+ * exited before it was healthy (it may have lost its port to another process). A side
+ * with a fixed "port" is never moved: that port taken before the start, or the side
+ * exiting before healthy, is an error naming the port.
  */
 static int start_sides(struct ph_session *s, const int want[2], const char *const ws[2],
 		       struct ph_err *err)
@@ -340,6 +364,7 @@ static int start_sides(struct ph_session *s, const int want[2], const char *cons
 		for (i = 0; i < 2; i++) {
 			if (!pending[i])
 				continue;
+			/* a fixed port never gets here twice: see below */
 			if (tries > 0) {
 				ph_session_log(s, "%s: exited before healthy on port %d, retrying "
 						  "on another port", roles[i], s->side[i].port);
@@ -347,6 +372,20 @@ static int start_sides(struct ph_session *s, const int want[2], const char *cons
 				if (s->side[i].port <= 0)
 					return ph_error(err, PH_E_IO, "no free loopback port");
 			}
+		}
+		/* before any fork: a process already there would answer the health check */
+		for (i = 0; i < 2; i++) {
+			if (!pending[i] || s->cfg.runtimes[i].port <= 0 ||
+			    !(rc = ph_port_available(s->side[i].port, err)))
+				continue;
+			ph_error_prefix(err, "%s runtime '%s': runtimes.%s.port", roles[i],
+					s->cfg.runtimes[i].name, roles[i]);
+			ph_session_stop(s);
+			return rc;
+		}
+		for (i = 0; i < 2; i++) {
+			if (!pending[i])
+				continue;
 			if ((rc = spawn_on(s, i, ws[i], err))) {
 				ph_session_stop(s);
 				return rc;
@@ -372,8 +411,14 @@ static int start_sides(struct ph_session *s, const int want[2], const char *cons
 				pending[i] = 0;
 				if ((rc = connected(s, i, err)))
 					return rc;
-			} else if (!s->side[i].rt.exited_early || tries + 1 == START_TRIES) {
+			} else if (!s->side[i].rt.exited_early || tries + 1 == START_TRIES ||
+				   s->cfg.runtimes[i].port > 0) {
 				*err = w[i].err;
+				/* a fixed port is not moved: the runtime's parts expect it there */
+				if (s->side[i].rt.exited_early && s->cfg.runtimes[i].port > 0)
+					ph_error_prefix(err, "fixed port %d (runtimes.%s.port), not "
+							"retried on another port",
+							s->side[i].port, roles[i]);
 				ph_session_stop(s);
 				return w[i].rc;
 			}
@@ -406,6 +451,20 @@ int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
 	return start_sides(s, want, ws, err);
 }
 
+/*
+ * The port side runs on: its config's fixed "port" when it names one, else a free one.
+ * A fixed port is only chosen here; start_sides checks that it is free before each start.
+ */
+static int pick_port(struct ph_session *s, int side, struct ph_err *err)
+{
+	struct ph_side_state *st = &s->side[side];
+
+	st->port = s->cfg.runtimes[side].port > 0 ? s->cfg.runtimes[side].port : ph_free_port();
+	if (st->port <= 0)
+		return ph_error(err, PH_E_IO, "no free loopback port");
+	return 0;
+}
+
 static int prepare_side(struct ph_session *s, const char *domain, int side, struct ph_err *err)
 {
 	struct ph_side_state *st = &s->side[side];
@@ -422,9 +481,8 @@ static int prepare_side(struct ph_session *s, const char *domain, int side, stru
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	if ((rc = ph_mkdirs(st->dir, err)) || (rc = ph_mkdirs(st->home, err)))
 		return rc;
-	st->port = ph_free_port();
-	if (st->port <= 0)
-		return ph_error(err, PH_E_IO, "no free loopback port");
+	if ((rc = pick_port(s, side, err)))
+		return rc;
 	fill_placeholders(s, side, st->workspace, &ph);
 	if ((rc = ph_workspace_copy(s->cfg.fixture, st->workspace, &ph, err)))
 		return rc;

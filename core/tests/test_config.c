@@ -108,6 +108,60 @@ static void bad_input(void **state)
 	expect_bad("{\"a\": 1, \"a\": 2}", "duplicate");
 }
 
+/* A fixed "port" is kept per side, but never for two instances of one build (--both). */
+static void fixed_port(void **state)
+{
+	struct ph_config cfg;
+	struct ph_err err;
+
+	(void)state;
+	write_config("{\"runtimes\": {\"reference\": {\"name\": \"a\", \"command\": [\"x\"], "
+		     "\"port\": 3850}, \"candidate\": {\"name\": \"b\", \"command\": [\"y\"]}}}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_int_equal(cfg.runtimes[0].port, 3850);
+	assert_int_equal(cfg.runtimes[1].port, 0);
+	/* --both reference: two processes cannot share 3850, so neither keeps it */
+	assert_int_equal(ph_config_same_runtime(&cfg, "reference", &err), 0);
+	assert_string_equal(cfg.runtimes[1].name, "a");
+	assert_string_equal(cfg.runtimes[1].role, "candidate");
+	assert_int_equal(cfg.runtimes[0].port, 0);
+	assert_int_equal(cfg.runtimes[1].port, 0);
+	assert_int_equal(cfg.runtimes[0].port_dropped, 3850);
+	assert_int_equal(cfg.runtimes[1].port_dropped, 3850);
+	ph_config_release(&cfg);
+
+	/* --both candidate (no fixed port of its own): the reference's is gone with it */
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_int_equal(ph_config_same_runtime(&cfg, "candidate", &err), 0);
+	assert_string_equal(cfg.runtimes[0].name, "b");
+	assert_int_equal(cfg.runtimes[0].port, 0);
+	assert_int_equal(cfg.runtimes[1].port, 0);
+	assert_int_equal(cfg.runtimes[0].port_dropped, 0);
+	assert_int_equal(cfg.runtimes[1].port_dropped, 0);
+	ph_config_release(&cfg);
+
+	/* --both candidate where the candidate fixes one */
+	write_config("{\"runtimes\": {\"reference\": {\"name\": \"a\", \"command\": [\"x\"]}, "
+		     "\"candidate\": {\"name\": \"b\", \"command\": [\"y\"], \"port\": 4000}}}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_int_equal(ph_config_same_runtime(&cfg, "candidate", &err), 0);
+	assert_int_equal(cfg.runtimes[0].port, 0);
+	assert_int_equal(cfg.runtimes[1].port, 0);
+	assert_int_equal(cfg.runtimes[0].port_dropped, 4000);
+	assert_int_equal(cfg.runtimes[1].port_dropped, 4000);
+	ph_config_release(&cfg);
+
+	expect_bad("{\"runtimes\": {\"reference\": {\"command\": [\"x\"], \"port\": 70000}, "
+		   "\"candidate\": {\"command\": [\"y\"]}}}",
+		   "runtimes.reference.port: expected a TCP port number from 1 to 65535");
+	expect_bad("{\"runtimes\": {\"reference\": {\"command\": [\"x\"]}, "
+		   "\"candidate\": {\"command\": [\"y\"], \"port\": \"4000\"}}}",
+		   "runtimes.candidate.port: expected a TCP port number from 1 to 65535");
+	expect_bad("{\"runtimes\": {\"reference\": {\"command\": [\"x\"], \"port\": 4000}, "
+		   "\"candidate\": {\"command\": [\"y\"], \"port\": 4000}}}",
+		   "runtimes.candidate.port: 4000 is the reference's port too");
+}
+
 static void domains_known(void **state)
 {
 	(void)state;
@@ -140,6 +194,7 @@ int main(void)
 		cmocka_unit_test(defaults),
 		cmocka_unit_test(explicit_values),
 		cmocka_unit_test(bad_input),
+		cmocka_unit_test(fixed_port),
 		cmocka_unit_test(domains_known),
 	};
 

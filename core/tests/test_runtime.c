@@ -15,10 +15,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -543,7 +545,23 @@ static void test_spec_parse(void **state)
 	expect_spec_error("{\"command\": [\"x\"], \"comand\": [\"x\"]}",
 			  "parity.json: runtimes.candidate: unknown key 'comand' (expected name, "
 			  "command, cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-			  "mcp_stdio, ready, health_status)");
+			  "mcp_stdio, ready, health_status, port)");
+	/* a fixed port: a whole number from 1 to 65535 */
+	expect_spec_error("{\"command\": [\"x\"], \"port\": 0}",
+			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
+			  "to 65535");
+	expect_spec_error("{\"command\": [\"x\"], \"port\": 65536}",
+			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
+			  "to 65535");
+	expect_spec_error("{\"command\": [\"x\"], \"port\": -3850}",
+			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
+			  "to 65535");
+	expect_spec_error("{\"command\": [\"x\"], \"port\": \"3850\"}",
+			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
+			  "to 65535");
+	expect_spec_error("{\"command\": [\"x\"], \"port\": 3850.0}",
+			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
+			  "to 65535");
 	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": [\"x\"]}",
 			  "parity.json: runtimes.candidate.mcp_stdio: expected an object "
 			  "{command, env?, cwd?}");
@@ -574,6 +592,18 @@ static void test_spec_parse(void **state)
 	assert_int_equal(f->spec.start_timeout_ms, 15000);
 	assert_int_equal(f->spec.stop_timeout_ms, 5000);
 	assert_null(f->spec.version);
+	assert_int_equal(f->spec.port, 0); /* no fixed port: the session picks a free one */
+	ph_runtime_spec_release(&f->spec);
+
+	spec(f, "{\"command\": [\"x\"], \"port\": 3850}");
+	assert_int_equal(f->spec.port, 3850);
+	assert_int_equal(f->spec.port_dropped, 0);
+	ph_runtime_spec_release(&f->spec);
+	spec(f, "{\"command\": [\"x\"], \"port\": 1}");
+	assert_int_equal(f->spec.port, 1);
+	ph_runtime_spec_release(&f->spec);
+	spec(f, "{\"command\": [\"x\"], \"port\": 65535}");
+	assert_int_equal(f->spec.port, 65535);
 	ph_runtime_spec_release(&f->spec);
 
 	spec(f, "{\"name\": \"rust\", \"command\": [\"x\"], \"cwd\": \"{repo}\", \"health\": "
@@ -629,6 +659,36 @@ static void test_free_port_and_log_tail(void **state)
 	assert_null(ph_log_tail("/nonexistent/log", 10));
 }
 
+/* A fixed port is usable when nothing listens there, and named when something does. */
+static void test_port_available(void **state)
+{
+	struct ph_err err = { 0 };
+	struct sockaddr_in a;
+	int fd, port = ph_free_port(), one = 1;
+	char want[64];
+
+	(void)state;
+	assert_true(port > 0);
+	assert_int_equal(ph_port_available(port, &err), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 1), 0);
+	assert_int_equal(ph_port_available(port, &err), PH_E_IO);
+	snprintf(want, sizeof(want), "port %d is taken", port);
+	assert_non_null(strstr(err.msg, want));
+	close(fd);
+	/* closed: free again, also right after (SO_REUSEADDR, as servers bind) */
+	assert_int_equal(ph_port_available(port, &err), 0);
+	assert_int_equal(ph_port_available(0, &err), PH_E_INVALID);
+	assert_int_equal(ph_port_available(65536, &err), PH_E_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -648,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_expand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spec_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_port_and_log_tail, setup, teardown),
+		cmocka_unit_test(test_port_available),
 	};
 	int rc;
 

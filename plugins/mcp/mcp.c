@@ -6,7 +6,9 @@
  * picks the JSON-RPC ids, so they always match; a case's "save_id" keeps the id a tool
  * answer reports, per runtime, so later cases can name it ("$label") and compare it as a
  * reference. Answers are normalised before comparing (mcp.h): tool lists become sets
- * keyed by name, text content is parsed as JSON where it is JSON. When the config names
+ * keyed by name, text content is parsed as JSON where it is JSON. A tool answer saying
+ * the tool could not reach its own daemon (mcp.h ph_mcp_unreachable) is an error row, not
+ * a comparison. When the config names
  * an MCP stdio command for the runtimes, the same cases run again over stdio
  * (transport_stdio.c).
  */
@@ -21,6 +23,13 @@
 #include "parity/suite.h"
 
 #define MAX_HEADERS 16
+
+/*
+ * Why an HTTP tool may not reach its daemon: TS's /mcp route (mcp/route.ts) builds its
+ * server with createMcpServer() and no daemonUrl, so its tools call mcp/tools.ts's default.
+ */
+#define UNREACHABLE_HINT                                                                   \
+	"the TS /mcp route calls http://localhost:3850 unless the daemon listens there"
 
 static const struct ph_header default_headers[] = {
 	{"Content-Type", "application/json"},
@@ -179,6 +188,18 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 		rc = ph_mcp_error_row(host, run, feature, name,
 			       x.resp[0].error ? "no answer" : "answered", why);
 		goto out;
+	}
+	/* a tool that could not reach its own daemon says nothing about the tool */
+	{
+		const json_t *const docs[2] = {x.doc[0], x.doc[1]};
+		char not_evaluated[300], said[700];
+
+		if (ph_mcp_unreachable_why(docs, UNREACHABLE_HINT, not_evaluated,
+					   sizeof(not_evaluated), said, sizeof(said))) {
+			snprintf(why, sizeof(why), "%s; %s", not_evaluated, said);
+			rc = ph_mcp_error_row(host, run, feature, name, not_evaluated, why);
+			goto out;
+		}
 	}
 	for (int s = 0; s < 2; s++) {
 		norm[s] = x.resp[s];

@@ -98,4 +98,24 @@ int ph_mcp_case_runs_over(const json_t *c, const char *transport, struct ph_err 
  */
 void ph_mcp_summary(long status, const json_t *doc, char *buf, size_t len);
 
+/*
+ * Whether doc is a tool result saying the tool could not reach its own daemon's API:
+ * result.isError true and a result.content[].text holding "Unable to connect",
+ * "ConnectionRefused" or "ECONNREFUSED" (what a fetch to a port nobody listens on
+ * answers). Such an answer says nothing about the tool: it is neither a divergence nor
+ * parity. Returns 1 or 0.
+ */
+int ph_mcp_unreachable(const json_t *doc);
+
+/*
+ * When doc[0] (reference) or doc[1] (candidate), either may be NULL, is such an answer:
+ * write to buf "not evaluated: <side>'s MCP tool could not reach its daemon API (<hint>)"
+ * ("reference's and candidate's MCP tools could not reach their daemon APIs" when both)
+ * and return 1; otherwise return 0 and leave buf alone. With tool_text set (it may be
+ * NULL) it also receives what the tool answered, e.g. "reference: Memory search failed:
+ * Unable to connect ...", cut to fit.
+ */
+int ph_mcp_unreachable_why(const json_t *const doc[2], const char *hint, char *buf, size_t len,
+			   char *tool_text, size_t tool_len);
+
 #endif

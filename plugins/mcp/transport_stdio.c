@@ -10,7 +10,8 @@
  * (mcp.h, with no HTTP status) and compared under the same rules key, so a row over stdio
  * carries the same feature as over HTTP and a case name ending in " (stdio)". Latencies
  * are recorded but not classed: a stdio bridge's latency is the daemon's plus a hop, and
- * cannot be re-sampled the way timing_confirm re-sends HTTP requests.
+ * cannot be re-sampled the way timing_confirm re-sends HTTP requests. A tool answer saying
+ * it could not reach its own daemon is an error row, as over HTTP.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@
 
 #define STDIO_TIMEOUT_MS 15000 /* for one answer, as long as the Rust bridge's 30 s / 2 */
 #define F_STDIO "MCP stdio"
+/* TS's mcp-stdio.ts calls SIGNET_DAEMON_URL, else SIGNET_HOST/SIGNET_PORT, else :3850 */
+#define UNREACHABLE_HINT "its MCP stdio server calls SIGNET_DAEMON_URL, else port 3850"
 
 static const char *const side_names[] = {"reference", "candidate"};
 
@@ -254,6 +257,19 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 
 		problem = ph_mcp_labels_save(l, save, docs, answered);
 		ph_mcp_labels_canon(host, run, l, save);
+	}
+	/* a tool that could not reach its own daemon says nothing about the tool */
+	{
+		const json_t *const docs[2] = {x->answer[0], x->answer[1]};
+		char not_evaluated[300], said[900];
+
+		if (ph_mcp_unreachable_why(docs, UNREACHABLE_HINT, not_evaluated,
+					   sizeof(not_evaluated), said, sizeof(said))) {
+			snprintf(why, sizeof(why), "%s; %s", not_evaluated, said);
+			rc = ph_mcp_error_row(host, run, x->feature, x->case_name, not_evaluated,
+					      why);
+			goto out;
+		}
 	}
 	for (int s = 0; s < 2; s++) {
 		memset(&resp[s], 0, sizeof(resp[s]));

@@ -268,10 +268,75 @@ static void test_summary_and_result_id(void **st)
 	json_decref(d);
 }
 
+static void test_unreachable(void **st)
+{
+	char buf[300], said[300];
+	json_t *a, *b, *ok;
+
+	(void)st;
+	a = parse("{\"result\": {\"isError\": true, \"content\": [{\"type\": \"text\", "
+		  "\"text\": \"Memory search failed: Unable to connect. Is the computer able to "
+		  "access the url?\"}]}}");
+	b = parse("{\"result\": {\"isError\": true, \"content\": [{\"type\": \"text\", "
+		  "\"text\": \"x\"}, {\"type\": \"text\", \"text\": \"error sending request: "
+		  "ConnectionRefused\"}]}}");
+	assert_true(ph_mcp_unreachable(a));
+	assert_true(ph_mcp_unreachable(b));
+	ok = parse("{\"result\": {\"isError\": true, \"content\": [{\"type\": \"text\", "
+		   "\"text\": \"connect ECONNREFUSED 127.0.0.1:3850\"}]}}");
+	assert_true(ph_mcp_unreachable(ok));
+	json_decref(ok);
+	/* the same words in a successful answer, or another tool error: a real answer */
+	ok = parse("{\"result\": {\"content\": [{\"type\": \"text\", \"text\": "
+		   "\"Unable to connect\"}]}}");
+	assert_false(ph_mcp_unreachable(ok));
+	json_decref(ok);
+	ok = parse("{\"result\": {\"isError\": true, \"content\": [{\"type\": \"text\", "
+		   "\"text\": \"MCP error -32602: Input validation error\"}]}}");
+	assert_false(ph_mcp_unreachable(ok));
+	assert_false(ph_mcp_unreachable(NULL));
+	{
+		const json_t *const none[2] = {ok, NULL};
+		const json_t *const ref[2] = {a, ok};
+		const json_t *const cand[2] = {ok, b};
+		const json_t *const both[2] = {a, b};
+
+		strcpy(buf, "untouched");
+		assert_int_equal(ph_mcp_unreachable_why(none, "h", buf, sizeof(buf), NULL, 0), 0);
+		assert_string_equal(buf, "untouched");
+		assert_int_equal(ph_mcp_unreachable_why(ref, "h", buf, sizeof(buf), said,
+							 sizeof(said)),
+				 1);
+		assert_string_equal(buf, "not evaluated: reference's MCP tool could not reach "
+					 "its daemon API (h)");
+		assert_string_equal(said, "reference: Memory search failed: Unable to connect. "
+					  "Is the computer able to access the url?");
+		assert_int_equal(ph_mcp_unreachable_why(cand, NULL, buf, sizeof(buf), NULL, 0), 1);
+		assert_string_equal(buf, "not evaluated: candidate's MCP tool could not reach "
+					 "its daemon API");
+		assert_int_equal(ph_mcp_unreachable_why(both, "h", buf, sizeof(buf), said,
+							 sizeof(said)),
+				 1);
+		assert_string_equal(buf, "not evaluated: reference's and candidate's MCP tools "
+					 "could not reach their daemon APIs (h)");
+		assert_non_null(strstr(said, "; candidate: error sending request: "
+					     "ConnectionRefused"));
+	}
+	json_decref(ok);
+	json_decref(a);
+	json_decref(b);
+}
+
 /* ---- the run hook through a fake host ---- */
 
 /* How a fake runtime misbehaves. */
-enum quirk { Q_NONE, Q_REVERSED_TOOLS, Q_MISSING_TOOL, Q_DOWN };
+enum quirk {
+	Q_NONE,
+	Q_REVERSED_TOOLS,
+	Q_MISSING_TOOL,
+	Q_DOWN,
+	Q_UNREACHABLE /* its tools cannot reach its daemon API (TS /mcp off port 3850) */
+};
 
 /* How a fake MCP stdio server misbehaves. */
 enum stdio_quirk {
@@ -356,6 +421,14 @@ static json_t *answer(int side, const json_t *msg, long *status)
 		json_t *args = json_object_get(json_object_get(msg, "params"), "arguments");
 		const char *want = json_string_value(json_object_get(args, "id"));
 		char text[128];
+
+		/* what TS's tools answer when fetch finds nobody on localhost:3850 */
+		if (F.quirk[side] == Q_UNREACHABLE)
+			return json_pack("{s:s, s:O, s:{s:[{s:s, s:s}], s:b}}", "jsonrpc", "2.0",
+					 "id", id, "result", "content", "type", "text", "text",
+					 "Memory store failed: Unable to connect. Is the computer "
+					 "able to access the url?",
+					 "isError", 1);
 
 		if (want) /* memory_get: echo the id asked for */
 			snprintf(text, sizeof(text), "{\"id\": \"%s\", \"found\": true}", want);
@@ -807,6 +880,52 @@ static void test_run_runtime_down(void **st)
 			       "candidate"));
 }
 
+static void test_run_unreachable(void **st)
+{
+	struct ph_err err;
+	const char *want = "not evaluated: reference's MCP tool could not reach its daemon API "
+			   "(the TS /mcp route calls http://localhost:3850 unless the daemon "
+			   "listens there)";
+
+	(void)st;
+	/* the reference's tools cannot reach its daemon: its tool calls are not compared */
+	F.quirk[0] = Q_UNREACHABLE;
+	assert_int_equal(run_plugin(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 5);
+	assert_string_equal(row_cls("init-note"), "parity");
+	assert_string_equal(row_cls("tools"), "parity");
+	assert_string_equal(row_cls("nope"), "parity");
+	/* neither a divergence nor parity: an error row that says why */
+	assert_string_equal(row_cls("store"), "error");
+	assert_string_equal(row_field("store", "reference"), want);
+	assert_string_equal(row_field("store", "feature"), "MCP /tools/call/memory_store");
+	assert_non_null(strstr(row_field("store", "error"), want));
+	assert_non_null(strstr(row_field("store", "error"),
+			       "reference: Memory store failed: Unable to connect"));
+	/* the reference saved no id; the next call goes out ("$s") and is not evaluated */
+	assert_string_equal(row_cls("get"), "error");
+	assert_string_equal(row_field("get", "reference"), want);
+}
+
+static void test_stdio_unreachable(void **st)
+{
+	struct ph_err err;
+
+	(void)st;
+	/* the candidate's stdio server (and daemon) cannot reach its API */
+	F.quirk[1] = Q_UNREACHABLE;
+	assert_int_equal(run_plugin_stdio(&err), 0);
+	assert_int_equal(json_array_size(F.rows), 10);
+	assert_string_equal(row_cls("tools (stdio)"), "parity");
+	assert_string_equal(row_cls("store (stdio)"), "error");
+	assert_string_equal(row_field("store (stdio)", "reference"),
+			    "not evaluated: candidate's MCP tool could not reach its daemon API "
+			    "(its MCP stdio server calls SIGNET_DAEMON_URL, else port 3850)");
+	assert_non_null(strstr(row_field("store (stdio)", "error"), "candidate: Memory store"));
+	assert_string_equal(row_cls("get (stdio)"), "error");
+	assert_string_equal(row_cls("nope (stdio)"), "parity");
+}
+
 static void test_run_malformed_case(void **st)
 {
 	struct ph_err err;
@@ -829,10 +948,13 @@ int main(void)
 		cmocka_unit_test(test_normalise_tools_as_set),
 		cmocka_unit_test(test_normalise_text_and_ids),
 		cmocka_unit_test(test_summary_and_result_id),
+		cmocka_unit_test(test_unreachable),
 		cmocka_unit_test_setup_teardown(test_run_self_parity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_missing_tool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_runtime_down, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_malformed_case, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_unreachable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_self_parity, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_reply_to_notification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stdio_not_configured, setup, teardown),
