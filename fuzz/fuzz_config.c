@@ -6,9 +6,9 @@
  */
 #include <stdlib.h>
 
-#include "config.h"
+#include "run/config.h"
 #include "fuzz.h"
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 static void expand(const char *s, const struct ph_placeholders *ph)
 {

@@ -12,7 +12,7 @@
 #include <curl/curl.h>
 
 #include "fuzz.h"
-#include "llm_server.h"
+#include "llm/llm_server.h"
 
 static struct ph_llm_set *set;
 static struct ph_llm_server *srv;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "llm_server.h"
+#include "llm/llm_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "matrix.h"
+#include "matrix/matrix.h"
 #include "parity/jsonio.h"
-#include "report.h"
+#include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 #include "parity/jsonio.h"
-#include "rules.h"
+#include "compare/rules.h"
 
 static const char *const endpoints[] = {
 	"GET /api/memories?limit=3", "GET /api/memory/mem-0001", "POST /api/memory/recall",

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "secrets.h"
+#include "secrets/secrets.h"
 
 static unsigned char key[PH_SECRETS_KEYBYTES];
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "shadow.h"
+#include "shadow/shadow.h"
 
 #define MAX_LINE 4096
 

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "compare.h"
-#include "rules.h"
+#include "compare/compare.h"
+#include "compare/rules.h"
 
 #define N_MEMORIES 30000
 #define RUNS 5

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "llm_server.h"
+#include "llm/llm_server.h"
 
 #define FLOOR_MS 5.0
 #define MARGIN 2.5 /* "far below": p99 at most floor / MARGIN (2 ms) */

@@ -16,13 +16,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compare.h"
-#include "http.h"
-#include "matrix.h"
+#include "compare/compare.h"
+#include "runtime/http.h"
+#include "matrix/matrix.h"
 #include "parity/jsonio.h"
 #include "parity/suite.h"
-#include "runtime.h"
-#include "workspace.h"
+#include "runtime/runtime.h"
+#include "run/workspace.h"
 
 #define ROUNDS 20
 #define RUNS 3

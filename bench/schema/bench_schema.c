@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "schema.h"
+#include "schema/schema.h"
 
 #define ROUNDS 21
 

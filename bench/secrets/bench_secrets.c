@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "secrets.h"
+#include "secrets/secrets.h"
 
 #define N_SECRETS 10000
 #define ROUNDS 5

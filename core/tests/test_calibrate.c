@@ -15,11 +15,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "calibrate.h"
-#include "compare.h"
-#include "config.h"
-#include "matrix.h"
-#include "rules.h"
+#include "run/calibrate.h"
+#include "compare/compare.h"
+#include "run/config.h"
+#include "matrix/matrix.h"
+#include "compare/rules.h"
 
 static char tmp_path[] = "/tmp/parity-test-calibrate-XXXXXX";
 

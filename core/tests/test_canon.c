@@ -1,5 +1,5 @@
 /*
- * Unit tests of the canonicaliser (core/src/canon.c): paths and URLs replaced anywhere,
+ * Unit tests of the canonicaliser (core/src/compare/canon.c): paths and URLs replaced anywhere,
  * longest value first; ports and pids only as whole numbers (never inside a hash or a
  * longer number), in text and as JSON integers; keys rewritten; short values refused;
  * plugin values filtered; a NULL table leaves things alone.
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "canon.h"
+#include "compare/canon.h"
 
 static struct ph_canon *table(void)
 {

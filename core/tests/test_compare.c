@@ -1,5 +1,5 @@
 /*
- * Unit tests of the comparison engine (core/src/compare.c): one test per rule of
+ * Unit tests of the comparison engine (core/src/compare/compare.c): one test per rule of
  * DESIGN.md "Comparison" (classes and kinds, ignore and deterministic patterns,
  * tolerance, array ordering, timestamps, status and error bodies, bytes mode, timing),
  * pattern hit counting, the JSON form of a result, and a 100000-deep document that must
@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "compare.h"
-#include "rules.h"
+#include "compare/compare.h"
+#include "compare/rules.h"
 
 /* Rules from inline JSON text; fails the test when they do not load. */
 static struct ph_rules *rules_of(const char *text)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
+#include "run/config.h"
 
 static char path[] = "/tmp/parity-test-config-XXXXXX";
 

@@ -15,10 +15,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "gate.h"
-#include "matrix.h"
-#include "workspace.h"
+#include "run/config.h"
+#include "gate/gate.h"
+#include "matrix/matrix.h"
+#include "run/workspace.h"
 
 static char tmpdir[256];
 static struct ph_domain_map *map;

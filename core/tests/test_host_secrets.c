@@ -1,5 +1,5 @@
 /*
- * Unit tests of the host services the secrets domain uses (core/src/host.c):
+ * Unit tests of the host services the secrets domain uses (core/src/run/host.c):
  * secrets_check reports every entry's status and never a value, the Rust daemon's
  * plain-base64 entries included; secrets_verify reports names and kinds of differences
  * between two stores under their own machine ids; secrets_copy gives a store to another
@@ -20,10 +20,10 @@
 
 #include <sodium.h>
 
-#include "host.h"
+#include "run/host.h"
 #include "parity/jsonio.h"
-#include "secrets.h"
-#include "workspace.h"
+#include "secrets/secrets.h"
+#include "run/workspace.h"
 
 #define ID_A "machine-a-0000000000000000000000"
 #define ID_B "machine-b-1111111111111111111111"

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "compare.h" /* ph_response_release */
-#include "http.h"
+#include "compare/compare.h" /* ph_response_release */
+#include "runtime/http.h"
 
 static const char binary_body[] = { 'a', '\0', 'b', '\0', (char)0xff, 'z' };
 

@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "llm_server.h"
+#include "llm/llm_server.h"
 #include "parity/jsonio.h"
-#include "workspace.h"
+#include "run/workspace.h"
 
 struct fixture {
 	char dir[64]; /* the temporary folder */

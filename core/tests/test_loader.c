@@ -20,8 +20,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "loader.h"
+#include "cli/cli.h"
+#include "plugin/loader.h"
 #include "parity/jsonio.h"
 
 #ifndef PARITY_TEST_PLUGIN_DIR

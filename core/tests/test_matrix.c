@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "matrix.h"
-#include "report.h"
+#include "matrix/matrix.h"
+#include "report/report.h"
 #include "parity/jsonio.h"
 
 static json_t *domain_at(const json_t *m, size_t i)

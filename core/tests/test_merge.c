@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "matrix.h"
-#include "merge.h"
+#include "run/config.h"
+#include "matrix/matrix.h"
+#include "matrix/merge.h"
 
 static void add_row(json_t *m, const char *domain, const char *feature, enum ph_class cls)
 {

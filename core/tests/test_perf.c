@@ -18,13 +18,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "config.h"
-#include "gate.h"
-#include "matrix.h"
+#include "run/config.h"
+#include "gate/gate.h"
+#include "matrix/matrix.h"
 #include "parity/jsonio.h"
-#include "perf.h"
-#include "report.h"
-#include "workspace.h"
+#include "measure/perf.h"
+#include "report/report.h"
+#include "run/workspace.h"
 
 static void quantiles_nearest_rank(void **state)
 {

@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "matrix.h"
-#include "report.h"
+#include "matrix/matrix.h"
+#include "report/report.h"
 #include "parity/jsonio.h"
 
 static char tmpdir[] = "/tmp/parity-test-report-XXXXXX";

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the rules engine (core/src/rules.c): endpoint lookup (parameters,
+ * Unit tests of the rules engine (core/src/compare/rules.c): endpoint lookup (parameters,
  * literal beats parameter, query string, method, default), inheritance from the default
  * and the union of ignore lists, the upstream parity-rules.json loaded unchanged from
  * PARITY_SHARED_DIR (skipped when absent), and messages for malformed files that name
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "rules.h"
+#include "compare/rules.h"
 
 static struct ph_rules *rules_of(const char *text)
 {

@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "http.h"
+#include "runtime/http.h"
 #include "parity/jsonio.h"
-#include "runtime.h"
+#include "runtime/runtime.h"
 
 #ifndef FAKE_RUNTIME
 #define FAKE_RUNTIME PARITY_BUILD_DIR "/core/tests/fake_runtime"

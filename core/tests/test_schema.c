@@ -18,9 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "parity/jsonio.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 #define REPO_TESTS PARITY_TEST_DIR "/../../tests/schema"
 #define TS_DB PARITY_SHARED_DIR "/signet/ts-fresh.db"

@@ -20,10 +20,10 @@
 
 #include <sodium.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "parity/jsonio.h"
-#include "secrets.h"
-#include "workspace.h"
+#include "secrets/secrets.h"
+#include "run/workspace.h"
 
 #define VECTOR_ID "0123456789abcdef0123456789abcdef"
 #define VECTOR_KEY "89668901ca038f2b54077c7155fd611822b64504672140c7ca6f8cdc6fd680f4"

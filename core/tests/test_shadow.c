@@ -15,9 +15,9 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "domains.h"
-#include "shadow.h"
-#include "workspace.h"
+#include "shadow/domains.h"
+#include "shadow/shadow.h"
+#include "run/workspace.h"
 
 static char tmpdir[256];
 static struct ph_domain_map *map;

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the timing statistics (core/src/stats.c): medians, and Mann-Whitney
+ * Unit tests of the timing statistics (core/src/compare/stats.c): medians, and Mann-Whitney
  * p-values checked against values computed by hand (the exact distribution of the rank
  * sum) and against the normal approximation for large or tied samples; samples from one
  * distribution must not be called different, samples apart must.
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "stats.h"
+#include "compare/stats.h"
 
 static void test_median(void **state)
 {

@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "parity/jsonio.h"
-#include "runtime.h"
-#include "stdio_channel.h"
-#include "workspace.h"
+#include "runtime/runtime.h"
+#include "runtime/stdio_channel.h"
+#include "run/workspace.h"
 
 struct fx {
 	char dir[64];

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "parity/suite.h"
-#include "workspace.h"
+#include "run/workspace.h"
 
 static char root[] = "/tmp/parity-test-suite-XXXXXX";
 

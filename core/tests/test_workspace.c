@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "parity/jsonio.h"
-#include "workspace.h"
+#include "run/workspace.h"
 
 static char root[] = "/tmp/parity-test-ws-XXXXXX";
 

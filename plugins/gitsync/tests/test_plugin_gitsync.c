@@ -18,9 +18,9 @@
 #include <cmocka.h>
 #include <git2.h>
 
-#include "compare.h"
+#include "compare/compare.h"
 #include "gitrepo.h"
-#include "rules.h"
+#include "compare/rules.h"
 
 struct fx {
 	char dir[64];

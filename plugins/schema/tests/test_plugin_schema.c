@@ -21,9 +21,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "compare.h"
+#include "compare/compare.h"
 #include "parity/plugin.h"
-#include "schema.h"
+#include "schema/schema.h"
 
 const struct ph_plugin *ph_schema_plugin(void);
 

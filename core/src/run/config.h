@@ -1,0 +1,71 @@
+/*
+ * The run configuration (`parity.json`, DESIGN.md "Config"): the two runtimes, the
+ * fixture workspace, the rules file, the canned-LLM set, the domains, timing thresholds
+ * and the report folder. Relative paths are resolved against the repo root.
+ */
+#ifndef PARITY_CONFIG_H
+#define PARITY_CONFIG_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "parity/err.h"
+#include "compare/compare.h"
+#include "measure/perf.h"
+#include "runtime/runtime.h"
+#include "run/seed.h"
+
+/* The nine domains in their canonical order. */
+extern const char *const ph_domains[];
+extern const size_t ph_n_domains;
+
+struct ph_config {
+	char *path;                  /* the file it came from */
+	char *repo;                  /* repo root: PARITY_REPO or the source dir */
+	char *shared;                /* <repo>/../shared */
+	struct ph_runtime_spec runtimes[2]; /* [PH_REFERENCE], [PH_CANDIDATE] */
+	char *fixture;               /* absolute */
+	char *rules;                 /* absolute, or NULL: built-in rules */
+	char *llm_dir;               /* absolute, or NULL */
+	char **domains;
+	size_t n_domains;
+	struct ph_timing timing;
+	char *out;                   /* absolute */
+	json_t *doc;                 /* the whole document, for keys added later */
+	int timing_samples;          /* "timing"."samples": extra samples per side to confirm
+					a timing divergence (default 5; 0: never re-sample) */
+	double timing_alpha;         /* "timing"."alpha": significance level of the
+					Mann-Whitney test that confirms one (default 0.01) */
+	int has_perf;                /* the config has a "perf" object */
+	struct ph_perf_opts perf;    /* its options over the defaults (perf.h) */
+	char *database;              /* "database": the runtime's database file, relative to
+					its workspace (default memory/memories.db) */
+	struct ph_seed_spec seed;    /* "seed" (seed.h); seed.sql NULL when absent */
+};
+
+/* The repo root this binary works in: $PARITY_REPO, else the source dir it was built from. */
+const char *ph_repo_root(void);
+
+/* The default config path: <repo>/parity.json. New string. */
+char *ph_config_default_path(void);
+
+/* Load and check a config; messages name the file and the key. */
+int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err);
+
+/*
+ * Make both runtimes the one the config names under role ("reference" or "candidate"):
+ * the other entry is replaced by a second parse of it, so two instances of the same build
+ * run side by side (the noise check of `parity run --both`, and calibration). A fixed
+ * "port" is dropped from both sides (two instances cannot share it; the session logs it).
+ */
+int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_err *err);
+
+/* Resolve p against the repo root unless absolute (new string). */
+char *ph_config_resolve(const struct ph_config *cfg, const char *p);
+
+/* Is name one of the nine domains? */
+int ph_domain_known(const char *name);
+
+void ph_config_release(struct ph_config *cfg);
+
+#endif
