@@ -1,7 +1,7 @@
 /*
  * The endpoint -> domain map: loading suites/domains.json with messages that name the
  * route, matching "METHOD /path" against its ordered patterns, and turning a concrete
- * endpoint into a template ("GET /api/memory/:id") so that divergences on different ids
+ * endpoint into a template ("GET /v1/things/:id") so that divergences on different ids
  * group together.
  */
 #include "domain/endpoint_map.h"

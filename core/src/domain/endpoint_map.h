@@ -6,8 +6,8 @@
  * matches the rest of the path (zero or more segments) and a method of `*` matches any
  * method. The first matching route wins; an endpoint no route matches is "unmapped".
  *
- * File shape: {"schema": "parity-domains/1", "routes": [{"route": "GET /api/memories",
- * "domain": "read"}, ...]}; its "domains" and "defaults" are the list's (list.h).
+ * File shape: {"schema": "parity-domains/1", "routes": [{"route": "GET /v1/things",
+ * "domain": "<name>"}, ...]}; its "domains" and "defaults" are the list's (list.h).
  */
 #ifndef PARITY_ENDPOINT_MAP_H
 #define PARITY_ENDPOINT_MAP_H
@@ -22,7 +22,7 @@
 
 /* One route of the map. Owned by struct ph_domain_map. */
 struct ph_domain_route {
-	char *route;  /* the text as written, "GET /api/memory/:id" */
+	char *route;  /* the text as written, "GET /v1/things/:id" */
 	char *method; /* upper case, or "*" */
 	char **segs;  /* path segments; "*" only as the last one */
 	size_t n_segs;

@@ -6,8 +6,8 @@
  * names no domain. The same file's "defaults" object holds the defaults of config keys
  * that are domain knowledge (e.g. "database", the runtime's database file).
  *
- * File shape: {"schema": "parity-domains/1", "domains": ["schema", "read", ...],
- * "defaults": {"database": "..."}, "routes": [...]} (routes: endpoint_map.h).
+ * File shape: {"schema": "parity-domains/1", "domains": ["<name>", ...], "defaults":
+ * {"database": "..."}, "routes": [...]} (routes: endpoint_map.h).
  */
 #ifndef PARITY_DOMAIN_LIST_H
 #define PARITY_DOMAIN_LIST_H

@@ -75,7 +75,7 @@ static double now_ms(void)
 
 /* One endpoint measured: its usable cases and the samples per side. */
 struct endpoint {
-	char *key;                   /* "POST /api/memory/recall" */
+	char *key;                   /* "METHOD /path" */
 	const char *domain;          /* whose suite marked its cases (borrowed) */
 	const json_t **cases;        /* borrowed from the suites */
 	char **bodies;               /* the cases' bodies as text, or NULL */
