@@ -7,7 +7,6 @@
  */
 #include "run/perf_pass.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +60,6 @@ int ph_perf_proc_sample(long pid, struct ph_perf_proc *out, struct ph_err *err)
 	}
 	return 0;
 }
-
 
 /* ---- the pass -------------------------------------------------------------------- */
 
