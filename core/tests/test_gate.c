@@ -75,9 +75,9 @@ static json_t *full_matrix(const char *skip)
 	size_t i;
 
 	assert_non_null(m);
-	for (i = 0; i < ph_n_domains; i++)
-		if (!skip || strcmp(skip, ph_domains[i]))
-			add_row(m, ph_domains[i], "GET /health", PH_PARITY, NULL, NULL);
+	for (i = 0; i < ph_domains()->n; i++)
+		if (!skip || strcmp(skip, ph_domains()->names[i]))
+			add_row(m, ph_domains()->names[i], "GET /health", PH_PARITY, NULL, NULL);
 	return m;
 }
 
@@ -484,8 +484,9 @@ static void test_sharded_matrices(void **state)
 	size_t i;
 
 	(void)state;
-	for (i = 0; i < ph_n_domains; i++)
-		add_row(i % 2 ? a : b, ph_domains[i], "GET /health", PH_PARITY, NULL, NULL);
+	for (i = 0; i < ph_domains()->n; i++)
+		add_row(i % 2 ? a : b, ph_domains()->names[i], "GET /health", PH_PARITY, NULL,
+			NULL);
 	ph_matrix_finish(a);
 	ph_matrix_finish(b);
 	mats[0] = a;

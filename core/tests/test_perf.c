@@ -23,6 +23,7 @@
 #include "matrix/matrix.h"
 #include "parity/jsonio.h"
 #include "measure/perf.h"
+#include "run/perf_pass.h"
 #include "report/report.h"
 #include "run/workspace.h"
 

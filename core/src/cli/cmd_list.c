@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
-#include "run/config.h"
+#include "domain/list.h"
+#include "domain/repo.h"
 #include "run/host.h"
 #include "plugin/loader.h"
 #include "parity/jsonio.h"
@@ -39,16 +40,6 @@ static int is_dir(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static char *path_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -111,7 +102,7 @@ static void free_names(char **names)
 
 static int keep_subdir(const char *dir, const char *name)
 {
-	char *p = path_join(dir, name);
+	char *p = ph_repo_join(dir, name);
 	int ok = p && is_dir(p);
 
 	free(p);
@@ -126,7 +117,7 @@ static int keep_json(const char *dir, const char *name)
 
 	if (n <= 5 || strcmp(name + n - 5, ".json"))
 		return 0;
-	p = path_join(dir, name);
+	p = ph_repo_join(dir, name);
 	ok = p && !is_dir(p);
 	free(p);
 	return ok;
@@ -135,7 +126,7 @@ static int keep_json(const char *dir, const char *name)
 /* One suite file: {file, path, cases} or {file, path, error}. */
 static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 {
-	char *path = path_join(dir, name);
+	char *path = ph_repo_join(dir, name);
 	json_t *doc = NULL, *cases, *out;
 	struct ph_err err;
 
@@ -162,7 +153,7 @@ static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 static json_t *domain_entry(const struct ph_loader *ld, const char *suites, const char *domain)
 {
 	const struct ph_loaded *l = ph_loader_find(ld, domain);
-	char *dir = path_join(suites, domain);
+	char *dir = ph_repo_join(suites, domain);
 	json_t *out, *files = json_array(), *all = NULL;
 	json_int_t total = 0;
 	char **names;
@@ -206,9 +197,10 @@ static int has_name(const char **names, size_t n, const char *name)
 	return 0;
 }
 
-/* The domains worth a line: the nine known, those with a plugin, those with suites. */
+/* The domains worth a line: those of the domain list, with a plugin, or with suites. */
 static json_t *domains(const struct ph_loader *ld, const char *suites)
 {
+	const struct ph_domain_list *listed = ph_domains();
 	char **sub = list_dir(suites, keep_subdir);
 	size_t n_sub = 0, n = 0, k;
 	const char **names;
@@ -216,14 +208,14 @@ static json_t *domains(const struct ph_loader *ld, const char *suites)
 
 	while (sub && sub[n_sub])
 		n_sub++;
-	names = calloc(ph_n_domains + ld->n_loaded + n_sub + 1, sizeof(*names));
+	names = calloc(listed->n + ld->n_loaded + n_sub + 1, sizeof(*names));
 	if (!names) {
 		free_names(sub);
 		return arr;
 	}
-	for (k = 0; k < ph_n_domains; k++)
-		if (!has_name(names, n, ph_domains[k]))
-			names[n++] = ph_domains[k];
+	for (k = 0; k < listed->n; k++)
+		if (!has_name(names, n, listed->names[k]))
+			names[n++] = listed->names[k];
 	for (k = 0; k < ld->n_loaded; k++)
 		if (!has_name(names, n, ld->loaded[k].domain))
 			names[n++] = ld->loaded[k].domain;
@@ -379,7 +371,7 @@ int cmd_list(int argc, char **argv)
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return ph_cli_usage("list", "unknown format '%s' (text or json)", format);
 	if (!suites) {
-		default_suites = path_join(ph_repo_root(), "suites");
+		default_suites = ph_repo_path("suites");
 		if (!default_suites)
 			return PH_EXIT_NOEVAL;
 		suites = default_suites;

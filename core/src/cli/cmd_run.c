@@ -2,7 +2,9 @@
  * `parity run`: the whole job. Load the config and rules, then for each selected domain
  * start both runtimes on fresh workspaces, let the domain's plugin run its suite through
  * the host, and stop them; finally write the matrix and its reports and exit 0 (parity),
- * 1 (divergence) or 3 (could not evaluate).
+ * 1 (divergence) or 3 (could not evaluate). The domains known are the domain list's and
+ * those whose plugin is found along the search path; options for one domain's plugin are
+ * parameters (--param D.KEY=VALUE), which only that plugin sees.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,8 +20,9 @@
 #include "runtime/interrupt.h"
 #include "plugin/loader.h"
 #include "matrix/matrix.h"
-#include "measure/perf.h"
+#include "matrix/metrics_table.h"
 #include "report/report.h"
+#include "run/perf_pass.h"
 #include "run/seed.h"
 #include "run/session.h"
 
@@ -27,7 +30,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: parity run [--config F] [--domain D]... [--out DIR] [--keep-workspaces]\n"
-		"                  [--plugin-dir DIR] [--secrets-file F --machine-id ID]\n\n"
+		"                  [--plugin-dir DIR] [--param D.KEY=VALUE]...\n\n"
 		"Start the reference and candidate runtimes on fresh copies of the fixture\n"
 		"workspace, run each domain's suite against both, and write matrix.json,\n"
 		"matrix.md, junit.xml and report.html.\n\n"
@@ -36,19 +39,37 @@ static void usage(FILE *f)
 		"  --out DIR          report folder (default: <out>/<timestamp>, and <out>/latest)\n"
 		"  --keep-workspaces  keep the temporary workspaces and print where they are\n"
 		"  --plugin-dir DIR   look for domain plugins in DIR first\n"
-		"  --secrets-file F   secrets domain: run the roundtrip on a copy of this\n"
-		"                     secrets.enc (never modified)\n"
-		"  --machine-id ID    the machine id F was written under (default: this machine's)\n"
+		"  --param D.KEY=V    parameter KEY=V for the plugin of domain D, which reads it\n"
+		"                     with host->param (repeatable)\n"
+		"  --secrets-file F   alias of --param secrets.secrets-file=F: the secrets\n"
+		"                     domain runs the roundtrip on a copy of this secrets.enc\n"
+		"                     (never modified)\n"
+		"  --machine-id ID    alias of --param secrets.machine-id=ID: the machine id F\n"
+		"                     was written under (default: this machine's)\n"
 		"  --calibrate        run the reference runtime as both sides, compare without\n"
 		"                     ignoreFields and write <out>/proposed-rules.json: the paths\n"
 		"                     that differ between two instances (noise); nothing applied\n"
 		"  --perf-requests N  after the domains, the performance phase with N requests per\n"
-		"                     endpoint and runtime (also when the config has \"perf\")\n"
+		"                     endpoint and runtime (also when the config has \"perf\"): the\n"
+		"                     suite cases marked \"perf\": true of the domains run\n"
 		"  --idle-ms N        idle period of the performance phase before the idle RSS\n"
 		"  --both ROLE        run the config's reference (or candidate) runtime as both\n"
 		"                     sides: two instances of one build must show no divergence\n\n"
 		"exit: 0 parity, 1 divergence, 2 bad usage or input, 3 could not evaluate\n");
 }
+
+/*
+ * Options from before --param, kept as aliases so that every command written with them
+ * still works: each sets one parameter of one domain's plugin.
+ */
+static const struct alias {
+	int opt;
+	const char *name, *domain, *key;
+} aliases[] = {
+	{ 'S', "--secrets-file", "secrets", "secrets-file" },
+	{ 'M', "--machine-id", "secrets", "machine-id" },
+};
+#define N_ALIASES (sizeof(aliases) / sizeof(aliases[0]))
 
 /* The "version" of a runtime: from its config entry, else from its health answer. */
 static char *runtime_version(struct ph_session *s, int side)
@@ -130,18 +151,15 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 	const struct ph_loaded *pl = ph_loader_find(ld, domain);
 	struct ph_run run;
 	struct ph_err err;
-	size_t n;
 	int rc;
 	double t0 = now_ms(), t1, t2;
 
 	memset(&run, 0, sizeof(run));
 	run.s = s;
 	run.domain = domain;
-	n = strlen(s->cfg.repo) + strlen(domain) + sizeof("/suites/");
-	run.suite_dir = malloc(n);
+	run.suite_dir = ph_config_suite_dir(&s->cfg, domain);
 	if (!run.suite_dir)
 		return domain_error(s, domain, "out of memory");
-	snprintf(run.suite_dir, n, "%s/suites/%s", s->cfg.repo, domain);
 	ph_matrix_domain(s->matrix, domain);
 	ph_err_clear(&err);
 	rc = ph_session_start(s, domain, &err);
@@ -166,6 +184,7 @@ static void run_domain(struct ph_session *s, struct ph_loader *ld, const char *d
 		*versions_done = 1;
 	}
 	ph_err_clear(&err);
+	ph_session_use_params(s, domain);
 	t1 = now_ms();
 	rc = pl->plugin->run(pl->state, ph_host_table(), &run, &err);
 	ph_host_run_finish(&run);
@@ -235,6 +254,64 @@ static void report_unmatched(struct ph_session *s)
 	json_object_set_new(s->matrix, "unmatched_patterns", un);
 }
 
+/* "parity run: unknown domain 'x' (known: ...)", exit 2. */
+static int unknown_domain(const struct ph_domain_list *known, const char *what, const char *name)
+{
+	char *names = ph_domain_list_text(known);
+	int rc = ph_cli_usage("run", "%sunknown domain '%s' (known: %s)", what, name,
+			      names ? names : "");
+
+	free(names);
+	return rc;
+}
+
+/* Set params[domain][key] = value; a key given twice is bad usage. */
+static int set_param(json_t *params, const char *domain, const char *key, const char *value)
+{
+	json_t *d = json_object_get(params, domain);
+
+	if (!d && (!(d = json_object()) || json_object_set_new(params, domain, d)))
+		return ph_cli_usage("run", "out of memory");
+	if (json_object_get(d, key))
+		return ph_cli_usage("run", "--param: '%s.%s' is given twice", domain, key);
+	/* a path need not be UTF-8: the plugin gets the bytes as given */
+	if (json_object_set_new(d, key, json_string_nocheck(value)))
+		return ph_cli_usage("run", "out of memory");
+	return 0;
+}
+
+/* "--param D.KEY=VALUE" into params, D one of the domains known. */
+static int parse_param(json_t *params, const struct ph_domain_list *known, const char *arg)
+{
+	const char *dot = strchr(arg, '.'), *eq = dot ? strchr(dot, '=') : NULL;
+	char domain[256], key[256];
+
+	if (!dot || !eq || dot == arg || eq == dot + 1 || (size_t)(dot - arg) >= sizeof(domain) ||
+	    (size_t)(eq - dot - 1) >= sizeof(key))
+		return ph_cli_usage("run", "--param: expected DOMAIN.KEY=VALUE, got '%s'", arg);
+	snprintf(domain, sizeof(domain), "%.*s", (int)(dot - arg), arg);
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - dot - 1), dot + 1);
+	if (!ph_domain_list_has(known, domain))
+		return unknown_domain(known, "--param: ", domain);
+	return set_param(params, domain, key, eq + 1);
+}
+
+/*
+ * The domains this run knows: the domain list's, then those whose plugin is along the
+ * loader's search path. known is released by the caller, also on failure.
+ */
+static int known_domains(struct ph_domain_list *known, const struct ph_loader *ld,
+			 struct ph_err *err)
+{
+	const struct ph_domain_list *repo;
+	int rc;
+
+	memset(known, 0, sizeof(*known));
+	if ((rc = ph_domains_repo(&repo, err)) || (rc = ph_domain_list_copy(known, repo, err)))
+		return rc;
+	return ph_domain_list_add_plugins(known, ld->dirs, ld->n_dirs, err);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -243,6 +320,7 @@ int cmd_run(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "keep-workspaces", no_argument, NULL, 'k' },
 		{ "plugin-dir", required_argument, NULL, 'p' },
+		{ "param", required_argument, NULL, 'P' },
 		{ "secrets-file", required_argument, NULL, 'S' },
 		{ "machine-id", required_argument, NULL, 'M' },
 		{ "calibrate", no_argument, NULL, 300 },
@@ -252,43 +330,52 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = NULL, *out = NULL, *plugin_dir = NULL;
-	const char *secrets_file = NULL, *machine_id = NULL, *both = NULL;
-	/* the domains to run: from --domain, else the config's (at most nine) */
+	const char *config = NULL, *out = NULL, *plugin_dir = NULL, *both = NULL;
+	const char *alias_value[N_ALIASES] = { NULL };
+	/* the domains to run: from --domain, else the config's; and the --param arguments */
 	const char **only = calloc((size_t)argc + 16, sizeof(char *));
-	size_t n_only = 0, i;
+	const char **param_args = calloc((size_t)argc + 1, sizeof(char *));
+	size_t n_only = 0, n_params = 0, i;
+	struct ph_domain_list known;
 	struct ph_config cfg;
 	struct ph_session s;
 	struct ph_loader ld;
 	struct ph_err err;
+	json_t *params = json_object();
 	char *default_config = NULL;
-	int c, keep = 0, rc, exit_code, versions_done = 0;
-	int calibrate = 0, perf_rc = 0, calib_rc = 0, seed_rc = 0;
+	int c, keep = 0, rc, exit_code = PH_EXIT_USAGE, versions_done = 0;
+	int calibrate = 0, perf_rc = 0, calib_rc = 0, seed_rc = 0, have_session = 0;
 	long perf_requests = 0, idle_ms = -1;
 	struct ph_rules *saved_rules = NULL;
 	enum ph_class verdict;
 	double t_reports;
 	char seed_why[sizeof(err.msg)];
 
-	if (!only)
+	memset(&known, 0, sizeof(known));
+	memset(&ld, 0, sizeof(ld));
+	memset(&s, 0, sizeof(s));
+	if (!only || !param_args || !params) {
+		free(only);
+		free(param_args);
+		json_decref(params);
 		return PH_EXIT_NOEVAL;
+	}
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:o:kp:S:M:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:d:o:kp:P:S:M:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': only[n_only++] = optarg; break;
 		case 'o': out = optarg; break;
 		case 'k': keep = 1; break;
 		case 'p': plugin_dir = optarg; break;
-		case 'S': secrets_file = optarg; break;
-		case 'M': machine_id = optarg; break;
+		case 'P': param_args[n_params++] = optarg; break;
 		case 300: calibrate = 1; break;
 		case 303:
 			if (strcmp(optarg, "reference") && strcmp(optarg, "candidate")) {
-				free(only);
-				return ph_cli_usage("run", "--both: expected reference or candidate, "
-							   "got '%s'",
-						    optarg);
+				exit_code = ph_cli_usage("run", "--both: expected reference or "
+								"candidate, got '%s'",
+							 optarg);
+				goto done;
 			}
 			both = optarg;
 			break;
@@ -298,42 +385,62 @@ int cmd_run(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 
 			if (end == optarg || *end || v < (c == 301 ? 1 : 0) || v > 3600000) {
-				free(only);
-				return ph_cli_usage("run", "%s: expected a whole number %s, got '%s'",
-						    c == 301 ? "--perf-requests" : "--idle-ms",
-						    c == 301 ? ">= 1" : ">= 0", optarg);
+				exit_code = ph_cli_usage(
+					"run", "%s: expected a whole number %s, got '%s'",
+					c == 301 ? "--perf-requests" : "--idle-ms",
+					c == 301 ? ">= 1" : ">= 0", optarg);
+				goto done;
 			}
 			*(c == 301 ? &perf_requests : &idle_ms) = v;
 			break;
 		}
-		case 'h': usage(stdout); free(only); return PH_EXIT_OK;
-		default: free(only); return ph_cli_usage("run", "unknown option");
+		case 'h': usage(stdout); exit_code = PH_EXIT_OK; goto done;
+		default:
+			for (i = 0; i < N_ALIASES && aliases[i].opt != c; i++)
+				;
+			if (i == N_ALIASES) {
+				exit_code = ph_cli_usage("run", "unknown option");
+				goto done;
+			}
+			alias_value[i] = optarg; /* the last one given wins, as ever */
 		}
 	}
 	if (optind < argc) {
-		free(only);
-		return ph_cli_usage("run", "unexpected argument '%s'", argv[optind]);
+		exit_code = ph_cli_usage("run", "unexpected argument '%s'", argv[optind]);
+		goto done;
 	}
-	for (i = 0; i < n_only; i++) {
-		if (!ph_domain_known(only[i])) {
-			rc = ph_cli_usage("run", "unknown domain '%s' (known: schema read write "
-						 "pipeline auth watcher gitsync mcp secrets)",
-					  only[i]);
-			free(only);
-			return rc;
+	if (ph_loader_init(&ld, plugin_dir, ph_argv0, ph_host_table(), &err) ||
+	    known_domains(&known, &ld, &err)) {
+		exit_code = ph_cli_fail(&err);
+		goto done;
+	}
+	for (i = 0; i < n_only; i++)
+		if (!ph_domain_list_has(&known, only[i])) {
+			exit_code = unknown_domain(&known, "", only[i]);
+			goto done;
 		}
+	for (i = 0; i < n_params; i++)
+		if ((exit_code = parse_param(params, &known, param_args[i])))
+			goto done;
+	/* the aliases' own checks, as before --param: a real secrets.enc, only ever read */
+	if (alias_value[1] && !alias_value[0]) {
+		exit_code = ph_cli_usage("run", "--machine-id goes with --secrets-file");
+		goto done;
 	}
-	if (machine_id && !secrets_file) {
-		free(only);
-		return ph_cli_usage("run", "--machine-id goes with --secrets-file");
+	if (alias_value[0] && access(alias_value[0], R_OK)) {
+		exit_code = ph_cli_usage("run", "--secrets-file '%s': %s", alias_value[0],
+					 strerror(errno));
+		goto done;
 	}
-	if (secrets_file && access(secrets_file, R_OK)) {
-		free(only);
-		return ph_cli_usage("run", "--secrets-file '%s': %s", secrets_file, strerror(errno));
-	}
+	for (i = 0; i < N_ALIASES; i++)
+		if (alias_value[i] &&
+		    (exit_code = set_param(params, aliases[i].domain, aliases[i].key,
+					   alias_value[i])))
+			goto done;
+	exit_code = PH_EXIT_USAGE;
 	if (!config)
 		config = default_config = ph_config_default_path();
-	rc = ph_config_load(&cfg, config, &err);
+	rc = ph_config_load_known(&cfg, config, &known, &err);
 	free(default_config);
 	if (!rc && calibrate)
 		rc = ph_calibrate_config(&cfg, &err);
@@ -341,39 +448,25 @@ int cmd_run(int argc, char **argv)
 		rc = ph_config_same_runtime(&cfg, both, &err);
 	if (rc) {
 		ph_config_release(&cfg);
-		free(only);
-		return ph_cli_fail(&err);
+		exit_code = ph_cli_fail(&err);
+		goto done;
 	}
 	ph_interrupt_install();
 	ph_http_global_init();
+	have_session = 1;
 	rc = ph_session_init(&s, &cfg, out, &err);
+	if (!rc)
+		s.keep = keep;
+	if (!rc && calibrate)
+		rc = ph_calibrate_begin(&s, &saved_rules, &err);
 	if (rc) {
-		ph_session_release(&s);
-		free(only);
-		ph_http_global_cleanup();
-		return ph_cli_fail(&err);
+		exit_code = ph_cli_fail(&err);
+		goto done;
 	}
-	s.keep = keep;
-	if (calibrate && (rc = ph_calibrate_begin(&s, &saved_rules, &err))) {
-		ph_session_release(&s);
-		free(only);
-		ph_http_global_cleanup();
-		return ph_cli_fail(&err);
-	}
-	/* for the secrets domain: a real secrets.enc, only ever read (a copy is used) */
-	if (secrets_file)
-		json_object_set_new(s.params, "secrets-file", json_string(secrets_file));
-	if (machine_id)
-		json_object_set_new(s.params, "machine-id", json_string(machine_id));
+	s.domain_params = params;
+	params = NULL;
 	s.matrix = ph_matrix_new(s.cfg.runtimes[0].name, "unknown", s.cfg.runtimes[1].name,
 				 "unknown");
-	rc = ph_loader_init(&ld, plugin_dir, ph_argv0, ph_host_table(), &err);
-	if (rc) {
-		ph_session_release(&s);
-		free(only);
-		ph_http_global_cleanup();
-		return ph_cli_fail(&err);
-	}
 	if (!n_only)
 		for (; n_only < s.cfg.n_domains; n_only++)
 			only[n_only] = s.cfg.domains[n_only];
@@ -431,7 +524,11 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "parity: perf: %d requests per endpoint and runtime\n",
 				s.cfg.perf.requests);
 		ph_err_clear(&err);
-		if ((perf_rc = ph_perf_run(&s, &s.cfg.perf, &err)))
+		/* the cases the domains run mark; a run of no domain measures every one's */
+		if ((perf_rc = n_only ? ph_perf_run(&s, &s.cfg.perf, only, n_only, &err) :
+					ph_perf_run(&s, &s.cfg.perf,
+						    (const char *const *)known.names, known.n,
+						    &err)))
 			fprintf(stderr, "%sparity: perf: %s\n", s.tty ? "\r\033[K" : "", err.msg);
 		else
 			ph_perf_print(json_object_get(json_object_get(s.matrix, "metrics"), "perf"),
@@ -466,9 +563,15 @@ int cmd_run(int argc, char **argv)
 		exit_code = PH_EXIT_OK;
 	if (perf_rc || calib_rc)
 		exit_code = PH_EXIT_NOEVAL;
+done:
 	ph_loader_release(&ld);
-	ph_session_release(&s);
-	ph_http_global_cleanup();
+	if (have_session) {
+		ph_session_release(&s);
+		ph_http_global_cleanup();
+	}
+	ph_domain_list_release(&known);
+	json_decref(params);
+	free(param_args);
 	free(only);
 	return exit_code;
 }

@@ -5,7 +5,6 @@
  * derived from the reasons only, so the printed list always explains it.
  */
 #include "gate/gate.h"
-#include "measure/perf.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -13,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "run/config.h"
+#include "domain/list.h"
+#include "measure/perf.h"
 #include "parity/jsonio.h"
 
 /* ---- documented divergences ----------------------------------------------------- */
@@ -95,10 +95,13 @@ static int str_key(const json_t *e, const char *key, int nonempty, char **out, c
 int ph_documented_from_json(struct ph_documented *doc, const json_t *arr, const char *source,
 			    struct ph_err *err)
 {
+	const struct ph_domain_list *known;
 	size_t i;
 	int rc;
 
 	memset(doc, 0, sizeof(*doc));
+	if ((rc = ph_domains_repo(&known, err)))
+		return rc;
 	if (!json_is_array(arr))
 		return ph_error(
 		    err, PH_E_INVALID,
@@ -130,13 +133,18 @@ int ph_documented_from_json(struct ph_documented *doc, const json_t *arr, const 
 			ph_documented_release(doc);
 			return rc;
 		}
-		if (!ph_domain_known(d->domain) && strcmp(d->domain, PH_DOMAIN_UNMAPPED) &&
+		if (!ph_domain_list_has(known, d->domain) && strcmp(d->domain, PH_DOMAIN_UNMAPPED) &&
 		    strcmp(d->domain, "*")) {
+			char *names = ph_domain_list_text(known);
+
 			ph_documented_release(doc);
-			return ph_error(err, PH_E_INVALID,
-					"%s: [%zu].domain: '%s' is not one of the nine domains, "
-					"\"unmapped\" or \"*\"",
-					source, i, json_string_value(json_object_get(e, "domain")));
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: [%zu].domain: '%s' is not a domain (known: %s), "
+				      "\"unmapped\" or \"*\"",
+				      source, i, json_string_value(json_object_get(e, "domain")),
+				      names ? names : "");
+			free(names);
+			return rc;
 		}
 		cls = json_string_value(json_object_get(e, "class"));
 		if (!cls || (strcmp(cls, "semantic") && strcmp(cls, "timing"))) {
@@ -332,13 +340,14 @@ static int eval_row(struct ph_gate *g, const struct ph_gate_input *in, const cha
 	return 0;
 }
 
-/* Bits of what the matrices say about one of the nine domains. */
+/* Bits of what the matrices say about one domain of the list. */
 enum { SEEN_OK = 1, SEEN_SKIPPED = 2, SEEN_ERROR = 4 };
 
-static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in)
+static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in,
+			 const struct ph_domain_list *known)
 {
 	int state[64] = {0};
-	size_t m, i, j;
+	size_t m, i, j, n_known = known->n < 64 ? known->n : 64;
 	int rc;
 
 	if (!in->n_matrices)
@@ -353,31 +362,30 @@ static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in)
 			const char *name = str_or(json_object_get(d, "domain"), "?");
 			const char *status = str_or(json_object_get(d, "status"), "error");
 			const json_t *rows = json_object_get(d, "features");
-			size_t k;
+			size_t k = ph_domain_list_index(known, name);
 
-			for (k = 0; k < ph_n_domains && k < 64; k++)
-				if (!strcmp(name, ph_domains[k]))
-					break;
-			if (k == ph_n_domains) {
+			if (k >= n_known) {
+				k = n_known;
 				rc = add(g, PH_GATE_PASS, "unknown-domain", name,
-					 "%s: domain '%s' is not one of the nine", src, name);
+					 "%s: domain '%s' is not one of the listed domains", src,
+					 name);
 				if (rc)
 					return rc;
 			}
 			if (!strcmp(status, "skipped")) {
-				if (k < ph_n_domains)
+				if (k < n_known)
 					state[k] |= SEEN_SKIPPED;
 				continue;
 			}
 			if (!strcmp(status, "error")) {
-				if (k < ph_n_domains)
+				if (k < n_known)
 					state[k] |= SEEN_ERROR;
 				rc = add(g, PH_GATE_INSUFFICIENT, "domain-error", name,
 					 "%s: domain '%s' could not be evaluated: %s", src, name,
 					 str_or(json_object_get(d, "reason"), "status error"));
 				if (rc)
 					return rc;
-			} else if (k < ph_n_domains) {
+			} else if (k < n_known) {
 				state[k] |= SEEN_OK;
 			}
 			for (j = 0; j < json_array_size(rows); j++) {
@@ -387,15 +395,17 @@ static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in)
 			}
 		}
 	}
-	for (i = 0; i < ph_n_domains && i < 64; i++) {
+	for (i = 0; i < n_known; i++) {
+		const char *name = known->names[i];
+
 		if (state[i] & (SEEN_OK | SEEN_ERROR))
 			continue;
 		if (state[i] & SEEN_SKIPPED)
-			rc = add(g, PH_GATE_INSUFFICIENT, "domain-skipped", ph_domains[i],
-				 "domain '%s' was skipped in every matrix", ph_domains[i]);
+			rc = add(g, PH_GATE_INSUFFICIENT, "domain-skipped", name,
+				 "domain '%s' was skipped in every matrix", name);
 		else
-			rc = add(g, PH_GATE_INSUFFICIENT, "domain-missing", ph_domains[i],
-				 "domain '%s' is in no matrix", ph_domains[i]);
+			rc = add(g, PH_GATE_INSUFFICIENT, "domain-missing", name,
+				 "domain '%s' is in no matrix", name);
 		if (rc)
 			return rc;
 	}
@@ -489,10 +499,13 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct ph_err *err)
 {
 	struct ph_documented *doc = in->documented;
+	const struct ph_domain_list *known;
 	size_t i;
 	int rc;
 
 	memset(g, 0, sizeof(*g));
+	if ((rc = ph_domains_repo(&known, err)))
+		return rc;
 	g->verdict = PH_GATE_PASS;
 	g->reasons = json_array();
 	g->notes = json_array();
@@ -508,7 +521,7 @@ int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct p
 				      doc->source, i, e->feature, e->path, e->owner, e->expires))
 			goto nomem;
 	}
-	rc = eval_matrices(g, in);
+	rc = eval_matrices(g, in, known);
 	if (!rc)
 		rc = eval_shadow(g, in);
 	if (rc)

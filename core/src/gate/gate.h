@@ -20,7 +20,7 @@
 
 /* One entry of the documented-divergences file. Owned by struct ph_documented. */
 struct ph_documented_entry {
-	char *domain;	   /* one of the nine, "unmapped", or "*" */
+	char *domain;	   /* a domain of the list (domain/list.h), "unmapped", or "*" */
 	char *feature;	   /* glob over a matrix feature or a shadow endpoint */
 	char *path;	   /* glob over the divergence path */
 	enum ph_class cls; /* PH_SEMANTIC or PH_TIMING */
@@ -78,7 +78,10 @@ struct ph_gate {
 	double shadow_span_days;
 };
 
-/* Evaluate in into g (released with ph_gate_release). Returns 0 or PH_E_NOMEM. */
+/*
+ * Evaluate in into g (released with ph_gate_release): every domain of the repo's list
+ * (domain/list.h) must be in a matrix. Returns 0, PH_E_NOMEM, or the list's error.
+ */
 int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct ph_err *err);
 
 /*

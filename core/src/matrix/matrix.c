@@ -16,12 +16,8 @@
 #include <time.h>
 
 #include "compare/compare.h"
+#include "domain/list.h"
 #include "parity/jsonio.h"
-
-/* Domains in the order a reader expects them; any other domain follows, alphabetically. */
-static const char *const canonical_domains[] = {"schema",  "read",    "write", "pipeline", "auth",
-						"watcher", "gitsync", "mcp",   "secrets"};
-#define N_CANONICAL (sizeof(canonical_domains) / sizeof(canonical_domains[0]))
 
 static const char *const class_names[] = {"parity", "timing", "semantic", "structural", "error"};
 static const char *const statuses[] = {"pass", "diverge", "error", "skipped"};
@@ -250,32 +246,19 @@ int ph_matrix_add_row(json_t *matrix, const char *domain, const struct ph_row *r
 	return 0;
 }
 
-static size_t domain_rank(const char *name)
-{
-	size_t i;
-
-	for (i = 0; name && i < N_CANONICAL; i++)
-		if (strcmp(name, canonical_domains[i]) == 0)
-			return i;
-	return N_CANONICAL;
-}
-
 struct slot {
 	json_t *d;
 	size_t index;
 };
 
+/* The domain list's order (domain/list.h), then the order they were added in. */
 static int cmp_domain(const void *pa, const void *pb)
 {
 	const struct slot *a = pa, *b = pb;
-	const char *na = json_string_value(json_object_get(a->d, "domain"));
-	const char *nb = json_string_value(json_object_get(b->d, "domain"));
-	size_t ra = domain_rank(na), rb = domain_rank(nb);
-	int c;
+	int c = ph_domain_cmp(json_string_value(json_object_get(a->d, "domain")),
+			      json_string_value(json_object_get(b->d, "domain")));
 
-	if (ra != rb)
-		return ra < rb ? -1 : 1;
-	if (ra == N_CANONICAL && na && nb && (c = strcmp(na, nb)) != 0)
+	if (c)
 		return c;
 	return a->index < b->index ? -1 : a->index > b->index;
 }

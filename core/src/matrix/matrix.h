@@ -53,8 +53,8 @@ int ph_matrix_add_row(json_t *matrix, const char *domain, const struct ph_row *r
 
 /*
  * Recompute every domain's counts (features per candidate class) and status, sort the
- * domains in the canonical order (schema read write pipeline auth watcher gitsync mcp
- * secrets, then others alphabetically; features keep their order) and set the verdict.
+ * domains in the domain list's order (domain/list.h: the data file's, then others
+ * alphabetically; features keep their order) and set the verdict.
  * Status: an explicit error/skipped as described above, else "error" with any error row,
  * else "diverge" with any structural, semantic or timing row (a timing-only domain is
  * "diverge"; whether timing blocks is the gate's call), else "pass".

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "run/config.h"
 #include "matrix/matrix.h"
 
 /* "name version" of one side of a matrix's runtimes, for messages. */
@@ -40,22 +39,11 @@ static int same_side(const json_t *a, const json_t *b, const char *side)
 	return 1;
 }
 
-/* Index of domain name in the canonical order; ph_n_domains for others. */
-static size_t rank(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ph_n_domains; i++)
-		if (name && !strcmp(name, ph_domains[i]))
-			return i;
-	return ph_n_domains;
-}
-
 int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *names, size_t n,
 		      struct ph_err *err)
 {
 	json_t *merged, *domains, *metrics, *owner;
-	size_t i, j, r;
+	size_t i, j;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -130,20 +118,6 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 	}
 	json_decref(owner);
 	owner = NULL;
-	/* canonical order: the nine first, others in input order (stable insertion sort) */
-	for (i = 1; i < json_array_size(domains); i++) {
-		json_t *d = json_incref(json_array_get(domains, i));
-
-		r = rank(json_string_value(json_object_get(d, "domain")));
-		for (j = i; j > 0; j--) {
-			json_t *p = json_array_get(domains, j - 1);
-
-			if (rank(json_string_value(json_object_get(p, "domain"))) <= r)
-				break;
-			json_array_set(domains, j, p);
-		}
-		json_array_set_new(domains, j, d);
-	}
 	merged = json_deep_copy(mats[0]);
 	if (!merged)
 		goto nomem;
@@ -156,7 +130,7 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 		json_decref(merged);
 		return ph_error(err, PH_E_NOMEM, "out of memory merging matrices");
 	}
-	ph_matrix_finish(merged);
+	ph_matrix_finish(merged); /* also puts the domains in the domain list's order */
 	*out = merged;
 	return 0;
 nomem:

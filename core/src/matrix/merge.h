@@ -13,8 +13,8 @@
 
 /*
  * Merge n loaded matrices (borrowed; names[i] names mats[i] in messages) into *out, a new
- * matrix: the first input's top-level keys, domains in the canonical order of the nine
- * (others after them, in input order), metrics of all inputs (the first input wins on a
+ * matrix: the first input's top-level keys, domains in the domain list's order (the data
+ * file's, then others alphabetically), metrics of all inputs (the first input wins on a
  * key present twice), generated_at now, counts and verdict recomputed. Fails with
  * PH_E_INVALID naming both files when runtime names or versions differ, or when one
  * domain appears twice with different contents.

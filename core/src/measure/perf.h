@@ -1,22 +1,18 @@
 /*
  * Performance measurement of the two runtimes side by side (issue 9): latency
- * distributions (p50, p95, p99, max) over many requests, resident memory and CPU time of a
- * runtime's process tree read from /proc, targets such as "idle_rss_ratio <= 0.1" checked
- * against candidate/reference ratios, and the performance phase of `parity run`, which
- * starts both runtimes on the fixture, lets them idle, measures idle RSS, then sends N
- * requests per endpoint interleaved A B A B after a warm-up and writes metrics.perf =
- * {reference, candidate, ratios, targets?} into the matrix.
+ * distributions (p50, p95, p99, max) over many requests, targets such as
+ * "idle_rss_ratio <= 0.1" checked against candidate/reference ratios, and the ratios of
+ * two per-runtime measurements. The performance pass of `parity run` that takes the
+ * samples is run/perf_pass.h; the table and summary shown of its result are
+ * matrix/metrics_table.h.
  */
 #ifndef PARITY_PERF_H
 #define PARITY_PERF_H
 
 #include <stddef.h>
-#include <stdio.h>
 #include <jansson.h>
 
 #include "parity/err.h"
-
-struct ph_session;
 
 /* Points of the cumulative distribution kept per endpoint (0%, 5%, ... 100%). */
 #define PH_PERF_CDF_POINTS 21
@@ -40,18 +36,8 @@ double ph_perf_quantile(const double *sorted, size_t n, double q);
 /* {n, min_ms, p50_ms, p95_ms, p99_ms, max_ms, mean_ms, cdf_ms: [21]} (new reference). */
 json_t *ph_perf_dist_json(const struct ph_perf_dist *d);
 
-/* What /proc says about a process tree at one instant. */
-struct ph_perf_proc {
-	long rss_kb;                 /* VmRSS summed over the tree */
-	double cpu_ms;               /* utime + stime (and reaped children's) summed */
-	int procs;                   /* processes counted */
-};
-
-/*
- * Sample the process tree rooted at pid: pid, the members of its process group, and
- * their descendants. Returns 0, or PH_E_NOTFOUND when pid is not running.
- */
-int ph_perf_proc_sample(long pid, struct ph_perf_proc *out, struct ph_err *err);
+/* Milliseconds as a JSON number rounded to microseconds, so reports stay readable. */
+json_t *ph_perf_ms_json(double ms);
 
 /* Options of the performance phase (config "perf", --perf-requests, --idle-ms). */
 struct ph_perf_opts {
@@ -118,30 +104,5 @@ int ph_perf_targets_check(const json_t *targets, const json_t *ratios, json_t **
  * under "endpoints". A ratio whose reference value is 0 or absent is null. New reference.
  */
 json_t *ph_perf_ratios(const json_t *reference, const json_t *candidate);
-
-/*
- * The performance phase of `parity run`: both runtimes started on a fresh copy of the
- * fixture (folder "perf" of the run), idle for o->idle_ms, idle RSS read, then for each
- * endpoint of suites/read (POST /api/memory/recall and GET /api/memory/search: the cases
- * both runtimes answer 2xx during the warm-up) o->requests requests per runtime, A and B
- * interleaved (the first of each pair alternating), RSS sampled throughout for the peak
- * and CPU time read before and after. Writes metrics.perf into s->matrix (also on failure:
- * then {"error": message}). Runtimes are stopped on return. 0 or PH_E_*.
- */
-int ph_perf_run(struct ph_session *s, const struct ph_perf_opts *o, struct ph_err *err);
-
-/*
- * The performance table the renderers show, from a metrics.perf object (borrowed): a new
- * array of rows [metric, reference, candidate, candidate/reference], all display strings
- * ("n/a" for what was not measured): startup, idle and peak RSS, CPU time, then p50, p95,
- * p99 and max per endpoint. NULL when perf holds no measurement (absent, or an error).
- */
-json_t *ph_perf_table(const json_t *perf);
-
-/*
- * A few lines for the terminal from a metrics.perf object (borrowed): per runtime idle and
- * peak RSS and CPU time, per endpoint p50/p99 of both, the main ratios and the targets.
- */
-void ph_perf_print(const json_t *perf, FILE *f);
 
 #endif

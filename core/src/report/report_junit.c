@@ -11,7 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report/report.h"
-#include "measure/perf.h"
+#include "matrix/metrics_table.h"
 
 #include <stdio.h>
 #include <stdlib.h>

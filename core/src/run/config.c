@@ -1,62 +1,27 @@
 /*
  * Loading parity.json: fixed keys checked with messages naming the file and key, paths
- * resolved against the repo root, defaults filled in (DESIGN.md "Config").
+ * resolved against the repo root, defaults filled in (DESIGN.md "Config"): from the domain
+ * list for what is domain knowledge, the domains themselves and "database".
  */
 #include "run/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "parity/jsonio.h"
 
-const char *const ph_domains[] = { "schema", "read",    "write", "pipeline", "auth",
-				   "watcher", "gitsync", "mcp",   "secrets" };
-const size_t ph_n_domains = sizeof(ph_domains) / sizeof(ph_domains[0]);
-
-const char *ph_repo_root(void)
-{
-	const char *r = getenv("PARITY_REPO");
-
-	return r && *r ? r : PARITY_SOURCE_DIR;
-}
-
 char *ph_config_default_path(void)
 {
-	const char *repo = ph_repo_root();
-	size_t n = strlen(repo) + sizeof("/parity.json");
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/parity.json", repo);
-	return p;
-}
-
-int ph_domain_known(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ph_n_domains; i++)
-		if (!strcmp(name, ph_domains[i]))
-			return 1;
-	return 0;
-}
-
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
+	return ph_repo_path("parity.json");
 }
 
 char *ph_config_resolve(const struct ph_config *cfg, const char *p)
 {
 	if (p[0] == '/')
 		return strdup(p);
-	return join(cfg->repo, p);
+	return ph_repo_join(cfg->repo, p);
 }
 
 static int get_string(const struct ph_config *cfg, const char *key, const char *deflt,
@@ -126,10 +91,22 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 	return 0;
 }
 
-static int get_domains(struct ph_config *cfg, struct ph_err *err)
+static int unknown_domain(const struct ph_config *cfg, const struct ph_domain_list *known,
+			  const char *name, struct ph_err *err)
+{
+	char *names = ph_domain_list_text(known);
+	int rc = ph_error(err, PH_E_INVALID, "%s: domains: unknown domain '%s' (known: %s)",
+			  cfg->path, name, names ? names : "");
+
+	free(names);
+	return rc;
+}
+
+static int get_domains(struct ph_config *cfg, const struct ph_domain_list *known,
+		       struct ph_err *err)
 {
 	json_t *d = json_object_get(cfg->doc, "domains"), *v;
-	size_t i, n = d ? json_array_size(d) : ph_n_domains;
+	size_t i, n = d ? json_array_size(d) : known->n;
 
 	if (d && !json_is_array(d))
 		return ph_error(err, PH_E_INVALID, "%s: domains: expected an array of domain names",
@@ -141,7 +118,7 @@ static int get_domains(struct ph_config *cfg, struct ph_err *err)
 		const char *name;
 
 		if (!d) {
-			name = ph_domains[i];
+			name = known->names[i];
 		} else {
 			v = json_array_get(d, i);
 			if (!json_is_string(v))
@@ -150,11 +127,8 @@ static int get_domains(struct ph_config *cfg, struct ph_err *err)
 						i);
 			name = json_string_value(v);
 		}
-		if (!ph_domain_known(name))
-			return ph_error(err, PH_E_INVALID,
-					"%s: domains: unknown domain '%s' (known: schema read write "
-					"pipeline auth watcher gitsync mcp secrets)",
-					cfg->path, name);
+		if (!ph_domain_list_has(known, name))
+			return unknown_domain(cfg, known, name, err);
 		for (size_t k = 0; k < cfg->n_domains; k++)
 			if (!strcmp(cfg->domains[k], name))
 				return ph_error(err, PH_E_INVALID, "%s: domains: '%s' is listed twice",
@@ -166,7 +140,91 @@ static int get_domains(struct ph_config *cfg, struct ph_err *err)
 	return 0;
 }
 
+/* "suites": one folder or an array of them (default "suites"), resolved in order. */
+static int get_suites(struct ph_config *cfg, struct ph_err *err)
+{
+	json_t *v = json_object_get(cfg->doc, "suites");
+	json_t *list = !v		  ? json_pack("[s]", "suites") :
+		       json_is_string(v) ? json_pack("[O]", v) :
+					   json_incref(v);
+	size_t i, n = json_array_size(list);
+	int rc = 0;
+
+	if (!list)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if (!n)
+		rc = ph_error(err, PH_E_INVALID,
+			      "%s: suites: expected a folder or an array of folders", cfg->path);
+	else if (!(cfg->suites = calloc(n, sizeof(char *))))
+		rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	for (i = 0; !rc && i < n; i++) {
+		const char *dir = json_string_value(json_array_get(list, i));
+
+		if (!dir || !*dir)
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: suites[%zu]: expected a non-empty string", cfg->path, i);
+		else if (!(cfg->suites[cfg->n_suites++] = ph_config_resolve(cfg, dir)))
+			rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	json_decref(list);
+	return rc;
+}
+
+char *ph_config_suite_dir(const struct ph_config *cfg, const char *domain)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_suites; i++) {
+		char *dir = ph_repo_join(cfg->suites[i], domain);
+		struct stat st;
+
+		if (!dir || (!stat(dir, &st) && S_ISDIR(st.st_mode)) || i + 1 == cfg->n_suites)
+			return dir;
+		free(dir);
+	}
+	return NULL;
+}
+
+/* "database", else the domain list's default for it. */
+static int get_database(struct ph_config *cfg, const struct ph_domain_list *known,
+			struct ph_err *err)
+{
+	json_t *db = json_object_get(cfg->doc, "database");
+	const char *where = cfg->path;
+
+	if (!db) {
+		db = json_object_get(known->defaults, "database");
+		where = known->source;
+		if (!db)
+			return ph_error(err, PH_E_INVALID,
+					"%s: database: expected the runtime's database file inside "
+					"its workspace (%s has no default)",
+					cfg->path, known->source ? known->source : "the domain list");
+	}
+	if (!json_is_string(db) || !*json_string_value(db) || json_string_value(db)[0] == '/' ||
+	    strstr(json_string_value(db), ".."))
+		return ph_error(err, PH_E_INVALID,
+				"%s: database: expected a path inside the workspace, e.g. "
+				"\"data/runtime.db\"",
+				where);
+	if (!(cfg->database = strdup(json_string_value(db))))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	return 0;
+}
+
 int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
+{
+	const struct ph_domain_list *known;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if ((rc = ph_domains_repo(&known, err)))
+		return rc;
+	return ph_config_load_known(cfg, path, known, err);
+}
+
+int ph_config_load_known(struct ph_config *cfg, const char *path,
+			 const struct ph_domain_list *known, struct ph_err *err)
 {
 	static const char *const roles[] = { "reference", "candidate" };
 	json_t *rts, *llm;
@@ -175,7 +233,7 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
 	cfg->repo = strdup(ph_repo_root());
-	cfg->shared = cfg->repo ? join(cfg->repo, "../shared") : NULL;
+	cfg->shared = cfg->repo ? ph_repo_join(cfg->repo, "../shared") : NULL;
 	if (!cfg->path || !cfg->repo || !cfg->shared)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	rc = ph_json_load_file(path, &cfg->doc, err);
@@ -220,19 +278,8 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 	}
 	if ((rc = get_timing(cfg, err)))
 		return rc;
-	{
-		json_t *db = json_object_get(cfg->doc, "database");
-
-		if (db && (!json_is_string(db) || !*json_string_value(db) ||
-			   json_string_value(db)[0] == '/' || strstr(json_string_value(db), "..")))
-			return ph_error(err, PH_E_INVALID,
-					"%s: database: expected a path inside the workspace, e.g. "
-					"\"memory/memories.db\"",
-					path);
-		cfg->database = strdup(db ? json_string_value(db) : "memory/memories.db");
-		if (!cfg->database)
-			return ph_error(err, PH_E_NOMEM, "out of memory");
-	}
+	if ((rc = get_database(cfg, known, err)) || (rc = get_suites(cfg, err)))
+		return rc;
 	if ((rc = ph_seed_spec_parse(&cfg->seed, json_object_get(cfg->doc, "seed"), cfg->repo,
 				     path, err)))
 		return rc;
@@ -240,7 +287,7 @@ int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err)
 	cfg->has_perf = json_object_get(cfg->doc, "perf") != NULL;
 	if ((rc = ph_perf_opts_parse(&cfg->perf, json_object_get(cfg->doc, "perf"), path, err)))
 		return rc;
-	return get_domains(cfg, err);
+	return get_domains(cfg, known, err);
 }
 
 int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_err *err)
@@ -291,6 +338,9 @@ void ph_config_release(struct ph_config *cfg)
 	for (i = 0; i < cfg->n_domains; i++)
 		free(cfg->domains[i]);
 	free(cfg->domains);
+	for (i = 0; i < cfg->n_suites; i++)
+		free(cfg->suites[i]);
+	free(cfg->suites);
 	json_decref(cfg->doc);
 	ph_perf_opts_release(&cfg->perf);
 	memset(cfg, 0, sizeof(*cfg));

@@ -1,7 +1,10 @@
 /*
  * The run configuration (`parity.json`, DESIGN.md "Config"): the two runtimes, the
- * fixture workspace, the rules file, the canned-LLM set, the domains, timing thresholds
- * and the report folder. Relative paths are resolved against the repo root.
+ * fixture workspace, the rules file, the canned-LLM set, the domains and the folders of
+ * their suites, timing thresholds and the report folder. Relative paths are resolved
+ * against the repo root. Domain names are checked against the domains known (the data
+ * file's list and the plugins found, domain/list.h), which also give the defaults of keys
+ * that are domain knowledge ("database").
  */
 #ifndef PARITY_CONFIG_H
 #define PARITY_CONFIG_H
@@ -11,13 +14,11 @@
 
 #include "parity/err.h"
 #include "compare/compare.h"
+#include "domain/list.h"
+#include "domain/repo.h"
 #include "measure/perf.h"
 #include "runtime/runtime.h"
 #include "run/seed.h"
-
-/* The nine domains in their canonical order. */
-extern const char *const ph_domains[];
-extern const size_t ph_n_domains;
 
 struct ph_config {
 	char *path;                  /* the file it came from */
@@ -27,8 +28,11 @@ struct ph_config {
 	char *fixture;               /* absolute */
 	char *rules;                 /* absolute, or NULL: built-in rules */
 	char *llm_dir;               /* absolute, or NULL */
-	char **domains;
+	char **domains;              /* "domains", default: every domain known */
 	size_t n_domains;
+	char **suites;               /* "suites": folders of one <domain>/ folder of cases each,
+					absolute, in search order (default: <repo>/suites) */
+	size_t n_suites;
 	struct ph_timing timing;
 	char *out;                   /* absolute */
 	json_t *doc;                 /* the whole document, for keys added later */
@@ -39,18 +43,22 @@ struct ph_config {
 	int has_perf;                /* the config has a "perf" object */
 	struct ph_perf_opts perf;    /* its options over the defaults (perf.h) */
 	char *database;              /* "database": the runtime's database file, relative to
-					its workspace (default memory/memories.db) */
+					its workspace (default: "defaults" of the domain list) */
 	struct ph_seed_spec seed;    /* "seed" (seed.h); seed.sql NULL when absent */
 };
-
-/* The repo root this binary works in: $PARITY_REPO, else the source dir it was built from. */
-const char *ph_repo_root(void);
 
 /* The default config path: <repo>/parity.json. New string. */
 char *ph_config_default_path(void);
 
-/* Load and check a config; messages name the file and the key. */
+/* Load and check a config; messages name the file and the key. Domains: the repo's list. */
 int ph_config_load(struct ph_config *cfg, const char *path, struct ph_err *err);
+
+/*
+ * The same with the domains known given (borrowed for the call): names not in known are
+ * "unknown domain 'x' (known: ...)", and the config's default domains are all of known.
+ */
+int ph_config_load_known(struct ph_config *cfg, const char *path,
+			 const struct ph_domain_list *known, struct ph_err *err);
 
 /*
  * Make both runtimes the one the config names under role ("reference" or "candidate"):
@@ -63,8 +71,11 @@ int ph_config_same_runtime(struct ph_config *cfg, const char *role, struct ph_er
 /* Resolve p against the repo root unless absolute (new string). */
 char *ph_config_resolve(const struct ph_config *cfg, const char *p);
 
-/* Is name one of the nine domains? */
-int ph_domain_known(const char *name);
+/*
+ * The suite folder of domain: <folder>/<domain> of the first "suites" folder that has it,
+ * else of the first one (so a message names where it was expected). New string.
+ */
+char *ph_config_suite_dir(const struct ph_config *cfg, const char *domain);
 
 void ph_config_release(struct ph_config *cfg);
 

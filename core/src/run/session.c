@@ -167,6 +167,14 @@ int ph_session_init(struct ph_session *s, struct ph_config *cfg, const char *out
 	return ph_session_llm_start(s, err);
 }
 
+void ph_session_use_params(struct ph_session *s, const char *domain)
+{
+	json_t *mine = json_object_get(s->domain_params, domain);
+
+	json_decref(s->params);
+	s->params = mine ? json_incref(mine) : json_object();
+}
+
 char *ph_session_log_path(struct ph_session *s, int side, const char *suffix)
 {
 	const char *a = s->cfg.runtimes[0].name, *b = s->cfg.runtimes[1].name;
@@ -628,6 +636,7 @@ void ph_session_release(struct ph_session *s)
 	ph_rules_free(s->rules);
 	json_decref(s->matrix);
 	json_decref(s->params);
+	json_decref(s->domain_params);
 	ph_config_release(&s->cfg);
 	free(s->tmp);
 	free(s->out);

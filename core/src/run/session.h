@@ -45,7 +45,10 @@ struct ph_session {
 	char *out;                   /* the report folder */
 	char *build;                 /* folder of the parity binary */
 	json_t *matrix;
-	json_t *params;              /* run parameters for plugins (host->param): name -> string */
+	json_t *params;              /* the parameters of the domain running, for its plugin
+					(host->param): name -> string (ph_session_use_params) */
+	json_t *domain_params;       /* every domain's: domain -> {name: string} (--param);
+					NULL or owned */
 	FILE *log;                   /* <out>/parity.log */
 	int keep;                    /* --keep-workspaces */
 	int tty;                     /* progress on a terminal */
@@ -112,6 +115,12 @@ struct ph_canon *ph_session_canon(struct ph_session *s, int side);
 
 /* Does the side still run? Notes why not in side->died. */
 int ph_session_alive(struct ph_session *s, int side);
+
+/*
+ * Make domain's parameters (s->domain_params) the ones host->param serves, before its
+ * plugin runs: each plugin sees only its own domain's.
+ */
+void ph_session_use_params(struct ph_session *s, const char *domain);
 
 /* Stop everything, remove temporary folders unless kept, free. */
 void ph_session_release(struct ph_session *s);

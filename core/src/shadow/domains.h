@@ -1,76 +1,11 @@
 /*
- * The endpoint -> domain map (suites/domains.json): which of the nine domains an HTTP
- * endpoint of the Signet API belongs to, so that shadow logs and gate reasons can be
- * grouped per domain. The file is an ordered list of "METHOD /path" patterns; a `:param`
- * segment matches any one segment, a final `*` segment matches the rest of the path (zero
- * or more segments) and a method of `*` matches any method. The first matching route wins;
- * an endpoint no route matches is "unmapped".
- *
- * File shape: {"schema": "parity-domains/1", "routes": [{"route": "GET /api/memories",
- * "domain": "read"}, ...]}.
+ * The endpoint -> domain map moved to the domain folder (domain/endpoint_map.h), below
+ * every folder that reads it. This header keeps the includes that still name the old
+ * place working; new code includes "domain/endpoint_map.h".
  */
-#ifndef PARITY_DOMAINS_H
-#define PARITY_DOMAINS_H
+#ifndef PARITY_SHADOW_DOMAINS_H
+#define PARITY_SHADOW_DOMAINS_H
 
-#include <stddef.h>
-#include <jansson.h>
-
-#include "parity/err.h"
-
-#define PH_DOMAINS_SCHEMA "parity-domains/1"
-#define PH_DOMAIN_UNMAPPED "unmapped"
-
-/* One route of the map. Owned by struct ph_domain_map. */
-struct ph_domain_route {
-	char *route;  /* the text as written, "GET /api/memory/:id" */
-	char *method; /* upper case, or "*" */
-	char **segs;  /* path segments; "*" only as the last one */
-	size_t n_segs;
-	int rest;	    /* the last pattern segment is "*" */
-	const char *domain; /* one of ph_domains[] (static) */
-};
-
-struct ph_domain_map {
-	char *source; /* the file it came from */
-	struct ph_domain_route *routes;
-	size_t n_routes;
-};
-
-/* <repo>/suites/domains.json as a new string (NULL when out of memory). */
-char *ph_domain_map_default_path(void);
-
-/*
- * Load a domain map from path. Messages name the file and the route index
- * ("domains.json: routes[3].domain: 'foo' is not one of the nine domains").
- * *out is freed with ph_domain_map_free.
- */
-int ph_domain_map_load(struct ph_domain_map **out, const char *path, struct ph_err *err);
-
-/* The same from a parsed document; source names it in messages. */
-int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const char *source,
-			    struct ph_err *err);
-
-/*
- * The first route matching method and path (query string ignored, empty segments
- * ignored), or NULL when unmapped. Borrowed from map.
- */
-const struct ph_domain_route *ph_domain_map_match(const struct ph_domain_map *map,
-						  const char *method, const char *path);
-
-/* The domain name for method and path: a static string, PH_DOMAIN_UNMAPPED when none. */
-const char *ph_domain_map_domain(const struct ph_domain_map *map, const char *method,
-				 const char *path);
-
-/*
- * The endpoint template of "METHOD path" for grouping: the matched route's pattern when it
- * has no trailing `*` (with the real method when the route's is `*`), else the path with
- * id-like segments (UUIDs, numbers, "mem-0001", long hex) replaced by ":id". Query string
- * dropped. Writes at most size bytes into buf (always NUL-terminated) and returns buf.
- */
-char *ph_domain_map_template(const struct ph_domain_map *map, const char *method, const char *path,
-			     char *buf, size_t size);
-
-/* Free a map; NULL is fine. */
-void ph_domain_map_free(struct ph_domain_map *map);
+#include "domain/endpoint_map.h"
 
 #endif

@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "run/config.h"
+#include "domain/list.h"
 #include "parity/jsonio.h"
 
 #define CACHE_SLOTS 4096
@@ -40,16 +40,16 @@ size_t ph_shadow_slot(const char *domain)
 {
 	size_t i;
 
-	for (i = 0; i < ph_n_domains && i < PH_SHADOW_SLOTS - 1; i++)
-		if (!strcmp(domain, ph_domains[i]))
+	for (i = 0; i < ph_domains()->n && i < PH_SHADOW_SLOTS - 1; i++)
+		if (!strcmp(domain, ph_domains()->names[i]))
 			return i;
 	return PH_SHADOW_SLOTS - 1;
 }
 
 const char *ph_shadow_slot_name(size_t slot)
 {
-	return slot < ph_n_domains && slot < PH_SHADOW_SLOTS - 1 ? ph_domains[slot]
-								 : PH_DOMAIN_UNMAPPED;
+	return slot < ph_domains()->n && slot < PH_SHADOW_SLOTS - 1 ? ph_domains()->names[slot]
+								      : PH_DOMAIN_UNMAPPED;
 }
 
 void ph_shadow_init(struct ph_shadow *s, const struct ph_domain_map *map,

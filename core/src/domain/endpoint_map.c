@@ -1,10 +1,10 @@
 /*
  * The endpoint -> domain map: loading suites/domains.json with messages that name the
  * route, matching "METHOD /path" against its ordered patterns, and turning a concrete
- * endpoint into a template ("GET /api/memory/:id") so that divergences on different ids
+ * endpoint into a template ("GET /v1/things/:id") so that divergences on different ids
  * group together.
  */
-#include "shadow/domains.h"
+#include "domain/endpoint_map.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -12,28 +12,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "run/config.h"
+#include "domain/list.h"
+#include "domain/repo.h"
 #include "parity/jsonio.h"
 
 char *ph_domain_map_default_path(void)
 {
-	const char *repo = ph_repo_root();
-	size_t n = strlen(repo) + sizeof("/suites/domains.json");
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/suites/domains.json", repo);
-	return p;
-}
-
-static const char *static_domain(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < ph_n_domains; i++)
-		if (!strcmp(name, ph_domains[i]))
-			return ph_domains[i];
-	return NULL;
+	return ph_repo_data_path(PH_DOMAINS_FILE);
 }
 
 static void route_release(struct ph_domain_route *r)
@@ -114,6 +99,7 @@ static int parse_route(struct ph_domain_route *r, const char *text, const char *
 int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const char *source,
 			    struct ph_err *err)
 {
+	const struct ph_domain_list *known;
 	struct ph_domain_map *m;
 	const json_t *routes, *schema;
 	size_t i;
@@ -131,6 +117,9 @@ int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const
 	routes = json_object_get(doc, "routes");
 	if (!json_is_array(routes))
 		return ph_error(err, PH_E_INVALID, "%s: routes: expected an array", source);
+	/* routes name domains of the one list, whichever file they come from */
+	if ((rc = ph_domains_repo(&known, err)))
+		return rc;
 	m = calloc(1, sizeof(*m));
 	if (!m)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
@@ -155,12 +144,18 @@ int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const
 			return ph_error(err, PH_E_INVALID,
 					"%s: routes[%zu].route: expected a string", source, i);
 		}
-		if (!json_is_string(dm) || !(r->domain = static_domain(json_string_value(dm)))) {
+		if (!json_is_string(dm) ||
+		    !ph_domain_list_has(known, json_string_value(dm))) {
+			char *names = ph_domain_list_text(known);
+
 			ph_domain_map_free(m);
-			return ph_error(err, PH_E_INVALID,
-					"%s: routes[%zu].domain: expected one of the nine domains",
-					source, i);
+			rc = ph_error(err, PH_E_INVALID,
+				      "%s: routes[%zu].domain: expected a domain (known: %s)", source,
+				      i, names ? names : "");
+			free(names);
+			return rc;
 		}
+		r->domain = known->names[ph_domain_list_index(known, json_string_value(dm))];
 		m->n_routes++;
 		rc = parse_route(r, json_string_value(rt), source, i, err);
 		if (rc) {

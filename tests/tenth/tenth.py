@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""A tenth domain from a folder, the core untouched (issue 15).
+
+tests/tenth holds a plugin (tenth.c, built into a plugin folder of its own) and its
+suite (suites/tenth). With `--plugin-dir` naming that folder and a config whose "suites"
+adds this folder's suites, `parity run --domain tenth --domain read` must: accept
+"tenth" in the config's domains and on the command line (its plugin is found), put its
+rows after read's (the domain list's order, then others alphabetically) in matrix.json,
+matrix.md and junit.xml, all parity; hand `--param tenth.greeting=...` to the tenth
+plugin only; and `parity list` must show it. Without the plugin folder, "tenth" is an
+unknown domain (exit 2). Usage: tenth.py --parity BIN --repo DIR --plugin-dir DIR
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Fail(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Fail(what)
+
+
+def run(args, timeout=300):
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def config(repo, tmp):
+    with open(os.path.join(repo, "parity.json")) as f:
+        cfg = json.load(f)
+    with open(os.path.join(repo, "suites", "domains.json")) as f:
+        nine = json.load(f)["domains"]
+    cfg["domains"] = nine + ["tenth"]
+    cfg["suites"] = ["suites", os.path.join(HERE, "suites")]
+    path = os.path.join(tmp, "tenth.json")
+    with open(path, "w") as f:
+        json.dump(cfg, f, indent=1)
+    return path
+
+
+def test(a, tmp):
+    cfg = config(a.repo, tmp)
+    out = os.path.join(tmp, "out")
+    base = [a.parity, "run", "--config", cfg, "--out", out]
+
+    # no plugin folder: the config's "tenth" is no domain this run knows
+    code, _, err = run(base + ["--domain", "read"])
+    check(code == 2 and "unknown domain 'tenth'" in err and "secrets)" in err,
+          "tenth without its plugin: exit %d, %r" % (code, err[-400:]))
+
+    code, _, err = run(base + ["--plugin-dir", a.plugin_dir, "--domain", "tenth",
+                               "--domain", "read", "--param", "tenth.greeting=hello tenth",
+                               "--param", "read.x=for read only"])
+    check(code == 0, "parity run with the tenth domain exited %d:\n%s" % (code, err[-3000:]))
+    with open(os.path.join(out, "matrix.json")) as f:
+        m = json.load(f)
+    names = [d["domain"] for d in m["domains"]]
+    check(names == ["read", "tenth"], "matrix domains in order %r, want read, tenth" % names)
+    tenth = m["domains"][1]
+    rows = {r["case"]: r for r in tenth["features"]}
+    check(tenth["status"] == "pass" and set(rows) == {"tenth-health", "tenth-list", "param"},
+          "tenth's rows: %s %r" % (tenth["status"], sorted(rows)))
+    check(all(r["candidate"] == "parity" for r in tenth["features"]),
+          "a tenth row is not parity: %r" % tenth["features"])
+    params = {r["feature"]: r["reference"] for r in tenth["features"] if r["case"] == "param"}
+    check(params == {"param greeting": "hello tenth", "param x": "(none)"},
+          "the tenth plugin's parameters: %r" % params)
+    check(m["verdict"] == "parity", "verdict %s" % m["verdict"])
+
+    with open(os.path.join(out, "matrix.md")) as f:
+        md = f.read()
+    check("tenth" in md and md.index("tenth-health") > md.index("list-default"),
+          "matrix.md has no tenth section after read's")
+    with open(os.path.join(out, "junit.xml")) as f:
+        junit = f.read()
+    check('<testsuite name="tenth"' in junit and
+          junit.index('<testsuite name="tenth"') > junit.index('<testsuite name="read"'),
+          "junit.xml has no tenth testsuite after read's")
+
+    code, text, err = run([a.parity, "list", "--plugin-dir", a.plugin_dir, "--format", "json"])
+    check(code == 0, "parity list exited %d: %s" % (code, err))
+    listed = {d["domain"]: d for d in json.loads(text)["domains"]}
+    check("tenth" in listed and (listed["tenth"]["plugin"] or "").endswith("/tenth.so"),
+          "parity list --format json does not show the tenth plugin: %r" % listed.get("tenth"))
+    code, text, err = run([a.parity, "list", "--plugin-dir", a.plugin_dir])
+    check(code == 0 and "tenth" in text, "parity list does not show tenth:\n%s" % text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--parity", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--plugin-dir", required=True)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="parity-tenth-") as tmp:
+        try:
+            test(a, tmp)
+        except Fail as e:
+            print("FAIL: %s" % e)
+            return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
