@@ -1106,13 +1106,6 @@ static void compare_bodies(struct ctx *c, const struct ph_response *a, const str
 	json_decref(jb);
 }
 
-int ph_timing_diverges(const struct ph_timing *t, double a_ms, double b_ms)
-{
-	double lo = a_ms < b_ms ? a_ms : b_ms, hi = a_ms < b_ms ? b_ms : a_ms, d = hi - lo;
-
-	return d >= t->floor_ms && ((lo > 0 ? hi / lo : INFINITY) > t->ratio || d > t->delta_ms);
-}
-
 int ph_compare_responses(struct ph_rules *rules, const char *endpoint, const struct ph_response *a,
 			 const struct ph_response *b, const struct ph_timing *timing,
 			 struct ph_result *out, struct ph_err *err)

@@ -11,21 +11,7 @@
 #include "parity/err.h"
 #include "parity/plugin.h"
 #include "compare/rules.h"
-
-/* Timing thresholds (config "timing"). */
-struct ph_timing {
-	double ratio;                /* slower side / faster side above this is timing */
-	double delta_ms;             /* or an absolute difference above this */
-	double floor_ms;             /* differences below this are never timing */
-};
-
-#define PH_TIMING_DEFAULT ((struct ph_timing){ 2.0, 100.0, 5.0 })
-
-/*
- * The timing rule: do latencies a_ms and b_ms differ by at least floor_ms and by more than
- * ratio times or more than delta_ms?
- */
-int ph_timing_diverges(const struct ph_timing *t, double a_ms, double b_ms);
+#include "compare/timing.h"
 
 /*
  * Compare a and b for endpoint "METHOD /path?query" under rules (lookup as in

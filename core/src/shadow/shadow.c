@@ -499,17 +499,6 @@ static void count_class(struct ph_shadow_counts *c, enum ph_class cls)
 	}
 }
 
-static int is_timing(const struct ph_timing *t, double a, double b)
-{
-	double lo = a < b ? a : b, hi = a < b ? b : a, delta = hi - lo;
-
-	if (delta < t->floor_ms)
-		return 0;
-	if (delta > t->delta_ms)
-		return 1;
-	return lo <= 0.0 ? delta > 0.0 : hi / lo > t->ratio;
-}
-
 /* Lines of one aggregate arrive in order, so the first ones kept are the earliest. */
 static int add_malformed(struct ph_shadow *s, const char *source, struct ph_shadow_pos at,
 			 const char *what)
@@ -682,7 +671,7 @@ static int entry(struct ph_shadow *s, const json_t *o, const char *source, struc
 		double la, lb;
 
 		if (!get_latency(o, "primaryLatencyMs", &la) &&
-		    !get_latency(o, "shadowLatencyMs", &lb) && is_timing(&s->timing, la, lb)) {
+		    !get_latency(o, "shadowLatencyMs", &lb) && ph_timing_diverges(&s->timing, la, lb)) {
 			json_t *d =
 			    json_pack("{s:f, s:f}", "primaryLatencyMs", la, "shadowLatencyMs", lb);
 
@@ -1261,39 +1250,16 @@ int ph_shadow_read_file(struct ph_shadow *s, const char *path, struct ph_err *er
 
 int ph_shadow_timing_from_config(const char *path, struct ph_timing *t, struct ph_err *err)
 {
-	static const char *const keys[] = {"ratio", "delta_ms", "floor_ms"};
-	double *dst[3];
-	const json_t *timing;
 	json_t *doc;
-	size_t i;
 	int rc;
 
-	dst[0] = &t->ratio;
-	dst[1] = &t->delta_ms;
-	dst[2] = &t->floor_ms;
 	rc = ph_json_load_file(path, &doc, err);
 	if (rc)
 		return rc;
-	timing = json_object_get(doc, "timing");
-	if (timing && !json_is_object(timing)) {
-		json_decref(doc);
-		return ph_error(err, PH_E_INVALID, "%s: timing: expected an object", path);
-	}
-	for (i = 0; timing && i < 3; i++) {
-		const json_t *v = json_object_get(timing, keys[i]);
-
-		if (!v)
-			continue;
-		if (!json_is_number(v) || json_number_value(v) < 0) {
-			json_decref(doc);
-			return ph_error(err, PH_E_INVALID,
-					"%s: timing.%s: expected a non-negative number", path,
-					keys[i]);
-		}
-		*dst[i] = json_number_value(v);
-	}
+	/* one latency per side in a log: nothing to re-measure, "samples" is not ours */
+	rc = ph_timing_parse(doc, path, t, NULL, err);
 	json_decref(doc);
-	return 0;
+	return rc;
 }
 
 /* ---- reports -------------------------------------------------------------------- */
