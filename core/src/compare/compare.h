@@ -11,6 +11,7 @@
 #include "parity/err.h"
 #include "parity/plugin.h"
 #include "compare/rules.h"
+#include "compare/timestamp.h"
 #include "compare/timing.h"
 
 /*
@@ -45,13 +46,6 @@ void ph_response_release(struct ph_response *resp);
  * PH_ERROR, kind "depth", at the first path beyond it (jansson's parser stops at 2048 too).
  */
 #define PH_COMPARE_MAX_DEPTH 2048
-
-/*
- * Parse an ISO-8601 timestamp (date, 'T' or space, hh:mm:ss, optional fraction, optional
- * 'Z' or +hh:mm/-hh:mm; or a date alone) into milliseconds since the epoch (UTC).
- * Returns 0, or -1 when s is not such a timestamp.
- */
-int ph_timestamp_parse(const char *s, size_t len, long long *ms);
 
 /* Parse "structural" etc.; returns -1 when unknown. */
 int ph_class_parse(const char *name);

@@ -91,97 +91,9 @@ void ph_shadow_release(struct ph_shadow *s)
 
 /* ---- time ---------------------------------------------------------------------- */
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static long long days_from_civil(long long y, unsigned m, unsigned d)
-{
-	long long era;
-	unsigned yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = (unsigned)(y - era * 400);
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (long long)doe - 719468;
-}
-
-static int digits(const char *p, int n, int *out)
-{
-	int v = 0, i;
-
-	for (i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]))
-			return -1;
-		v = v * 10 + (p[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int ph_shadow_parse_time(const char *t, long long *ms)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int y, mo, d, h, mi, sec, frac = 0, fdig = 0, off = 0;
-	const char *p;
-
-	if (!t || strlen(t) < 19)
-		return -1;
-	if (digits(t, 4, &y) || t[4] != '-' || digits(t + 5, 2, &mo) || t[7] != '-' ||
-	    digits(t + 8, 2, &d) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-	    digits(t + 11, 2, &h) || t[13] != ':' || digits(t + 14, 2, &mi) || t[16] != ':' ||
-	    digits(t + 17, 2, &sec))
-		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || sec > 60)
-		return -1;
-	if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-		return -1;
-	p = t + 19;
-	if (*p == '.' || *p == ',') {
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return -1;
-		while (isdigit((unsigned char)*p)) {
-			if (fdig < 3) {
-				frac = frac * 10 + (*p - '0');
-				fdig++;
-			}
-			p++;
-		}
-		while (fdig < 3) {
-			frac *= 10;
-			fdig++;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int oh, om, sign = *p == '-' ? -1 : 1;
-
-		if (digits(p + 1, 2, &oh))
-			return -1;
-		if (p[3] == ':') {
-			if (digits(p + 4, 2, &om))
-				return -1;
-			p += 6;
-		} else if (isdigit((unsigned char)p[3])) {
-			if (digits(p + 3, 2, &om))
-				return -1;
-			p += 5;
-		} else {
-			om = 0;
-			p += 3;
-		}
-		if (oh > 23 || om > 59)
-			return -1;
-		off = sign * (oh * 60 + om);
-	}
-	if (*p)
-		return -1;
-	*ms = ((days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600LL + mi * 60LL +
-		sec - off * 60LL) *
-	       1000) +
-	      frac;
-	return 0;
+	return t ? ph_timestamp_parse_log(t, strlen(t), ms) : -1;
 }
 
 char *ph_shadow_format_ms(long long ms, char *buf, size_t size)
