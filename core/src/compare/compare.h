@@ -11,21 +11,8 @@
 #include "parity/err.h"
 #include "parity/plugin.h"
 #include "compare/rules.h"
-
-/* Timing thresholds (config "timing"). */
-struct ph_timing {
-	double ratio;                /* slower side / faster side above this is timing */
-	double delta_ms;             /* or an absolute difference above this */
-	double floor_ms;             /* differences below this are never timing */
-};
-
-#define PH_TIMING_DEFAULT ((struct ph_timing){ 2.0, 100.0, 5.0 })
-
-/*
- * The timing rule: do latencies a_ms and b_ms differ by at least floor_ms and by more than
- * ratio times or more than delta_ms?
- */
-int ph_timing_diverges(const struct ph_timing *t, double a_ms, double b_ms);
+#include "compare/timestamp.h"
+#include "compare/timing.h"
 
 /*
  * Compare a and b for endpoint "METHOD /path?query" under rules (lookup as in
@@ -59,13 +46,6 @@ void ph_response_release(struct ph_response *resp);
  * PH_ERROR, kind "depth", at the first path beyond it (jansson's parser stops at 2048 too).
  */
 #define PH_COMPARE_MAX_DEPTH 2048
-
-/*
- * Parse an ISO-8601 timestamp (date, 'T' or space, hh:mm:ss, optional fraction, optional
- * 'Z' or +hh:mm/-hh:mm; or a date alone) into milliseconds since the epoch (UTC).
- * Returns 0, or -1 when s is not such a timestamp.
- */
-int ph_timestamp_parse(const char *s, size_t len, long long *ms);
 
 /* Parse "structural" etc.; returns -1 when unknown. */
 int ph_class_parse(const char *name);

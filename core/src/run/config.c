@@ -47,48 +47,14 @@ static int get_string(const struct ph_config *cfg, const char *key, const char *
 
 static int get_timing(struct ph_config *cfg, struct ph_err *err)
 {
-	static const char *const keys[] = { "ratio", "delta_ms", "floor_ms" };
-	double *fields[] = { &cfg->timing.ratio, &cfg->timing.delta_ms, &cfg->timing.floor_ms };
-	json_t *t = json_object_get(cfg->doc, "timing");
-	size_t i;
+	struct ph_timing_confirm confirm = PH_TIMING_CONFIRM_DEFAULT;
+	int rc;
 
 	cfg->timing = PH_TIMING_DEFAULT;
-	cfg->timing_samples = 5;
-	cfg->timing_alpha = 0.01;
-	if (!t)
-		return 0;
-	if (!json_is_object(t))
-		return ph_error(err, PH_E_INVALID, "%s: timing: expected an object", cfg->path);
-	for (i = 0; i < 3; i++) {
-		json_t *v = json_object_get(t, keys[i]);
-
-		if (!v)
-			continue;
-		if (!json_is_number(v) || json_number_value(v) < 0)
-			return ph_error(err, PH_E_INVALID,
-					"%s: timing.%s: expected a non-negative number", cfg->path,
-					keys[i]);
-		*fields[i] = json_number_value(v);
-	}
-	if (json_object_get(t, "samples")) {
-		json_t *v = json_object_get(t, "samples");
-
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100)
-			return ph_error(err, PH_E_INVALID,
-					"%s: timing.samples: expected an integer from 0 to 100",
-					cfg->path);
-		cfg->timing_samples = (int)json_integer_value(v);
-	}
-	if (json_object_get(t, "alpha")) {
-		json_t *v = json_object_get(t, "alpha");
-
-		if (!json_is_number(v) || json_number_value(v) <= 0 || json_number_value(v) >= 1)
-			return ph_error(err, PH_E_INVALID,
-					"%s: timing.alpha: expected a number between 0 and 1",
-					cfg->path);
-		cfg->timing_alpha = json_number_value(v);
-	}
-	return 0;
+	rc = ph_timing_parse(cfg->doc, cfg->path, &cfg->timing, &confirm, err);
+	cfg->timing_samples = confirm.samples;
+	cfg->timing_alpha = confirm.alpha;
+	return rc;
 }
 
 static int unknown_domain(const struct ph_config *cfg, const struct ph_domain_list *known,

@@ -1,0 +1,282 @@
+/*
+ * The walk of the comparison engine (walk.h): two JSON documents side by side under one
+ * resolved rule, node by node, with the patterns still alive at each node. Where the
+ * shapes agree it descends; scalars go to values.c, arrays to members.c, and every
+ * difference to result.c.
+ */
+#include "compare/walk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small growable buffer ---- */
+
+static int sb_reserve(struct sbuf *s, size_t more)
+{
+	if (s->oom)
+		return -1;
+	if (s->len + more + 1 > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 256;
+		char *np;
+
+		while (ncap < s->len + more + 1)
+			ncap *= 2;
+		np = realloc(s->p, ncap);
+		if (!np) {
+			s->oom = 1;
+			return -1;
+		}
+		s->p = np;
+		s->cap = ncap;
+	}
+	return 0;
+}
+
+void sb_put(struct sbuf *s, const char *d, size_t n)
+{
+	if (sb_reserve(s, n))
+		return;
+	memcpy(s->p + s->len, d, n);
+	s->len += n;
+	s->p[s->len] = '\0';
+}
+
+void sb_putc(struct sbuf *s, char ch)
+{
+	if (sb_reserve(s, 1))
+		return;
+	s->p[s->len++] = ch;
+	s->p[s->len] = '\0';
+}
+
+size_t walk_utoa(size_t v, char *buf)
+{
+	char tmp[24];
+	size_t n = 0, i;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return n;
+}
+
+/* ---- patterns alive at a node ---- */
+
+static struct ph_pattern *pat(struct walk *c, unsigned idx)
+{
+	if (idx < c->n_ign)
+		return &c->ign[idx];
+	if (idx < c->n_ign + c->n_det)
+		return &c->det[idx - c->n_ign];
+	return &c->gen[idx - c->n_ign - c->n_det];
+}
+
+static int act_push(struct walk *c, unsigned idx)
+{
+	if (c->act_len == c->act_cap) {
+		size_t ncap = c->act_cap ? c->act_cap * 2 : 64;
+		unsigned *n = realloc(c->act, ncap * sizeof(*n));
+
+		if (!n) {
+			c->oom = 1;
+			return -1;
+		}
+		c->act = n;
+		c->act_cap = ncap;
+	}
+	c->act[c->act_len++] = idx;
+	return 0;
+}
+
+int walk_enter(struct walk *c, const struct walk_frame *f, const char *seg, size_t len,
+	       struct walk_frame *cf, int count)
+{
+	size_t k, i;
+	int ignored = 0;
+
+	cf->plen = c->path.len;
+	if (f->depth)
+		sb_putc(&c->path, '.');
+	sb_put(&c->path, seg, len);
+	if (c->path.oom)
+		c->oom = 1;
+	cf->depth = f->depth + 1;
+	cf->det = f->det;
+	cf->gen = 0;
+	cf->tol = f->tol;
+	cf->lo = c->act_len;
+	for (k = f->lo; k < f->hi; k++) {
+		unsigned idx = c->act[k];
+		struct ph_pattern *p = pat(c, idx);
+		size_t d = f->depth;
+
+		if (p->seg_len[d] == 1 && p->segs[d][0] == '*')
+			; /* matches any one segment */
+		else if (p->seg_len[d] != len || memcmp(p->segs[d], seg, len))
+			continue;
+		if (p->n_segs == d + 1) {
+			if (count)
+				ph_pattern_hit(p);
+			if (idx < c->n_ign)
+				ignored = 1;
+			else if (idx < c->n_ign + c->n_det)
+				cf->det = 1;
+			else
+				cf->gen = 1;
+		} else {
+			act_push(c, idx);
+		}
+	}
+	cf->hi = c->act_len;
+	for (i = 0; i < c->n_tol; i++)
+		if (strlen(c->tol[i].key) == len && !memcmp(c->tol[i].key, seg, len))
+			cf->tol = c->tol[i].bound;
+	return ignored;
+}
+
+void walk_leave(struct walk *c, const struct walk_frame *cf)
+{
+	/* the child's patterns were pushed from lo on: popping them restores the parent's */
+	c->path.len = cf->plen;
+	if (c->path.p)
+		c->path.p[cf->plen] = '\0';
+	c->act_len = cf->lo;
+}
+
+/* ---- the walk ---- */
+
+static void walk(struct walk *c, const struct walk_frame *f, const json_t *a, const json_t *b);
+
+/* One child pair; a or b NULL when absent on that side. member: unordered-array member. */
+static void child(struct walk *c, const struct walk_frame *f, const char *seg, size_t len,
+		  const json_t *a, const json_t *b, int member)
+{
+	struct walk_frame cf;
+	char bv[96];
+
+	if (!walk_enter(c, f, seg, len, &cf, c->count_hits)) {
+		if (a && b) {
+			walk(c, &cf, a, b);
+		} else if (a || b) {
+			walk_brief(a ? a : b, bv, sizeof(bv));
+			if (member)
+				walk_add(c, PH_SEMANTIC, "member", a, b, "member %s only on %s", bv,
+					 a ? "reference" : "candidate");
+			else if (a)
+				walk_add(c, PH_STRUCTURAL, "missing", a, NULL,
+					 "missing on candidate (reference has %s)", bv);
+			else
+				walk_add(c, PH_STRUCTURAL, "extra", NULL, b,
+					 "extra on candidate (candidate has %s)", bv);
+		}
+	}
+	walk_leave(c, &cf);
+}
+
+void walk_child_index(struct walk *c, const struct walk_frame *f, size_t i, const json_t *a,
+		      const json_t *b, int member)
+{
+	char buf[24];
+	size_t n = walk_utoa(i, buf);
+
+	child(c, f, buf, n, a, b, member);
+}
+
+static void walk(struct walk *c, const struct walk_frame *f, const json_t *a, const json_t *b)
+{
+	int values = !c->has_det || f->det;
+
+	if (c->oom)
+		return;
+	if (f->depth > PH_COMPARE_MAX_DEPTH) {
+		walk_add(c, PH_ERROR, "depth", NULL, NULL,
+			 "nesting deeper than %d levels: not compared", PH_COMPARE_MAX_DEPTH);
+		return;
+	}
+	if (walk_type_class(a) != walk_type_class(b)) {
+		walk_add(c, PH_STRUCTURAL, "type", a, b, "type %s -> %s", walk_type_name(a),
+			 walk_type_name(b));
+		return;
+	}
+	if (f->gen) /* generated by each runtime: the type is all there is to compare */
+		return;
+	switch (json_typeof(a)) {
+	case JSON_OBJECT: {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach((json_t *)a, k, v)
+		    child(c, f, k, strlen(k), v, json_object_get(b, k), 0);
+		json_object_foreach((json_t *)b, k, v) if (!json_object_get(a, k))
+		    child(c, f, k, strlen(k), NULL, v, 0);
+		break;
+	}
+	case JSON_ARRAY:
+		if (c->ordering == PH_UNORDERED)
+			walk_array_unordered(c, f, a, b);
+		else
+			walk_array_ordered(c, f, a, b);
+		break;
+	case JSON_STRING:
+		if (values && !walk_str_equal(c, a, b))
+			walk_add_value(c, a, b);
+		break;
+	case JSON_INTEGER:
+	case JSON_REAL:
+		if (values && !walk_num_equal(a, b, f->tol))
+			walk_add_value(c, a, b);
+		break;
+	case JSON_TRUE:
+	case JSON_FALSE:
+		if (values && json_typeof(a) != json_typeof(b))
+			walk_add_value(c, a, b);
+		break;
+	case JSON_NULL:
+		break;
+	}
+}
+
+void walk_init(struct walk *c, const struct ph_rule *rule, struct ph_result *out)
+{
+	memset(c, 0, sizeof(*c));
+	/* hit counts live in the rules; the rule itself is otherwise only read */
+	c->ign = rule->ignore;
+	c->n_ign = rule->n_ignore;
+	c->det = rule->deterministic;
+	c->n_det = rule->n_deterministic;
+	c->has_det = rule->has_deterministic;
+	c->gen = rule->generated;
+	c->n_gen = rule->n_generated;
+	c->tol = rule->tolerance;
+	c->n_tol = rule->n_tolerance;
+	c->ordering = rule->ordering;
+	c->precision = rule->precision;
+	c->res = out;
+	c->count_hits = 1;
+}
+
+void walk_release(struct walk *c)
+{
+	free(c->path.p);
+	free(c->act);
+}
+
+void walk_root(struct walk *c, const json_t *a, const json_t *b)
+{
+	struct walk_frame f = {.tol = -1.0};
+	size_t i;
+
+	sb_put(&c->path, "", 0);
+	for (i = 0; i < c->n_ign + c->n_det + c->n_gen; i++) {
+		struct ph_pattern *p = pat(c, (unsigned)i);
+
+		if (p->n_segs)
+			act_push(c, (unsigned)i);
+	}
+	f.hi = c->act_len;
+	walk(c, &f, a, b);
+}
