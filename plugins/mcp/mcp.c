@@ -4,7 +4,7 @@
  * key of its feature ("MCP /initialize", "MCP /tools/list", "MCP /tools/call/<tool>", or
  * the case's own "feature" for the error cases) and recorded as one row. The harness
  * picks the JSON-RPC ids, so they always match; a case's "save_id" keeps the id a tool
- * answer reports, per runtime, so later cases can name it ("$label") and compare it as a
+ * answer reports, per runtime, so later cases can name it ("{id:label}") and compare it as a
  * reference. Answers are normalised before comparing (mcp.h): tool lists become sets
  * keyed by name, text content is parsed as JSON where it is JSON. A tool answer saying
  * the tool could not reach its own daemon (mcp.h ph_mcp_unreachable) is an error row, not

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mcp.h"
+#include "parity/labels.h"
 
 int ph_mcp_labels_init(struct ph_mcp_labels *l)
 {
@@ -60,7 +61,7 @@ void ph_mcp_labels_canon(const struct ph_host *host, struct ph_run *run,
 
 	if (!PH_HOST_HAS(host, canon_add))
 		return;
-	snprintf(name, sizeof(name), "{$%s}", label);
+	ph_labels_ref(name, sizeof(name), label);
 	snprintf(self, sizeof(self), "$%s", label);
 	for (int s = 0; s < 2; s++) {
 		const char *id = json_string_value(json_object_get(l->by_label[s], label));
@@ -91,54 +92,6 @@ int ph_mcp_labels_set(struct ph_mcp_labels *l, int side, const char *label, cons
 	return 0;
 }
 
-/*
- * A deep copy of v with "$label" strings replaced by side's id. On an unknown label,
- * *missing names it (borrowed from v) and NULL is returned.
- */
-static json_t *substitute(const json_t *v, const json_t *by_label, const char **missing)
-{
-	const char *k;
-	json_t *x, *out, *y;
-	size_t i;
-
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
-
-		if (s[0] != '$')
-			return json_copy((json_t *)v);
-		if (!(x = json_object_get(by_label, s + 1))) {
-			*missing = s;
-			return NULL;
-		}
-		return json_incref(x);
-	}
-	if (json_is_object(v)) {
-		out = json_object();
-		json_object_foreach((json_t *)v, k, x)
-		{
-			if (!(y = substitute(x, by_label, missing))) {
-				json_decref(out);
-				return NULL;
-			}
-			json_object_set_new(out, k, y);
-		}
-		return out;
-	}
-	if (json_is_array(v)) {
-		out = json_array();
-		json_array_foreach(v, i, x)
-		{
-			if (!(y = substitute(x, by_label, missing))) {
-				json_decref(out);
-				return NULL;
-			}
-			json_array_append_new(out, y);
-		}
-		return out;
-	}
-	return json_copy((json_t *)v);
-}
-
 const char *ph_mcp_case_method(const json_t *c)
 {
 	json_t *m;
@@ -156,7 +109,8 @@ int ph_mcp_case_body(const json_t *c, json_int_t id, const struct ph_mcp_labels 
 {
 	static const char *const kinds[] = {"rpc", "notify", "call", "body", "body_text"};
 	const char *name = json_string_value(json_object_get(c, "name"));
-	const char *kind = NULL, *missing = NULL;
+	const char *kind = NULL;
+	char *missing = NULL;
 	json_t *v = NULL, *msg = NULL, *sub;
 	int n = 0;
 
@@ -190,13 +144,16 @@ int ph_mcp_case_body(const json_t *c, json_int_t id, const struct ph_mcp_labels 
 	    !json_is_string(json_object_get(v, "method")))
 		return ph_error(err, PH_E_INVALID, "case '%s': %s: expected a \"method\" string",
 				name, kind);
-	if (!(sub = substitute(v, l->by_label[side], &missing))) {
-		if (missing)
-			return ph_error(err, PH_E_NOTFOUND,
-					"case '%s': '%s' names no id saved by an earlier case "
-					"(\"save_id\")",
-					name, missing);
-		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if (!(sub = ph_labels_substitute_json(v, l->by_label[side], &missing))) {
+		int rc = missing ? ph_error(err, PH_E_NOTFOUND,
+					    "case '%s': '" PH_LABEL_OPEN "%s}' names no id saved by "
+					    "an earlier case (\"save_id\": \"%s\", compared as "
+					    "\"$%s\")",
+					    name, missing, missing, missing)
+				 : ph_error(err, PH_E_NOMEM, "out of memory");
+
+		free(missing);
+		return rc;
 	}
 	if (!strcmp(kind, "body")) {
 		msg = sub;

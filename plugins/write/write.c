@@ -1,8 +1,8 @@
 /*
  * The write domain: runs the step sequences of suites/write on both runtimes (each step
  * compared and recorded; an id a runtime generated is captured and used in that runtime's
- * later steps as "{id:<step>}"), then compares what each runtime left in its database for
- * the memories the case touched: rows of memories, memory_history and (when the table
+ * later steps as "{id:<step>}", parity/labels.h), then compares what each runtime left in
+ * its database for the memories the case touched: rows of memories, memory_history and (when the table
  * exists) memory_jobs, paired by natural key, with generated ids remapped to the label of
  * the step that created them and timestamps masked. Extraction work is the pipeline
  * domain's: `extract` jobs (which a remember queues when the pipeline is enabled, and the
@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/labels.h"
 #include "parity/plugin.h"
 #include "parity/suite.h"
 #include "write.h"
@@ -84,96 +85,6 @@ json_t *ph_write_rewrite_ids(struct ph_write_state *ws, int side, const json_t *
 		json_array_foreach(v, i, child)
 		    json_array_append_new(out, ph_write_rewrite_ids(ws, side, child, touch));
 		return out;
-	}
-	return json_deep_copy(v);
-}
-
-/* ---- substitution of "{id:<step>}" ---- */
-
-/*
- * Replace every "{id:NAME}" in s by captured[NAME]. Returns a new string, or NULL with
- * *missing set to the first NAME that has no capture (caller frees *missing).
- */
-char *ph_write_substitute(const char *s, const json_t *captured, char **missing)
-{
-	size_t cap = strlen(s) + 1, len = 0;
-	char *out = malloc(cap);
-
-	*missing = NULL;
-	if (!out)
-		return NULL;
-	while (*s) {
-		const char *end;
-		const char *rep = NULL;
-		size_t rlen, skip = 1;
-
-		if (!strncmp(s, "{id:", 4) && (end = strchr(s + 4, '}'))) {
-			char *name = strndup(s + 4, (size_t)(end - s - 4));
-
-			rep = name ? json_string_value(json_object_get(captured, name)) : NULL;
-			if (!rep) {
-				*missing = name;
-				free(out);
-				return NULL;
-			}
-			free(name);
-			skip = (size_t)(end - s) + 1;
-		}
-		rlen = rep ? strlen(rep) : 1;
-		if (len + rlen + 1 > cap) {
-			char *n;
-
-			cap = (len + rlen + 1) * 2;
-			if (!(n = realloc(out, cap))) {
-				free(out);
-				return NULL;
-			}
-			out = n;
-		}
-		memcpy(out + len, rep ? rep : s, rlen);
-		len += rlen;
-		s += skip;
-	}
-	out[len] = '\0';
-	return out;
-}
-
-/* The same over a JSON value: every string substituted. NULL with *missing as above. */
-static json_t *substitute_json(const json_t *v, const json_t *captured, char **missing)
-{
-	const char *k;
-	json_t *out, *child, *c;
-	size_t i;
-
-	*missing = NULL;
-	if (json_is_string(v)) {
-		char *s = ph_write_substitute(json_string_value(v), captured, missing);
-
-		out = s ? json_string(s) : NULL;
-		free(s);
-		return out;
-	}
-	if (json_is_object(v) || json_is_array(v)) {
-		out = json_is_object(v) ? json_object() : json_array();
-		if (json_is_object(v)) {
-			json_object_foreach((json_t *)v, k, child)
-			{
-				if (!(c = substitute_json(child, captured, missing)))
-					goto fail;
-				json_object_set_new(out, k, c);
-			}
-		} else {
-			json_array_foreach(v, i, child)
-			{
-				if (!(c = substitute_json(child, captured, missing)))
-					goto fail;
-				json_array_append_new(out, c);
-			}
-		}
-		return out;
-	fail:
-		json_decref(out);
-		return NULL;
 	}
 	return json_deep_copy(v);
 }
@@ -270,7 +181,7 @@ static int build_request(const struct ph_host *host, struct ph_run *run, struct 
 				"%s: %s: headers must be an object and body_text a string",
 				host->suite_dir(run), where);
 	sr->req.method = json_string_value(method);
-	sr->path = ph_write_substitute(json_string_value(path), captured, &missing);
+	sr->path = ph_labels_substitute(json_string_value(path), captured, &missing);
 	if (!sr->path)
 		goto missing;
 	/* a path segment that is a known id (seeded or captured) is touched by the case */
@@ -286,7 +197,7 @@ static int build_request(const struct ph_host *host, struct ph_run *run, struct 
 	}
 	sr->req.path = sr->path;
 	if (body) {
-		if (!(b = substitute_json(body, captured, &missing)))
+		if (!(b = ph_labels_substitute_json(body, captured, &missing)))
 			goto missing;
 		json_decref(ph_write_rewrite_ids(ws, side, b, 1));
 		sr->body = json_dumps(b, JSON_COMPACT | JSON_ENCODE_ANY);

@@ -109,7 +109,7 @@ static void test_case_body_errors(void **st)
 	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "method"));
 	json_decref(c);
-	c = parse("{\"name\": \"label\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$m\"}}}");
+	c = parse("{\"name\": \"label\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"{id:m}\"}}}");
 	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), PH_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "$m"));
 	json_decref(c);
@@ -127,7 +127,7 @@ static void test_labels_substitute_per_side(void **st)
 	assert_int_equal(ph_mcp_labels_init(&l), 0);
 	assert_int_equal(ph_mcp_labels_set(&l, 0, "m", "id-ref"), 0);
 	assert_int_equal(ph_mcp_labels_set(&l, 1, "m", "id-cand"), 0);
-	c = parse("{\"name\": \"g\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$m\"}}}");
+	c = parse("{\"name\": \"g\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"{id:m}\"}}}");
 	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &b0, &err), 0);
 	assert_int_equal(ph_mcp_case_body(c, 1, &l, 1, &b1, &err), 0);
 	m0 = parse(b0);
@@ -636,7 +636,7 @@ static const char SUITE[] =
 	"{\"name\": \"tools\", \"rpc\": {\"method\": \"tools/list\"}},"
 	"{\"name\": \"store\", \"call\": {\"name\": \"memory_store\", \"arguments\": {\"content\": \"c\"}},"
 	" \"save_id\": \"s\"},"
-	"{\"name\": \"get\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"$s\"}}},"
+	"{\"name\": \"get\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"{id:s}\"}}},"
 	"{\"name\": \"nope\", \"feature\": \"MCP /errors/unknown-method\", \"rpc\": {\"method\": \"x/y\"}}"
 	"]}";
 

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "parity/labels.h"
 #include "parity/plugin.h"
 #include "write.h"
 
@@ -29,13 +30,13 @@ static void test_substitute(void **state)
 	char *missing = NULL, *s;
 
 	(void)state;
-	s = ph_write_substitute("/api/memory/{id:remember}/recover", cap, &missing);
+	s = ph_labels_substitute("/api/memory/{id:remember}/recover", cap, &missing);
 	assert_string_equal(s, "/api/memory/abc-1/recover");
 	free(s);
-	s = ph_write_substitute("{id:b}{id:remember} {id:b", cap, &missing);
+	s = ph_labels_substitute("{id:b}{id:remember} {id:b", cap, &missing);
 	assert_string_equal(s, "xabc-1 {id:b");
 	free(s);
-	s = ph_write_substitute("/api/memory/{id:nope}", cap, &missing);
+	s = ph_labels_substitute("/api/memory/{id:nope}", cap, &missing);
 	assert_null(s);
 	assert_string_equal(missing, "nope");
 	free(missing);
