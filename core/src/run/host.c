@@ -15,7 +15,9 @@
 #include <time.h>
 
 #include "runtime/interrupt.h"
+#include "parity/http_case.h"
 #include "parity/jsonio.h"
+#include "parity/result.h"
 #include "matrix/matrix.h"
 #include "schema/schema.h"
 #include "secrets/secrets.h"
@@ -241,147 +243,9 @@ static int host_record(struct ph_run *run, const struct ph_row *row)
 	return 0;
 }
 
-/* Number of elements of the array under key in a JSON body, or -1. */
-static long count_of(const struct ph_response *r, const char *key)
-{
-	json_t *doc, *v;
-	long n = -1;
-
-	if (!key || !r->body)
-		return -1;
-	doc = json_loadb(r->body, r->body_len, 0, NULL);
-	v = json_object_get(doc, key);
-	if (json_is_array(v))
-		n = (long)json_array_size(v);
-	json_decref(doc);
-	return n;
-}
-
-/* Does the JSON body have results[].id == id? -1 when the body is not such a document. */
-static int has_result_id(const struct ph_response *r, const char *id)
-{
-	json_t *doc = json_loadb(r->body ? r->body : "", r->body_len, 0, NULL), *res, *item;
-	size_t i;
-	int found = -1;
-
-	res = json_object_get(doc, "results");
-	if (json_is_array(res)) {
-		found = 0;
-		json_array_foreach(res, i, item)
-		{
-			json_t *v = json_object_get(item, "id");
-
-			if (json_is_string(v) && !strcmp(json_string_value(v), id))
-				found = 1;
-		}
-	}
-	json_decref(doc);
-	return found;
-}
-
-static int add_divergence(struct ph_result *res, enum ph_class cls, const char *kind,
-			  const char *path, json_t *a, json_t *b, const char *message)
-{
-	struct ph_divergence *items =
-		realloc(res->items, (res->count + 1) * sizeof(struct ph_divergence));
-
-	if (!items) {
-		json_decref(a);
-		json_decref(b);
-		return PH_E_NOMEM;
-	}
-	res->items = items;
-	items[res->count].cls = cls;
-	items[res->count].kind = kind;
-	items[res->count].path = strdup(path);
-	items[res->count].a = a;
-	items[res->count].b = b;
-	items[res->count].message = strdup(message);
-	res->count++;
-	if (cls > res->verdict)
-		res->verdict = cls;
-	return 0;
-}
-
-struct case_req {
-	struct ph_request req;
-	struct ph_header headers[32];
-	char *body;
-	char *endpoint;
-};
-
-static int case_request(struct ph_run *run, const json_t *c, struct case_req *cr,
-			struct ph_err *err)
-{
-	const char *name = json_string_value(json_object_get(c, "name"));
-	json_t *method = json_object_get(c, "method"), *path = json_object_get(c, "path");
-	json_t *body = json_object_get(c, "body"), *text = json_object_get(c, "body_text");
-	json_t *hdrs = json_object_get(c, "headers"), *v;
-	const char *k;
-	size_t n;
-
-	memset(cr, 0, sizeof(*cr));
-	if (!name)
-		return ph_error(err, PH_E_INVALID, "%s: a case has no \"name\" string",
-				run->suite_dir);
-	if (!json_is_string(method) || !json_is_string(path) ||
-	    json_string_value(path)[0] != '/')
-		return ph_error(err, PH_E_INVALID,
-				"%s: case '%s': expected \"method\" and a \"path\" starting with /",
-				run->suite_dir, name);
-	if (hdrs && !json_is_object(hdrs))
-		return ph_error(err, PH_E_INVALID, "%s: case '%s': headers: expected an object",
-				run->suite_dir, name);
-	if (text && !json_is_string(text))
-		return ph_error(err, PH_E_INVALID, "%s: case '%s': body_text: expected a string",
-				run->suite_dir, name);
-	cr->req.method = json_string_value(method);
-	cr->req.path = json_string_value(path);
-	n = 0;
-	json_object_foreach(hdrs, k, v)
-	{
-		if (!json_is_string(v) || n == sizeof(cr->headers) / sizeof(cr->headers[0]))
-			return ph_error(err, PH_E_INVALID,
-					"%s: case '%s': headers.%s: expected a string (at most 32 "
-					"headers)",
-					run->suite_dir, name, k);
-		cr->headers[n].name = k;
-		cr->headers[n].value = json_string_value(v);
-		n++;
-	}
-	cr->req.headers = cr->headers;
-	cr->req.n_headers = n;
-	if (body) {
-		cr->body = json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
-		if (!cr->body)
-			return ph_error(err, PH_E_NOMEM, "out of memory");
-		cr->req.body = cr->body;
-		cr->req.body_len = strlen(cr->body);
-	} else if (text) {
-		cr->req.body = json_string_value(text);
-		cr->req.body_len = json_string_length(text);
-	}
-	n = strlen(cr->req.method) + strlen(cr->req.path) + 2;
-	cr->endpoint = malloc(n);
-	if (!cr->endpoint)
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	snprintf(cr->endpoint, n, "%s %s", cr->req.method, cr->req.path);
-	return 0;
-}
-
 /* Most samples per side and batch taken to confirm a timing divergence; how many the
  * config says in "timing": {"samples": k} (config.h timing_samples, default 5). */
 #define TIMING_SAMPLES_MAX 100
-
-/* May the case be sent again? GET and HEAD may, other methods when the case says so. */
-static int repeatable(const json_t *c, const char *method)
-{
-	json_t *idem = json_object_get(c, "idempotent");
-
-	if (idem)
-		return json_is_true(idem);
-	return !strcmp(method, "GET") || !strcmp(method, "HEAD");
-}
 
 /*
  * Take k = timing.samples samples per side, interleaved, appending them to ja and jb and to
@@ -546,116 +410,13 @@ static int host_timing_confirm(struct ph_run *run, const struct ph_request *ref_
 	return 0;
 }
 
+static const struct ph_host host;
+
+/* A declarative case through the shared case exchange, over the core's own table. */
 static int host_http_case(struct ph_run *run, const json_t *c, struct ph_err *err)
 {
-	json_t *timing = NULL;
-	struct ph_session *s = run->s;
-	struct case_req cr;
-	struct ph_response a, b;
-	struct ph_result res;
-	struct ph_row row;
-	struct ph_err ea, eb;
-	const char *feature = json_string_value(json_object_get(c, "feature"));
-	const char *count_key = json_string_value(json_object_get(c, "count"));
-	const char *expect_id = json_string_value(json_object_get(c, "expect_id"));
-	char summary[256], why[1200];
-	long n;
-	int rc;
-
-	rc = case_request(run, c, &cr, err);
-	if (rc) {
-		free(cr.body);
-		free(cr.endpoint);
-		return rc;
-	}
-	if (!feature)
-		feature = ph_rules_lookup_endpoint(s->rules, cr.endpoint)->key;
-	memset(&row, 0, sizeof(row));
-	memset(&res, 0, sizeof(res));
-	row.feature = feature;
-	row.case_name = json_string_value(json_object_get(c, "name"));
-	ph_err_clear(&ea);
-	ph_err_clear(&eb);
-	/* alternate who is asked first, case by case: the first is often slower on a busy machine */
-	if (run->rows % 2) {
-		host_http(run, PH_CANDIDATE, &cr.req, &b, &eb);
-		host_http(run, PH_REFERENCE, &cr.req, &a, &ea);
-	} else {
-		host_http(run, PH_REFERENCE, &cr.req, &a, &ea);
-		host_http(run, PH_CANDIDATE, &cr.req, &b, &eb);
-	}
-	row.latency_reference_ms = a.latency_ms;
-	row.latency_candidate_ms = b.latency_ms;
-	if (a.error || b.error) {
-		snprintf(why, sizeof(why), "%s%s%s%s%s%s", a.error ? "reference: " : "",
-			 a.error ? a.error : "", a.error && b.error ? "; " : "",
-			 b.error ? "candidate: " : "", b.error ? b.error : "", "");
-		row.cls = PH_ERROR;
-		row.error = why;
-		row.reference = a.error ? "no answer" : "answered";
-		rc = host_record(run, &row);
-		goto out;
-	}
-	n = count_of(&a, count_key);
-	if (n >= 0)
-		snprintf(summary, sizeof(summary), "%ld, %ld %s", a.status, n, count_key);
-	else
-		snprintf(summary, sizeof(summary), "%ld", a.status);
-	row.reference = summary;
-	/* a request that may not be sent again is one sample: its latency is kept for the
-	 * row, not judged (a single slow answer is never a timing divergence) */
-	{
-		double la = a.latency_ms, lb = b.latency_ms;
-
-		if (!repeatable(c, cr.req.method))
-			a.latency_ms = b.latency_ms = -1;
-		rc = compare_canonical(run, cr.endpoint, &a, &b, &res, err);
-		a.latency_ms = la;
-		b.latency_ms = lb;
-	}
-	if (rc) {
-		row.cls = PH_ERROR;
-		row.error = err->msg;
-		rc = host_record(run, &row);
-		goto out;
-	}
-	if (expect_id) {
-		if (has_result_id(&a, expect_id) != 1) {
-			snprintf(why, sizeof(why),
-				 "the reference runtime did not return the expected id '%s': the "
-				 "suite or fixture is wrong",
-				 expect_id);
-			row.cls = PH_ERROR;
-			row.error = why;
-		} else if (has_result_id(&b, expect_id) != 1) {
-			snprintf(why, sizeof(why), "the candidate did not recall '%s'", expect_id);
-			add_divergence(&res, PH_SEMANTIC, "expect", "results", json_string(expect_id),
-				       NULL, why);
-		}
-	}
-	if (res.verdict == PH_TIMING && repeatable(c, cr.req.method)) {
-		json_t *med;
-
-		host_timing_confirm(run, &cr.req, NULL, &res, &timing, err);
-		if ((med = json_object_get(timing, "median_ms"))) {
-			row.latency_reference_ms = json_number_value(json_object_get(med, "reference"));
-			row.latency_candidate_ms = json_number_value(json_object_get(med, "candidate"));
-		}
-	}
-	row.result = &res;
-	rc = host_record(run, &row);
-	if (!rc && timing) {
-		annotate_last_row(run, "samples_ms", json_incref(json_object_get(timing, "samples_ms")));
-		annotate_last_row(run, "flaky", json_incref(json_object_get(timing, "flaky")));
-	}
-out:
-	json_decref(timing);
-	ph_result_release(&res);
-	ph_response_release(&a);
-	ph_response_release(&b);
-	free(cr.body);
-	free(cr.endpoint);
-	return rc;
+	/* the rows recorded so far alternate who is asked first */
+	return ph_http_case(&host, run, c, (unsigned)run->rows, err);
 }
 
 static json_t *column_value(sqlite3_stmt *st, int i)
@@ -1071,8 +832,7 @@ static int host_timing_samples(struct ph_run *run, const double *a, size_t na, c
 		snprintf(msg, sizeof(msg),
 			 "median %.1f ms -> %.1f ms over %zu and %zu samples (Mann-Whitney p %.3g)",
 			 ma, mb, na, nb, p);
-		rc = add_divergence(res, PH_TIMING, "latency", "", json_real(ma), json_real(mb),
-				    msg);
+		rc = ph_result_add(res, PH_TIMING, "latency", "", json_real(ma), json_real(mb), msg);
 	}
 	if (info)
 		*info = json_pack("{s:{s:o, s:o}, s:{s:f, s:f}, s:f}", "samples_ms", "reference", ja,
