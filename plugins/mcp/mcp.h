@@ -1,9 +1,11 @@
 /*
- * The MCP plugin's pure helpers, shared by mcp.c and its unit test: turning a suite case
- * into the JSON-RPC message sent to /mcp (the harness's own ids, "{id:label}" references
- * replaced by the id a side generated, parity/labels.h), naming a case's feature, and making two answers
- * comparable (tool lists keyed by name with input schemas normalised, text content parsed
- * as JSON where it is JSON, generated ids replaced by their labels). No I/O: jansson only.
+ * The MCP plugin's pure helpers, shared by its files and its unit test: turning a suite
+ * case into the JSON-RPC message sent to /mcp (the harness's own ids, "{id:label}"
+ * references replaced by the id a side generated, parity/labels.h; message.c), the ids
+ * cases saved (saved_ids.c), making two answers comparable (tool lists keyed by name with
+ * input schemas normalised, text content parsed as JSON where it is JSON, generated ids
+ * replaced by their labels; answer.c), and telling a tool that could not reach its daemon
+ * (unreachable.c). No I/O: jansson only.
  */
 #ifndef PH_PLUGIN_MCP_H
 #define PH_PLUGIN_MCP_H
@@ -24,7 +26,7 @@ struct ph_mcp_labels {
 int ph_mcp_labels_init(struct ph_mcp_labels *l);
 void ph_mcp_labels_release(struct ph_mcp_labels *l);
 
-/* Remember that side generated id for label ("{id:label}" in later cases, "$label" in answers). */
+/* Remember that side generated id for label ("{id:label}" in cases, "$label" in answers). */
 int ph_mcp_labels_set(struct ph_mcp_labels *l, int side, const char *label, const char *id);
 
 /*
