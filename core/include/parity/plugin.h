@@ -157,7 +157,7 @@ struct ph_host {
 
 	/*
 	 * Run a read-only SQL query on a runtime's workspace database
-	 * (memory/memories.db) and return an array of row objects (new reference).
+	 * (the config's "database" path) and return an array of row objects (new reference).
 	 */
 	int (*db_query)(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
 			struct ph_err *err);
