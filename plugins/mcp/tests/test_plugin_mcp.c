@@ -1,11 +1,11 @@
 /*
  * Unit tests of the MCP plugin: the pure helpers of mcp.h (messages from cases, features,
- * normalisation, summaries) and the run hook driven through a fake host whose two
- * "runtimes" are small JSON-RPC responders written here, so the tests need no process.
- * The fake host's comparison is plain JSON equality of the bodies the plugin hands it,
- * which is exactly what shows whether the plugin's normalisation made two answers alike.
- * A second fake host adds the stdio services, with fake MCP stdio servers that talk more
- * than asked, answer notifications, or die, to drive the stdio pass.
+ * normalisation, summaries) and the run hook driven through the shared fake host
+ * (tests/support) whose two "runtimes" are small JSON-RPC responders written here, so the
+ * tests need no process. The fake host's comparison is plain equality of the bodies the
+ * plugin hands it, which is exactly what shows whether the plugin's normalisation made two
+ * answers alike. The stdio runs add the stdio services to its table, with fake MCP stdio
+ * servers that talk more than asked, answer notifications, or die, to drive the stdio pass.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "fake_host.h"
 #include "mcp.h"
 #include "parity/plugin.h"
 
@@ -349,6 +350,7 @@ enum stdio_quirk {
 
 struct fake {
 	char dir[64];
+	struct fake_host fh; /* the shared fake host (tests/support), with the entries below */
 	enum quirk quirk[2];
 	enum stdio_quirk squirk[2];
 	int stored[2]; /* memories stored per side */
@@ -359,35 +361,6 @@ struct fake {
 };
 
 static struct fake F;
-
-static const char *fake_suite_dir(struct ph_run *run)
-{
-	(void)run;
-	return F.dir;
-}
-
-static void fake_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
-{
-	(void)run;
-	(void)level;
-	(void)fmt;
-}
-
-static void fake_progress(struct ph_run *run, int done, int total)
-{
-	(void)run;
-	(void)done;
-	(void)total;
-}
-
-static void fake_release(struct ph_response *r)
-{
-	free(r->body);
-	free(r->content_type);
-	free(r->error);
-	json_decref(r->headers);
-	memset(r, 0, sizeof(*r));
-}
 
 /* A tiny JSON-RPC server: tools/list, tools/call memory_store (a new id per side), ping. */
 static json_t *answer(int side, const json_t *msg, long *status)
@@ -442,17 +415,17 @@ static json_t *answer(int side, const json_t *msg, long *status)
 			 -32601, "message", "Method not found");
 }
 
-static int fake_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
-		     struct ph_response *resp, struct ph_err *err)
+/* The fake host's responder: the HTTP side of the JSON-RPC server above. */
+static int fake_http(struct fake_host *fh, enum ph_side side, const struct ph_request *req,
+		     struct ph_response *resp)
 {
 	json_t *msg, *doc;
 
-	(void)run;
-	memset(resp, 0, sizeof(*resp));
+	(void)fh;
 	resp->latency_ms = 1;
 	if (F.quirk[side] == Q_DOWN) {
-		resp->error = strdup("connection refused");
-		return ph_error(err, PH_E_HTTP, "connection refused");
+		resp->error = strdup("connection refused"); /* the fake host fails the call */
+		return 0;
 	}
 	assert_string_equal(req->path, "/mcp");
 	for (size_t i = 0; i < req->n_headers; i++)
@@ -476,31 +449,6 @@ static int fake_http(struct ph_run *run, enum ph_side side, const struct ph_requ
 	return 0;
 }
 
-static int fake_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
-			const struct ph_response *b, struct ph_result *out, struct ph_err *err)
-{
-	json_t *ja = json_loadb(a->body ? a->body : "", a->body_len, 0, NULL);
-	json_t *jb = json_loadb(b->body ? b->body : "", b->body_len, 0, NULL);
-
-	(void)run;
-	(void)err;
-	memset(out, 0, sizeof(*out));
-	out->rule = strdup(endpoint);
-	if (a->status != b->status)
-		out->verdict = PH_STRUCTURAL;
-	else if ((ja || jb) && !json_equal(ja, jb))
-		out->verdict = PH_SEMANTIC;
-	json_decref(ja);
-	json_decref(jb);
-	return 0;
-}
-
-static void fake_result_release(struct ph_result *r)
-{
-	free(r->rule);
-	memset(r, 0, sizeof(*r));
-}
-
 static int fake_record(struct ph_run *run, const struct ph_row *row)
 {
 	enum ph_class cls = row->cls;
@@ -514,20 +462,6 @@ static int fake_record(struct ph_run *run, const struct ph_row *row)
 					"reference", row->reference, "error", row->error));
 	return 0;
 }
-
-static const struct ph_host fake_host = {
-	.abi_major = PH_ABI_MAJOR,
-	.abi_minor = PH_ABI_MINOR,
-	.size = sizeof(struct ph_host),
-	.log = fake_log,
-	.suite_dir = fake_suite_dir,
-	.http = fake_http,
-	.response_release = fake_release,
-	.compare = fake_compare,
-	.result_release = fake_result_release,
-	.record = fake_record,
-	.progress = fake_progress,
-};
 
 /* A fake MCP stdio server: answers computed on send, queued as lines. */
 struct ph_stdio {
@@ -660,6 +594,10 @@ static int setup(void **st)
 	if (!mkdtemp(F.dir))
 		return -1;
 	F.rows = json_array();
+	fake_host_init(&F.fh);
+	F.fh.suite_dir = F.dir;
+	F.fh.respond = fake_http;
+	F.fh.host.record = fake_record; /* rows as these tests read them */
 	return write_suite(SUITE);
 }
 
@@ -672,6 +610,7 @@ static int teardown(void **st)
 	unlink(path);
 	rmdir(F.dir);
 	json_decref(F.rows);
+	fake_host_release(&F.fh);
 	return 0;
 }
 
@@ -690,20 +629,20 @@ static int run_plugin(struct ph_err *err)
 	const struct ph_plugin *p = ph_mcp_plugin();
 
 	assert_string_equal(p->name, "mcp");
-	return p->run(NULL, &fake_host, NULL, err);
+	return p->run(NULL, &F.fh.host, fake_host_run(&F.fh), err);
 }
 
 /* Run with a host that has the stdio services (ABI 1.1). */
 static int run_plugin_stdio(struct ph_err *err)
 {
-	struct ph_host h = fake_host;
+	struct ph_host h = F.fh.host;
 
 	h.stdio_open = fake_stdio_open;
 	h.stdio_send = fake_stdio_send;
 	h.stdio_recv = fake_stdio_recv;
 	h.stdio_close = fake_stdio_close;
 	h.runtimes_fresh = fake_runtimes_fresh;
-	return ph_mcp_plugin()->run(NULL, &h, NULL, err);
+	return ph_mcp_plugin()->run(NULL, &h, fake_host_run(&F.fh), err);
 }
 
 static const char *row_field(const char *case_name, const char *key)
