@@ -1,6 +1,7 @@
 /*
  * Loading a suite folder: the `*.json` files in name order, their cases checked for the
- * shape every plugin relies on (an object with a unique string "name").
+ * shape every plugin relies on (an object with a unique string "name"); and the loop a
+ * domain runs over them, with progress and errors that say where the case is written.
  */
 #include "parity/suite.h"
 
@@ -110,5 +111,54 @@ int ph_suite_load_dir(const char *dir, json_t **cases, struct ph_err *err)
 		json_decref(*cases);
 		*cases = NULL;
 	}
+	return rc;
+}
+
+int ph_suite_load(const struct ph_host *host, struct ph_run *run, json_t **cases,
+		  struct ph_err *err)
+{
+	int rc = ph_suite_load_dir(host->suite_dir(run), cases, err);
+
+	if (!rc && !json_array_size(*cases)) {
+		json_decref(*cases);
+		*cases = NULL;
+		rc = ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
+	}
+	return rc;
+}
+
+int ph_suite_each_case(const struct ph_host *host, struct ph_run *run, json_t *cases,
+		       ph_suite_case_fn fn, void *ctx, struct ph_err *err)
+{
+	const char *dir = host->suite_dir(run);
+	size_t i, n = json_array_size(cases);
+	json_t *c;
+	int rc;
+
+	host->progress(run, 0, (int)n);
+	json_array_foreach(cases, i, c)
+	{
+		if ((rc = fn(ctx, c, i, err))) {
+			const char *file = json_string_value(json_object_get(c, "file"));
+
+			if (err && strncmp(err->msg, dir, strlen(dir)))
+				ph_error_prefix(err, "%s/%s: case '%s'", dir, file ? file : "?",
+						json_string_value(json_object_get(c, "name")));
+			return rc;
+		}
+		host->progress(run, (int)i + 1, (int)n);
+	}
+	return 0;
+}
+
+int ph_suite_each(const struct ph_host *host, struct ph_run *run, ph_suite_case_fn fn,
+		  void *ctx, struct ph_err *err)
+{
+	json_t *cases;
+	int rc = ph_suite_load(host, run, &cases, err);
+
+	if (!rc)
+		rc = ph_suite_each_case(host, run, cases, fn, ctx, err);
+	json_decref(cases);
 	return rc;
 }

@@ -6,6 +6,7 @@
  * after masking volatile lines, the protected .gitignore entries, and whether any commit
  * holds a file that must never be committed). Observations are JSON so the core's
  * comparison engine compares them under the rules. Nothing here knows about the host.
+ * gitrepo.c holds the repository work, worktree.c the changes to a workspace's files.
  */
 #ifndef GITSYNC_GITREPO_H
 #define GITSYNC_GITREPO_H
@@ -73,6 +74,9 @@ int gs_remote_commit(const char *bare, const char *branch, const json_t *files, 
  * (no "..", not absolute).
  */
 int gs_apply_changes(const char *ws, const json_t *changes, struct ph_err *err);
+
+/* Is p a relative path that stays inside its folder (no "..", no empty segment)? */
+int gs_safe_path(const char *p);
 
 /*
  * The first line of a commit message with the upstream auto-commit timestamp

@@ -19,10 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "gitrepo.h"
-#include "parity/plugin.h"
+#include "parity/clock.h"
+#include "parity/http_case.h"
+#include "parity/row.h"
 #include "parity/suite.h"
 
 #define DEFAULT_DEADLINE_MS 20000
@@ -38,25 +39,10 @@ struct gs_run {
 	char branch[128];
 	char *remote[2];		 /* <workspace>/../remote.git */
 	char since[2][GS_OID_HEX];	 /* workspace HEAD at the last observation */
+	unsigned turns;			 /* HTTP cases so far: who is asked first */
 	char remote_base[2][GS_OID_HEX]; /* remote branch at setup */
 	long deadline_ms, settle_ms;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) != 0)
-		;
-}
 
 static long case_long(const json_t *c, const char *key, long dflt)
 {
@@ -69,15 +55,7 @@ static long case_long(const json_t *c, const char *key, long dflt)
 static int record_error(struct gs_run *g, const char *feature, const char *case_name,
 			const char *msg)
 {
-	struct ph_row row = {0};
-
-	row.feature = feature;
-	row.case_name = case_name;
-	row.reference = "could not evaluate";
-	row.cls = PH_ERROR;
-	row.latency_reference_ms = row.latency_candidate_ms = -1;
-	row.error = msg;
-	return g->host->record(g->run, &row);
+	return ph_row_error(g->host, g->run, feature, case_name, "could not evaluate", msg);
 }
 
 /*
@@ -284,7 +262,7 @@ out:
 static void wait_commits(struct gs_run *g, long deadline_ms, long settle_ms, double lat[2])
 {
 	char last[2][GS_OID_HEX];
-	double t0 = now_ms(), moved[2] = {-1, -1};
+	double t0 = ph_now_ms(), moved[2] = {-1, -1};
 	struct ph_err err;
 
 	lat[0] = lat[1] = -1;
@@ -292,8 +270,8 @@ static void wait_commits(struct gs_run *g, long deadline_ms, long settle_ms, dou
 	for (;;) {
 		double t;
 
-		sleep_ms(POLL_MS);
-		t = now_ms();
+		ph_sleep_ms(POLL_MS);
+		t = ph_now_ms();
 		for (int s = 0; s < 2; s++) {
 			char head[GS_OID_HEX];
 
@@ -448,64 +426,54 @@ static int do_setup(struct gs_run *g, json_t *c, struct ph_err *err)
 	return 0;
 }
 
+/* One case of the suite, by its kind. */
+static int gitsync_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
+{
+	struct gs_run *g = ctx;
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	const char *dir = g->host->suite_dir(g->run);
+
+	(void)i;
+	if (!kind)
+		kind = "http";
+	if (strcmp(kind, "setup") && strcmp(kind, "http") && !g->setup)
+		return ph_error(err, PH_E_INVALID, "%s: case '%s' (%s) comes before the setup case",
+				dir, json_string_value(json_object_get(c, "name")), kind);
+	if (!strcmp(kind, "setup"))
+		return do_setup(g, c, err);
+	if (!strcmp(kind, "http"))
+		return ph_http_case(g->host, g->run, c, g->turns++, err);
+	if (!strcmp(kind, "change"))
+		return do_change(g, c);
+	if (!strcmp(kind, "observe"))
+		return observe(g, c, NULL);
+	if (!strcmp(kind, "remote-commit"))
+		return do_remote_commit(g, c);
+	if (!strcmp(kind, "remote"))
+		return do_remote(g, c);
+	return ph_error(err, PH_E_INVALID,
+			"%s: case '%s': unknown kind '%s' (setup, http, change, observe, "
+			"remote-commit, remote)",
+			dir, json_string_value(json_object_get(c, "name")), kind);
+}
+
 static int gitsync_run(void *state, const struct ph_host *host, struct ph_run *run,
 		       struct ph_err *err)
 {
 	struct gs_run g = {0};
-	json_t *cases, *c;
-	size_t i, n;
+	json_t *cases;
+	double t0 = ph_now_ms();
 	int rc;
-	double t0 = now_ms();
 
 	(void)state;
 	g.host = host;
 	g.run = run;
-	if ((rc = ph_suite_load_dir(host->suite_dir(run), &cases, err)))
+	if ((rc = ph_suite_load(host, run, &cases, err)))
 		return rc;
-	n = json_array_size(cases);
-	if (!n) {
-		json_decref(cases);
-		return ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
-	}
 	gs_git_init();
-	host->progress(run, 0, (int)n);
-	json_array_foreach(cases, i, c)
-	{
-		const char *kind = json_string_value(json_object_get(c, "kind"));
-
-		if (!kind)
-			kind = "http";
-		if (strcmp(kind, "setup") && strcmp(kind, "http") && !g.setup) {
-			rc = ph_error(err, PH_E_INVALID,
-				      "%s: case '%s' (%s) comes before the setup case",
-				      host->suite_dir(run),
-				      json_string_value(json_object_get(c, "name")), kind);
-			break;
-		}
-		if (!strcmp(kind, "setup"))
-			rc = do_setup(&g, c, err);
-		else if (!strcmp(kind, "http"))
-			rc = host->http_case(run, c, err);
-		else if (!strcmp(kind, "change"))
-			rc = do_change(&g, c);
-		else if (!strcmp(kind, "observe"))
-			rc = observe(&g, c, NULL);
-		else if (!strcmp(kind, "remote-commit"))
-			rc = do_remote_commit(&g, c);
-		else if (!strcmp(kind, "remote"))
-			rc = do_remote(&g, c);
-		else
-			rc = ph_error(
-			    err, PH_E_INVALID,
-			    "%s: case '%s': unknown kind '%s' (setup, http, change, observe, "
-			    "remote-commit, remote)",
-			    host->suite_dir(run), json_string_value(json_object_get(c, "name")),
-			    kind);
-		if (rc)
-			break;
-		host->progress(run, (int)i + 1, (int)n);
-	}
-	host->log(run, PH_LOG_INFO, "gitsync: %zu cases in %.1f s", n, (now_ms() - t0) / 1000.0);
+	rc = ph_suite_each_case(host, run, cases, gitsync_case, &g, err);
+	host->log(run, PH_LOG_INFO, "gitsync: %zu cases in %.1f s", json_array_size(cases),
+		  (ph_now_ms() - t0) / 1000.0);
 	free(g.remote[0]);
 	free(g.remote[1]);
 	json_decref(cases);
@@ -513,17 +481,6 @@ static int gitsync_run(void *state, const struct ph_host *host, struct ph_run *r
 	return rc;
 }
 
-static const struct ph_plugin plugin = {
-    PH_PLUGIN_HEADER,
-    .name = "gitsync",
-    .version = "1.0.0",
-    .description = "git sync: auto-commits compared with libgit2, /api/git/* over HTTP",
-    .run = gitsync_run,
-};
-
-const struct ph_plugin *ph_gitsync_plugin(void);
-
-const struct ph_plugin *ph_gitsync_plugin(void)
-{
-	return &plugin;
-}
+PH_PLUGIN_EXPORT(gitsync, "1.0.0",
+		 "git sync: auto-commits compared with libgit2, /api/git/* over HTTP", NULL,
+		 gitsync_run, NULL)

@@ -1,15 +1,15 @@
 /*
  * The MCP domain: every case of suites/mcp is one JSON-RPC exchange with both runtimes'
- * Streamable-HTTP endpoint (POST /mcp, stateless, JSON answers), compared under the rules
- * key of its feature ("MCP /initialize", "MCP /tools/list", "MCP /tools/call/<tool>", or
- * the case's own "feature" for the error cases) and recorded as one row. The harness
- * picks the JSON-RPC ids, so they always match; a case's "save_id" keeps the id a tool
- * answer reports, per runtime, so later cases can name it ("$label") and compare it as a
- * reference. Answers are normalised before comparing (mcp.h): tool lists become sets
- * keyed by name, text content is parsed as JSON where it is JSON. A tool answer saying
- * the tool could not reach its own daemon (mcp.h ph_mcp_unreachable) is an error row, not
- * a comparison. When the config names
- * an MCP stdio command for the runtimes, the same cases run again over stdio
+ * Streamable-HTTP endpoint (POST /mcp, stateless, JSON answers), made through the case
+ * exchange (parity/exchange.h), compared under the rules key of its feature ("MCP
+ * /initialize", "MCP /tools/list", "MCP /tools/call/<tool>", or the case's own "feature"
+ * for the error cases) and recorded as one row. The harness picks the JSON-RPC ids, so
+ * they always match; a case's "save_id" keeps the id a tool answer reports, per runtime,
+ * so later cases can name it ("{id:label}") and compare it as a reference. Answers are
+ * normalised before comparing (mcp.h): tool lists become sets keyed by name, text content
+ * is parsed as JSON where it is JSON. A tool answer saying the tool could not reach its
+ * own daemon (mcp.h ph_mcp_unreachable) is an error row, not a comparison. When the config
+ * names an MCP stdio command for the runtimes, the same cases run again over stdio
  * (transport_stdio.c).
  */
 #include <stdio.h>
@@ -19,7 +19,8 @@
 
 #include "mcp.h"
 #include "mcp_run.h"
-#include "parity/plugin.h"
+#include "parity/exchange.h"
+#include "parity/row.h"
 #include "parity/suite.h"
 
 #define MAX_HEADERS 16
@@ -35,26 +36,6 @@ static const struct ph_header default_headers[] = {
 	{"Content-Type", "application/json"},
 	{"Accept", "application/json, text/event-stream"},
 };
-
-/* One case on its way: what is sent and what came back, per side. */
-struct exchange {
-	char *body[2];
-	struct ph_header headers[MAX_HEADERS];
-	struct ph_request req[2];
-	struct ph_response resp[2];
-	json_t *doc[2];
-	char *norm[2];
-};
-
-static void exchange_release(const struct ph_host *host, struct exchange *x)
-{
-	for (int s = 0; s < 2; s++) {
-		free(x->body[s]);
-		free(x->norm[s]);
-		json_decref(x->doc[s]);
-		host->response_release(&x->resp[s]); /* a zeroed response is fine */
-	}
-}
 
 /* The default headers with the case's "headers" applied (a null value removes one). */
 static int case_headers(const json_t *c, struct ph_header *out, size_t *n, struct ph_err *err)
@@ -102,18 +83,96 @@ static int idempotent(const json_t *c)
 	return !json_object_get(c, "save_id") && !(tool && !strcmp(tool, "memory_store"));
 }
 
-int ph_mcp_error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
-		     const char *name, const char *reference, const char *why)
-{
-	struct ph_row row = {0};
+/* One case through the exchange: what its hooks share. */
+struct mcp_case {
+	const struct ph_host *host;
+	struct ph_run *run;
+	struct ph_mcp_labels *l;
+	const char *save;      /* the case's "save_id", or NULL */
+	json_t *doc[2];        /* the answers as they came, parsed (NULL: not JSON, none) */
+	const char *problem;   /* the reference reported no id to save: the suite is wrong */
+	int unreachable;       /* a tool could not reach its daemon: not evaluated */
+	char summary[300];     /* the reference's answer in one line */
+	char why[1024];        /* why it is not evaluated */
+};
 
-	row.feature = feature;
-	row.case_name = name;
-	row.reference = reference;
-	row.cls = PH_ERROR;
-	row.error = why;
-	row.latency_reference_ms = row.latency_candidate_ms = -1;
-	return host->record(run, &row);
+/*
+ * Before the pair is read (called for the reference, then the candidate, with both
+ * answers in): at the reference's turn, parse both, keep their summary, save the id the
+ * case names (before a failure is reported, so later cases fail only on the failing side)
+ * and tell whether a tool could not reach its daemon; then make each answer comparable
+ * (mcp.h). The exchange compares every pair both sides answered: an answer that says
+ * nothing about the tool is blanked (the reference's status, no body, no latency), so the
+ * comparison finds nothing and the check makes its row the error it is.
+ */
+static int case_rewrite(void *ctx, enum ph_side side, struct ph_response pair[2],
+			struct ph_err *err)
+{
+	struct mcp_case *mc = ctx;
+	struct ph_response *r = &pair[side];
+	char *norm;
+	json_t *nd;
+
+	for (int s = 0; s < 2 && side == PH_REFERENCE; s++)
+		if (!pair[s].error && pair[s].body && pair[s].body_len)
+			mc->doc[s] = json_loadb(pair[s].body, pair[s].body_len, 0, NULL);
+	if (side == PH_REFERENCE) {
+		const json_t *const docs[2] = {mc->doc[0], mc->doc[1]};
+		const int answered[2] = {!pair[0].error, !pair[1].error};
+		char said[700];
+
+		ph_mcp_summary(pair[0].status, mc->doc[0], mc->summary, sizeof(mc->summary));
+		if (mc->save) {
+			mc->problem = ph_mcp_labels_save(mc->l, mc->save, docs, answered);
+			ph_mcp_labels_canon(mc->host, mc->run, mc->l, mc->save);
+		}
+		if (answered[0] && answered[1] &&
+		    ph_mcp_unreachable_why(docs, UNREACHABLE_HINT, mc->summary,
+					   sizeof(mc->summary), said, sizeof(said))) {
+			mc->unreachable = 1;
+			snprintf(mc->why, sizeof(mc->why), "%s; %s", mc->summary, said);
+		}
+	}
+	if (r->error || (!mc->unreachable && !mc->doc[side]))
+		return 0;
+	if (mc->unreachable) {
+		free(r->body);
+		r->body = NULL;
+		r->body_len = 0;
+		r->status = pair[PH_REFERENCE].status;
+		r->latency_ms = -1;
+		return 0;
+	}
+	nd = ph_mcp_normalise(mc->doc[side], mc->l, side, r->status >= 400);
+	norm = nd ? json_dumps(nd, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(nd);
+	if (!norm)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	free(r->body);
+	r->body = norm;
+	r->body_len = strlen(norm);
+	return 0;
+}
+
+/* After the comparison: a case not evaluated, or a suite that saves no id, is an error. */
+static int case_check(void *ctx, const struct ph_response pair[2], struct ph_result *res,
+		      struct ph_err *why)
+{
+	struct mcp_case *mc = ctx;
+
+	(void)pair;
+	(void)res;
+	if (mc->unreachable)
+		return ph_error(why, PH_E_RUNTIME, "%s", mc->why);
+	if (mc->problem)
+		return ph_error(why, PH_E_INVALID, "%s", mc->problem);
+	return 0;
+}
+
+static void case_summary(void *ctx, const struct ph_response *ref, char *buf, size_t cap)
+{
+	(void)ref;
+	snprintf(buf, cap, "%s", ((struct mcp_case *)ctx)->summary);
 }
 
 static int run_case(const struct ph_host *host, struct ph_run *run, const json_t *c,
@@ -123,14 +182,10 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	const char *path = json_string_value(json_object_get(c, "path"));
 	const char *method = json_string_value(json_object_get(c, "method"));
 	const char *rule = json_string_value(json_object_get(c, "rule"));
-	const char *save = json_string_value(json_object_get(c, "save_id"));
-	struct exchange x;
-	struct ph_response norm[2];
-	struct ph_result res = {0};
-	json_t *timing = NULL;
-	struct ph_row row = {0};
-	char *feature = ph_mcp_case_feature(c), summary[128], why[1200];
-	const char *problem = NULL;
+	struct mcp_case mc = {.host = host, .run = run, .l = l};
+	struct ph_header headers[MAX_HEADERS];
+	char *feature = ph_mcp_case_feature(c), *body[2] = {NULL, NULL}, why[1100];
+	struct ph_exchange x;
 	size_t n_headers;
 	int rc;
 
@@ -146,169 +201,90 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 			      name);
 		goto out;
 	}
-	if ((rc = case_headers(c, x.headers, &n_headers, err)))
+	if ((rc = case_headers(c, headers, &n_headers, err)))
 		goto out;
 	for (int s = 0; s < 2; s++) {
-		rc = ph_mcp_case_body(c, id, l, s, &x.body[s], err);
+		rc = ph_mcp_case_body(c, id, l, s, &body[s], err);
 		if (rc == PH_E_NOTFOUND) {
 			snprintf(why, sizeof(why), "%s: %s", s ? "candidate" : "reference", err->msg);
-			rc = ph_mcp_error_row(host, run, feature, name, "not sent", why);
+			rc = ph_row_error(host, run, feature, name, "not sent", why);
 			goto out;
 		}
 		if (rc)
 			goto out;
 		x.req[s] = (struct ph_request){.method = method,
 					       .path = path,
-					       .body = x.body[s],
-					       .body_len = strlen(x.body[s]),
-					       .headers = x.headers,
+					       .body = body[s],
+					       .body_len = strlen(body[s]),
+					       .headers = headers,
 					       .n_headers = n_headers};
 	}
-	for (int s = 0; s < 2; s++) {
-		struct ph_err e;
-
-		host->http(run, (enum ph_side)s, &x.req[s], &x.resp[s], &e);
-		if (!x.resp[s].error && x.resp[s].body && x.resp[s].body_len)
-			x.doc[s] = json_loadb(x.resp[s].body, x.resp[s].body_len, 0, NULL);
-	}
-	/* saved before a failure is reported, so later cases fail only on the failing side */
-	if (save) {
-		const json_t *const docs[2] = {x.doc[0], x.doc[1]};
-		const int answered[2] = {!x.resp[0].error, !x.resp[1].error};
-
-		problem = ph_mcp_labels_save(l, save, docs, answered);
-		ph_mcp_labels_canon(host, run, l, save);
-	}
-	if (x.resp[0].error || x.resp[1].error) {
-		snprintf(why, sizeof(why), "%s%s%s%s%s", x.resp[0].error ? "reference: " : "",
-			 x.resp[0].error ? x.resp[0].error : "",
-			 x.resp[0].error && x.resp[1].error ? "; " : "",
-			 x.resp[1].error ? "candidate: " : "",
-			 x.resp[1].error ? x.resp[1].error : "");
-		rc = ph_mcp_error_row(host, run, feature, name,
-			       x.resp[0].error ? "no answer" : "answered", why);
-		goto out;
-	}
-	/* a tool that could not reach its own daemon says nothing about the tool */
-	{
-		const json_t *const docs[2] = {x.doc[0], x.doc[1]};
-		char not_evaluated[300], said[700];
-
-		if (ph_mcp_unreachable_why(docs, UNREACHABLE_HINT, not_evaluated,
-					   sizeof(not_evaluated), said, sizeof(said))) {
-			snprintf(why, sizeof(why), "%s; %s", not_evaluated, said);
-			rc = ph_mcp_error_row(host, run, feature, name, not_evaluated, why);
-			goto out;
-		}
-	}
-	for (int s = 0; s < 2; s++) {
-		norm[s] = x.resp[s];
-		if (x.doc[s]) {
-			json_t *nd = ph_mcp_normalise(x.doc[s], l, s, x.resp[s].status >= 400);
-
-			x.norm[s] = nd ? json_dumps(nd, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-			json_decref(nd);
-			if (!x.norm[s]) {
-				rc = ph_error(err, PH_E_NOMEM, "out of memory");
-				goto out;
-			}
-			norm[s].body = x.norm[s];
-			norm[s].body_len = strlen(x.norm[s]);
-		}
-	}
-	ph_mcp_summary(x.resp[0].status, x.doc[0], summary, sizeof(summary));
+	x.endpoint = rule ? rule : feature;
+	x.feature = feature;
+	x.case_name = name;
 	/* a call that may not be made again is one sample: its latency is recorded, not judged */
-	if (!idempotent(c))
-		norm[0].latency_ms = norm[1].latency_ms = -1;
-	if ((rc = host->compare(run, rule ? rule : feature, &norm[0], &norm[1], &res, err))) {
-		rc = ph_mcp_error_row(host, run, feature, name, summary, err->msg);
-		goto out;
-	}
-	row.latency_reference_ms = x.resp[0].latency_ms;
-	row.latency_candidate_ms = x.resp[1].latency_ms;
-	/* one slow answer is not a timing divergence: the host re-samples to confirm it */
-	if (res.verdict == PH_TIMING && idempotent(c) &&
-	    (rc = host->timing_confirm(run, &x.req[0], &x.req[1], &res, &timing, err))) {
-		rc = ph_mcp_error_row(host, run, feature, name, summary, err->msg);
-		goto out;
-	}
-	row.feature = feature;
-	row.case_name = name;
-	row.reference = summary;
-	row.result = &res;
-	if (problem) {
-		row.cls = PH_ERROR;
-		row.error = problem;
-	}
-	rc = host->record(run, &row);
-	if (!rc && timing) {
-		host->annotate(run, "samples_ms", json_object_get(timing, "samples_ms"));
-		if (json_object_get(timing, "flaky"))
-			host->annotate(run, "flaky", json_object_get(timing, "flaky"));
-	}
+	x.repeatable = idempotent(c);
+	x.turn = (unsigned)(id - 1); /* the case's index: who is asked first alternates */
+	x.ctx = &mc;
+	x.rewrite = case_rewrite;
+	x.check = case_check;
+	x.summary = case_summary;
+	mc.save = json_string_value(json_object_get(c, "save_id"));
+	rc = ph_exchange(host, run, &x, err);
 out:
-	json_decref(timing);
-	host->result_release(&res);
-	exchange_release(host, &x);
+	json_decref(mc.doc[0]);
+	json_decref(mc.doc[1]);
+	free(body[0]);
+	free(body[1]);
 	free(feature);
+	return rc;
+}
+
+struct mcp_pass {
+	const struct ph_host *host;
+	struct ph_run *run;
+	struct ph_mcp_labels labels;
+};
+
+static int mcp_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
+{
+	struct mcp_pass *p = ctx;
+	int rc = ph_mcp_case_runs_over(c, "http", err);
+
+	/* the harness's own JSON-RPC ids: the same on both sides */
+	if (rc == 1)
+		rc = run_case(p->host, p->run, c, (json_int_t)i + 1, &p->labels, err);
+	if (rc) {
+		/* a malformed case: the suite is wrong, the domain stops at its file */
+		const char *file = json_string_value(json_object_get(c, "file"));
+
+		ph_error_prefix(err, "%s/%s", p->host->suite_dir(p->run), file ? file : "?");
+	}
 	return rc;
 }
 
 static int mcp_run(void *state, const struct ph_host *host, struct ph_run *run,
 		   struct ph_err *err)
 {
-	struct ph_mcp_labels labels;
-	json_t *cases, *c;
-	size_t i, n;
+	struct mcp_pass p = {.host = host, .run = run};
+	json_t *cases;
 	int rc;
 
 	(void)state;
-	rc = ph_suite_load_dir(host->suite_dir(run), &cases, err);
-	if (rc)
+	if ((rc = ph_suite_load(host, run, &cases, err)))
 		return rc;
-	n = json_array_size(cases);
-	if (!n) {
-		json_decref(cases);
-		return ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
-	}
-	if (ph_mcp_labels_init(&labels)) {
+	if (ph_mcp_labels_init(&p.labels)) {
 		json_decref(cases);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
-	host->progress(run, 0, (int)n);
-	json_array_foreach(cases, i, c)
-	{
-		rc = ph_mcp_case_runs_over(c, "http", err);
-		/* the harness's own JSON-RPC ids: the same on both sides */
-		if (rc == 1)
-			rc = run_case(host, run, c, (json_int_t)i + 1, &labels, err);
-		if (rc) {
-			/* a malformed case: the suite is wrong, stop the domain */
-			const char *file = json_string_value(json_object_get(c, "file"));
-
-			ph_error_prefix(err, "%s/%s", host->suite_dir(run), file ? file : "?");
-			break;
-		}
-		host->progress(run, (int)i + 1, (int)n);
-	}
-	ph_mcp_labels_release(&labels);
+	rc = ph_suite_each_case(host, run, cases, mcp_case, &p, err);
+	ph_mcp_labels_release(&p.labels);
 	if (!rc)
 		rc = ph_mcp_stdio_run(host, run, cases, err);
 	json_decref(cases);
 	return rc;
 }
 
-static const struct ph_plugin plugin = {
-	PH_PLUGIN_HEADER,
-	.name = "mcp",
-	.version = "1.0.0",
-	.description = "MCP over Streamable HTTP and stdio: initialize, tools/list, tools/call, errors",
-	.run = mcp_run,
-};
-
-const struct ph_plugin *ph_mcp_plugin(void);
-
-const struct ph_plugin *ph_mcp_plugin(void)
-{
-	return &plugin;
-}
+PH_PLUGIN_EXPORT(mcp, "1.0.0",
+		 "MCP over Streamable HTTP and stdio: initialize, tools/list, tools/call, errors",
+		 NULL, mcp_run, NULL)

@@ -1,9 +1,11 @@
 /*
- * The MCP plugin's pure helpers, shared by mcp.c and its unit test: turning a suite case
- * into the JSON-RPC message sent to /mcp (the harness's own ids, "$label" arguments
- * replaced by the id a side generated), naming a case's feature, and making two answers
- * comparable (tool lists keyed by name with input schemas normalised, text content parsed
- * as JSON where it is JSON, generated ids replaced by their labels). No I/O: jansson only.
+ * The MCP plugin's pure helpers, shared by its files and its unit test: turning a suite
+ * case into the JSON-RPC message sent to /mcp (the harness's own ids, "{id:label}"
+ * references replaced by the id a side generated, parity/labels.h; message.c), the ids
+ * cases saved (saved_ids.c), making two answers comparable (tool lists keyed by name with
+ * input schemas normalised, text content parsed as JSON where it is JSON, generated ids
+ * replaced by their labels; answer.c), and telling a tool that could not reach its daemon
+ * (unreachable.c). No I/O: jansson only.
  */
 #ifndef PH_PLUGIN_MCP_H
 #define PH_PLUGIN_MCP_H
@@ -24,17 +26,17 @@ struct ph_mcp_labels {
 int ph_mcp_labels_init(struct ph_mcp_labels *l);
 void ph_mcp_labels_release(struct ph_mcp_labels *l);
 
-/* Remember that side generated id for label ("$label" in later cases). */
+/* Remember that side generated id for label ("{id:label}" in cases, "$label" in answers). */
 int ph_mcp_labels_set(struct ph_mcp_labels *l, int side, const char *label, const char *id);
 
 /*
  * The body sent for case c to side: "rpc" {method, params?} gets jsonrpc "2.0" and id;
  * "notify" {method, params?} gets jsonrpc only; "call" {name, arguments?} becomes a
- * tools/call request; "body" is sent as it is; "body_text" raw. Every string "$label"
- * beneath params, call or body is replaced by side's id for label. *body is a new
+ * tools/call request; "body" is sent as it is; "body_text" raw. Every "{id:label}"
+ * in a string beneath params, call or body is replaced by side's id for label. *body is a new
  * NUL-terminated string (caller frees). Returns 0; PH_E_INVALID naming the case and the
  * problem when the case is malformed (none or several of those keys, wrong types);
- * PH_E_NOTFOUND when a "$label" names no id side saved (an earlier case failed there).
+ * PH_E_NOTFOUND when a "{id:label}" names no id side saved (an earlier case failed there).
  */
 int ph_mcp_case_body(const json_t *c, json_int_t id, const struct ph_mcp_labels *l, int side,
 		     char **body, struct ph_err *err);
@@ -71,7 +73,7 @@ const char *ph_mcp_labels_save(struct ph_mcp_labels *l, const char *label,
 			       const json_t *const doc[2], const int answered[2]);
 
 /*
- * Have the host compare the ids saved under label as "{$label}" wherever they appear in
+ * Have the host compare the ids saved under label as "{id:label}" wherever they appear in
  * the rest of the domain (free text that names them, too), on hosts that offer canon_add.
  */
 void ph_mcp_labels_canon(const struct ph_host *host, struct ph_run *run,

@@ -10,10 +10,6 @@
 
 #include "parity/plugin.h"
 
-/* Record an error row (the harness could not evaluate the case); returns host->record's. */
-int ph_mcp_error_row(const struct ph_host *host, struct ph_run *run, const char *feature,
-		     const char *case_name, const char *reference, const char *why);
-
 /*
  * The stdio pass: when both runtimes' configs name an mcp_stdio command, start each (one
  * session per side for the whole pass) and run every case whose transports include

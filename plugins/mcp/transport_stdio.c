@@ -1,41 +1,29 @@
 /*
  * The MCP suite over stdio (mcp_run.h): each runtime's MCP stdio server (the config's
  * "mcp_stdio" command, e.g. `signet-mcp`) is started once for the pass and spoken to one
- * JSON-RPC message per line. A request's answer is the first response carrying its id
- * (server notifications and stray responses in between are skipped); a notification or a
- * raw message (bad envelope, parse error) is followed by a fence, a ping with the
- * harness's own id, and its answer is whatever responses came before the fence's: none
- * for a notification that is handled right, one for a bad message, several or a reply
- * to a notification when the server gets it wrong. Answers are normalised as over HTTP
- * (mcp.h, with no HTTP status) and compared under the same rules key, so a row over stdio
- * carries the same feature as over HTTP and a case name ending in " (stdio)". Latencies
- * are recorded but not classed: a stdio bridge's latency is the daemon's plus a hop, and
+ * JSON-RPC message per line (stdio_rpc.h). Answers are normalised as over HTTP (mcp.h,
+ * with no HTTP status) and compared under the same rules key, so a row over stdio carries
+ * the same feature as over HTTP and a case name ending in " (stdio)". Latencies are
+ * recorded but not classed: a stdio bridge's latency is the daemon's plus a hop, and
  * cannot be re-sampled the way timing_confirm re-sends HTTP requests. A tool answer saying
- * it could not reach its own daemon is an error row, as over HTTP.
+ * it could not reach its own daemon is an error row, as over HTTP. This pass does not go
+ * through the case exchange (parity/exchange.h), which asks over HTTP.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mcp.h"
 #include "mcp_run.h"
+#include "parity/row.h"
+#include "stdio_rpc.h"
 
-#define STDIO_TIMEOUT_MS 15000 /* for one answer, as long as the Rust bridge's 30 s / 2 */
 #define F_STDIO "MCP stdio"
 /* TS's mcp-stdio.ts calls SIGNET_DAEMON_URL, else SIGNET_HOST/SIGNET_PORT, else :3850 */
 #define UNREACHABLE_HINT "its MCP stdio server calls SIGNET_DAEMON_URL, else port 3850"
 
 static const char *const side_names[] = {"reference", "candidate"};
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Does the host offer the stdio services (ABI 1.1)? */
 static int host_has_stdio(const struct ph_host *host)
@@ -44,141 +32,6 @@ static int host_has_stdio(const struct ph_host *host)
 				     sizeof(host->runtimes_fresh) &&
 	       host->stdio_open && host->stdio_send && host->stdio_recv && host->stdio_close &&
 	       host->runtimes_fresh;
-}
-
-/*
- * A response (not a request or notification from the server) with this id? An error
- * response whose id is null or absent also answers it: JSON-RPC says so when the server
- * could not tell the request's id, and the harness has one request outstanding at a time
- * (a bridge that fails before it reads the id, e.g. one refused by its daemon, answers
- * this way).
- */
-static int is_response_to(const json_t *msg, const json_t *id, int strict)
-{
-	const json_t *got;
-
-	if (!json_is_object(msg) || json_object_get(msg, "method"))
-		return 0;
-	if (!json_object_get(msg, "result") && !json_object_get(msg, "error"))
-		return 0;
-	got = json_object_get(msg, "id");
-	if (!id || json_equal(got, (json_t *)id))
-		return 1;
-	return !strict && json_object_get(msg, "error") && (!got || json_is_null(got));
-}
-
-/* Has collect an error response without an id already? */
-static int holds_idless_error(const json_t *collect)
-{
-	const json_t *m;
-	size_t i;
-
-	json_array_foreach(collect, i, m)
-	{
-		const json_t *id = json_object_get(m, "id");
-
-		if (json_is_object(m) && json_object_get(m, "error") && (!id || json_is_null(id)))
-			return 1;
-	}
-	return 0;
-}
-
-/*
- * Read messages until a response to want arrives (strict: with exactly that id, as a
- * fence ping's must; but a second error without an id is the fence's too: a bridge that
- * answers every line alike answered the case's message with the first). With collect set, every other response before it goes there (the
- * fence); otherwise *answer gets the response itself. Lines
- * that are not JSON are kept as strings in collect, or become the answer when nothing
- * else came (a server printing garbage is an answer too, and compares as one).
- */
-static int read_until(const struct ph_host *host, struct ph_stdio *io, const json_t *want,
-		      int strict, json_t *collect, json_t **answer, double deadline,
-		      struct ph_err *err)
-{
-	for (;;) {
-		const char *line;
-		size_t len;
-		json_t *msg;
-		long left = (long)(deadline - now_ms());
-		int rc;
-
-		if (left < 1)
-			left = 1;
-		if ((rc = host->stdio_recv(io, left, &line, &len, err)))
-			return rc;
-		if (!len)
-			continue;
-		msg = json_loadb(line, len, JSON_DECODE_ANY, NULL);
-		if (!msg) {
-			json_array_append_new(collect, json_stringn(line, len));
-			continue;
-		}
-		if (is_response_to(msg, want, strict) ||
-		    (strict && is_response_to(msg, want, 0) && holds_idless_error(collect))) {
-			if (answer)
-				*answer = msg;
-			else
-				json_decref(msg);
-			return 0;
-		}
-		if (json_is_object(msg) && json_object_get(msg, "method"))
-			json_decref(msg); /* the server's own notification or request */
-		else
-			json_array_append_new(collect, msg);
-	}
-}
-
-/*
- * One exchange with one side: send body; *answer is the reply (a new reference) or NULL
- * when there was none. fence_id: the id of this case's fence ping.
- */
-static int exchange(const struct ph_host *host, struct ph_stdio *io, const char *body,
-		    const json_t *expect_id, json_int_t fence_id, json_t **answer,
-		    double *latency_ms, struct ph_err *err)
-{
-	double t0 = now_ms(), deadline = t0 + STDIO_TIMEOUT_MS;
-	json_t *collect = json_array(), *fence = NULL, *reply = NULL;
-	char *fence_body = NULL;
-	int rc;
-
-	*answer = NULL;
-	if (!collect)
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	if ((rc = host->stdio_send(io, body, strlen(body), STDIO_TIMEOUT_MS, err)))
-		goto out;
-	if (expect_id) {
-		rc = read_until(host, io, expect_id, 0, collect, &reply, deadline, err);
-		*latency_ms = now_ms() - t0;
-		if (!rc)
-			*answer = reply;
-		goto out;
-	}
-	fence = json_integer(fence_id);
-	{
-		json_t *ping = fence ? json_pack("{s:s, s:O, s:s}", "jsonrpc", "2.0", "id", fence,
-						 "method", "ping")
-				     : NULL;
-
-		fence_body = ping ? json_dumps(ping, JSON_COMPACT) : NULL;
-		json_decref(ping);
-	}
-	if (!fence_body) {
-		rc = ph_error(err, PH_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = host->stdio_send(io, fence_body, strlen(fence_body), STDIO_TIMEOUT_MS, err)) ||
-	    (rc = read_until(host, io, fence, 1, collect, NULL, deadline, err)))
-		goto out;
-	*latency_ms = now_ms() - t0;
-	if (json_array_size(collect) == 1)
-		*answer = json_incref(json_array_get(collect, 0));
-	else if (json_array_size(collect) > 1)
-		*answer = json_incref(collect);
-out:
-	free(fence_body);
-	json_decref(fence);
-	json_decref(collect);
-	return rc;
 }
 
 /* The id a request case is answered under, or NULL (notifications, raw messages). */
@@ -232,7 +85,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 		rc = ph_mcp_case_body(x->c, x->id, l, s, &x->body[s], err);
 		if (rc == PH_E_NOTFOUND) {
 			snprintf(why, sizeof(why), "%s: %s", side_names[s], err->msg);
-			rc = ph_mcp_error_row(host, run, x->feature, x->case_name, "not sent", why);
+			rc = ph_row_error(host, run, x->feature, x->case_name, "not sent", why);
 			goto out;
 		}
 		if (rc)
@@ -242,12 +95,12 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 		struct ph_err e = {0};
 
 		/* fences use negative ids: never one of the harness's case ids */
-		if (exchange(host, io[s], x->body[s], want, -x->id, &x->answer[s], &x->latency[s],
-			     &e)) {
+		if (ph_mcp_stdio_exchange(host, io[s], x->body[s], want, -x->id, &x->answer[s],
+					  &x->latency[s], &e)) {
 			snprintf(why, sizeof(why), "%s over stdio: %s", side_names[s], e.msg);
 			*fatal = 1;
-			rc = ph_mcp_error_row(host, run, x->feature, x->case_name,
-					      s ? "answered" : "no answer", why);
+			rc = ph_row_error(host, run, x->feature, x->case_name,
+					  s ? "answered" : "no answer", why);
 			goto out;
 		}
 	}
@@ -266,8 +119,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 		if (ph_mcp_unreachable_why(docs, UNREACHABLE_HINT, not_evaluated,
 					   sizeof(not_evaluated), said, sizeof(said))) {
 			snprintf(why, sizeof(why), "%s; %s", not_evaluated, said);
-			rc = ph_mcp_error_row(host, run, x->feature, x->case_name, not_evaluated,
-					      why);
+			rc = ph_row_error(host, run, x->feature, x->case_name, not_evaluated, why);
 			goto out;
 		}
 	}
@@ -291,7 +143,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, struct ph_st
 	}
 	ph_mcp_summary(0, x->answer[0], summary, sizeof(summary));
 	if ((rc = host->compare(run, rule ? rule : x->feature, &resp[0], &resp[1], &res, err))) {
-		rc = ph_mcp_error_row(host, run, x->feature, x->case_name, summary, err->msg);
+		rc = ph_row_error(host, run, x->feature, x->case_name, summary, err->msg);
 		goto out;
 	}
 	row.feature = x->feature;
@@ -348,7 +200,7 @@ failed:
 		host->stdio_close(io[s]);
 		io[s] = NULL;
 	}
-	if ((rc[0] = ph_mcp_error_row(host, run, F_STDIO, "stdio transport", "not started", why)))
+	if ((rc[0] = ph_row_error(host, run, F_STDIO, "stdio transport", "not started", why)))
 		return ph_error(err, rc[0], "mcp: cannot record the stdio row");
 	return 0;
 }

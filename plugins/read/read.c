@@ -1,60 +1,37 @@
 /*
  * The read domain: every case of suites/read is an HTTP request sent to both runtimes
  * and compared under the run's rules (list, get, history, recall, search, config,
- * identity). Cases with "expect_id" also check the spec's acceptance rule that known
+ * identity). Cases with "expect" also check the spec's acceptance rule that known
  * memories are recalled by both runtimes. The knowledge is in the suite data; this plugin
- * loads it and drives the host.
+ * loads it and runs each case through the shared case exchange (parity/http_case.h).
  */
-#include <stdio.h>
-
-#include "parity/plugin.h"
+#include "parity/http_case.h"
 #include "parity/suite.h"
+
+struct read_ctx {
+	const struct ph_host *host;
+	struct ph_run *run;
+};
+
+static int read_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
+{
+	struct read_ctx *r = ctx;
+
+	/* every read may be repeated, e.g. to confirm a timing divergence */
+	if (!json_object_get(c, "idempotent"))
+		json_object_set_new(c, "idempotent", json_true());
+	/* one row per case: the case index alternates who is asked first, as rows would */
+	return ph_http_case(r->host, r->run, c, (unsigned)i, err);
+}
 
 static int read_run(void *state, const struct ph_host *host, struct ph_run *run,
 		    struct ph_err *err)
 {
-	json_t *cases, *c;
-	size_t i, n;
-	int rc;
+	struct read_ctx r = {host, run};
 
 	(void)state;
-	rc = ph_suite_load_dir(host->suite_dir(run), &cases, err);
-	if (rc)
-		return rc;
-	n = json_array_size(cases);
-	if (!n) {
-		json_decref(cases);
-		return ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
-	}
-	host->progress(run, 0, (int)n);
-	json_array_foreach(cases, i, c)
-	{
-		/* every read may be repeated, e.g. to confirm a timing divergence */
-		if (!json_object_get(c, "idempotent"))
-			json_object_set_new(c, "idempotent", json_true());
-		rc = host->http_case(run, c, err);
-		if (rc) {
-			/* A malformed case: the suite is wrong, stop the domain. */
-			json_decref(cases);
-			return rc;
-		}
-		host->progress(run, (int)i + 1, (int)n);
-	}
-	json_decref(cases);
-	return 0;
+	return ph_suite_each(host, run, read_case, &r, err);
 }
 
-static const struct ph_plugin plugin = {
-	PH_PLUGIN_HEADER,
-	.name = "read",
-	.version = "1.0.0",
-	.description = "read endpoints: list, get, history, recall, search, config, identity",
-	.run = read_run,
-};
-
-const struct ph_plugin *ph_read_plugin(void);
-
-const struct ph_plugin *ph_read_plugin(void)
-{
-	return &plugin;
-}
+PH_PLUGIN_EXPORT(read, "1.0.0", "read endpoints: list, get, history, recall, search, config, identity",
+		 NULL, read_run, NULL)

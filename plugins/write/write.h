@@ -1,9 +1,8 @@
 /*
  * The write plugin's pure helpers, shared by write.c and its unit test: the id labels
  * that let two runtimes' generated ids compare (an id becomes the label of the step that
- * created it, per runtime), "{id:<step>}" substitution, the normalisation of database rows
- * before they are compared (rows paired by natural key, timestamps masked) and the
- * crash-consistency verdict.
+ * created it, per runtime), the normalisation of database rows before they are compared
+ * (rows paired by natural key, timestamps masked) and the crash-consistency verdict.
  */
 #ifndef PARITY_PLUGIN_WRITE_H
 #define PARITY_PLUGIN_WRITE_H
@@ -27,13 +26,6 @@ void ph_write_state_release(struct ph_write_state *ws);
  * with touch, those labels are added to ws->touched. New reference.
  */
 json_t *ph_write_rewrite_ids(struct ph_write_state *ws, int side, const json_t *v, int touch);
-
-/*
- * s with every "{id:NAME}" replaced by the string captured[NAME]. Returns a new string
- * (caller frees), or NULL with *missing set to the NAME that has no capture (caller frees
- * *missing; NULL too when out of memory).
- */
-char *ph_write_substitute(const char *s, const json_t *captured, char **missing);
 
 /*
  * memories rows of side (db_query output) as compared: rows of touched memories, plus rows

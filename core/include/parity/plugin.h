@@ -157,7 +157,7 @@ struct ph_host {
 
 	/*
 	 * Run a read-only SQL query on a runtime's workspace database
-	 * (memory/memories.db) and return an array of row objects (new reference).
+	 * (the config's "database" path) and return an array of row objects (new reference).
 	 */
 	int (*db_query)(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
 			struct ph_err *err);
@@ -332,6 +332,31 @@ typedef const struct ph_plugin *(*ph_plugin_entry_fn)(void);
 
 /* Fill the version fields of a descriptor in a plugin's source. */
 #define PH_PLUGIN_HEADER PH_ABI_MAJOR, PH_ABI_MINOR, sizeof(struct ph_plugin)
+
+/*
+ * A plugin's descriptor and its one exported entry point, ph_<name>_plugin(), in one line
+ * at the end of its source:
+ *
+ *   PH_PLUGIN_EXPORT(read, "1.0.0", "read endpoints: ...", NULL, read_run, NULL)
+ *
+ * name is the domain as a bare word (it must equal the file stem); init and fini may be
+ * NULL.
+ */
+#define PH_PLUGIN_EXPORT(name_, version_, description_, init_, run_, fini_)               \
+	static const struct ph_plugin ph_plugin_descriptor_ = {                             \
+		PH_PLUGIN_HEADER,                                                           \
+		.name = #name_,                                                             \
+		.version = version_,                                                        \
+		.description = description_,                                                \
+		.init = init_,                                                              \
+		.run = run_,                                                                \
+		.fini = fini_,                                                              \
+	};                                                                                  \
+	const struct ph_plugin *ph_##name_##_plugin(void);                                  \
+	const struct ph_plugin *ph_##name_##_plugin(void)                                   \
+	{                                                                                   \
+		return &ph_plugin_descriptor_;                                              \
+	}
 
 /* Name of a class as in the matrix: "parity", "timing", "semantic", "structural", "error". */
 static inline const char *ph_class_name(enum ph_class c)

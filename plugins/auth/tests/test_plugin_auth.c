@@ -3,7 +3,7 @@
  * token encoding as CONTRACT.md §5 describes it (payload, dot, signature, no padding),
  * verification (tampering, another secret, expiry, malformed tokens and claims), the
  * agent.yaml auth block the plugin rewrites, and the run hook's refusal of a malformed
- * suite, driven through a fake host.
+ * suite, driven through the shared fake host.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "fake_host.h"
 #include "parity/plugin.h"
 #include "token.h"
 
@@ -203,27 +204,14 @@ static void test_yaml_set(void **state)
 	free(out);
 }
 
-/* ---- the run hook through a fake host ---- */
+/* ---- the run hook through the fake host (tests/support) ---- */
 
 static char suite_dir[256];
-
-static const char *fake_suite_dir(struct ph_run *run)
-{
-	(void)run;
-	return suite_dir;
-}
-
-static void fake_progress(struct ph_run *run, int done, int total)
-{
-	(void)run;
-	(void)done;
-	(void)total;
-}
 
 static void test_run_bad_suite(void **state)
 {
 	const struct ph_plugin *p;
-	struct ph_host host = {.abi_major = PH_ABI_MAJOR, .abi_minor = PH_ABI_MINOR};
+	struct fake_host fh;
 	char path[300];
 	struct ph_err err;
 	FILE *f;
@@ -232,9 +220,8 @@ static void test_run_bad_suite(void **state)
 	p = ph_auth_plugin();
 	assert_string_equal(p->name, "auth");
 	assert_int_equal(p->abi_major, PH_ABI_MAJOR);
-	host.size = sizeof(host);
-	host.suite_dir = fake_suite_dir;
-	host.progress = fake_progress;
+	fake_host_init(&fh);
+	fh.suite_dir = suite_dir;
 	snprintf(suite_dir, sizeof(suite_dir), "/tmp/test-plugin-auth-XXXXXX");
 	assert_non_null(mkdtemp(suite_dir));
 	snprintf(path, sizeof(path), "%s/bad.json", suite_dir);
@@ -242,7 +229,7 @@ static void test_run_bad_suite(void **state)
 	assert_non_null(f);
 	fputs("{\"cases\": [{\"name\": \"x\", \"kind\": \"teapot\"}]}", f);
 	fclose(f);
-	assert_int_equal(p->run(NULL, &host, NULL, &err), PH_E_INVALID);
+	assert_int_equal(p->run(NULL, &fh.host, fake_host_run(&fh), &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "unknown kind 'teapot'"));
 	assert_non_null(strstr(err.msg, suite_dir));
 	f = fopen(path, "w");
@@ -251,10 +238,11 @@ static void test_run_bad_suite(void **state)
 	      " \"rateLimits\": {\"forget\": {\"max\": -1}}}]}",
 	      f);
 	fclose(f);
-	assert_int_equal(p->run(NULL, &host, NULL, &err), PH_E_INVALID);
+	assert_int_equal(p->run(NULL, &fh.host, fake_host_run(&fh), &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "case 'm'"));
 	unlink(path);
 	rmdir(suite_dir);
+	fake_host_release(&fh);
 }
 
 int main(void)

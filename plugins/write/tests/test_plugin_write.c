@@ -1,9 +1,10 @@
 /*
  * Unit tests of the write plugin: its pure helpers ({id:<step>} substitution, id labels,
- * row normalisation, the crash verdict, medians) and its run hook driven through a fake
- * host whose two "runtimes" generate ids in different formats, so the tests show that
- * each runtime gets its own ids in later steps, that answers and database rows compare
- * equal once ids are labelled, and that a database difference becomes a semantic row.
+ * row normalisation, the crash verdict, medians) and its run hook driven through the
+ * shared fake host (tests/support) with two "runtimes" of its own that generate ids in
+ * different formats, so the tests show that each runtime gets its own ids in later steps,
+ * that answers and database rows compare equal once ids are labelled, and that a database
+ * difference becomes a semantic row.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -16,7 +17,10 @@
 
 #include <cmocka.h>
 
+#include "fake_host.h"
+#include "parity/labels.h"
 #include "parity/plugin.h"
+#include "parity/result.h"
 #include "write.h"
 
 const struct ph_plugin *ph_write_plugin(void);
@@ -29,13 +33,13 @@ static void test_substitute(void **state)
 	char *missing = NULL, *s;
 
 	(void)state;
-	s = ph_write_substitute("/api/memory/{id:remember}/recover", cap, &missing);
+	s = ph_labels_substitute("/api/memory/{id:remember}/recover", cap, &missing);
 	assert_string_equal(s, "/api/memory/abc-1/recover");
 	free(s);
-	s = ph_write_substitute("{id:b}{id:remember} {id:b", cap, &missing);
+	s = ph_labels_substitute("{id:b}{id:remember} {id:b", cap, &missing);
 	assert_string_equal(s, "xabc-1 {id:b");
 	free(s);
-	s = ph_write_substitute("/api/memory/{id:nope}", cap, &missing);
+	s = ph_labels_substitute("/api/memory/{id:nope}", cap, &missing);
 	assert_null(s);
 	assert_string_equal(missing, "nope");
 	free(missing);
@@ -278,15 +282,16 @@ static void test_spread(void **state)
 /* ---- the run hook through a fake host ---- */
 
 /*
- * Each side generates ids in its own format ("ref-N" / "cand_N"), remembers what it
+ * The run hook through the shared fake host (tests/support), with runtimes of its own:
+ * each side generates ids in its own format ("ref-N" / "cand_N"), remembers what it
  * holds, answers remember/delete/list/recall, and serves memories rows from that memory.
  * drift makes the candidate's database content differ from what it answered.
  */
 struct fake {
 	char dir[64];
+	struct fake_host fh;
 	json_t *paths[2]; /* what each side received: "METHOD path" */
 	json_t *mem[2];	  /* id -> content */
-	json_t *rows;	  /* recorded rows: {feature, case, cls} */
 	int next[2];
 	int drift;
 	int lose; /* the reference started on the candidate's workspace does not see its data */
@@ -295,35 +300,14 @@ struct fake {
 
 static struct fake F;
 
-static void f_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
-{
-	(void)run;
-	(void)level;
-	(void)fmt;
-}
-
-static const char *f_suite_dir(struct ph_run *run)
-{
-	(void)run;
-	return F.dir;
-}
-
-static const char *f_workspace(struct ph_run *run, enum ph_side side)
-{
-	(void)run;
-	return side ? "/nonexistent/cand" : "/nonexistent/ref";
-}
-
-static int f_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
-		  struct ph_response *resp, struct ph_err *err)
+static int f_http(struct fake_host *fh, enum ph_side side, const struct ph_request *req,
+		  struct ph_response *resp)
 {
 	json_t *out = NULL, *body;
 	char *line;
 	const char *id;
 
-	(void)run;
-	(void)err;
-	memset(resp, 0, sizeof(*resp));
+	(void)fh;
 	resp->latency_ms = 1;
 	assert_true(asprintf(&line, "%s %s", req->method, req->path) > 0);
 	json_array_append_new(F.paths[side], json_string(line));
@@ -370,28 +354,16 @@ static int f_http(struct ph_run *run, enum ph_side side, const struct ph_request
 	return 0;
 }
 
-static void f_response_release(struct ph_response *r)
-{
-	free(r->body);
-	memset(r, 0, sizeof(*r));
-}
-
 static int add_div(struct ph_result *out, const char *rule, int differ)
 {
 	memset(out, 0, sizeof(*out));
 	out->rule = strdup(rule);
-	if (differ) {
-		out->items = calloc(1, sizeof(*out->items));
-		out->items[0].cls = PH_SEMANTIC;
-		out->items[0].kind = "value";
-		out->items[0].path = strdup("");
-		out->items[0].message = strdup("differs");
-		out->count = 1;
-		out->verdict = PH_SEMANTIC;
-	}
+	if (differ)
+		return ph_result_add(out, PH_SEMANTIC, "value", "", NULL, NULL, "differs");
 	return 0;
 }
 
+/* The rules keys of the real rules file: an id in the path matches ":id". */
 static int f_compare(struct ph_run *run, const char *endpoint, const struct ph_response *a,
 		     const struct ph_response *b, struct ph_result *out, struct ph_err *err)
 {
@@ -402,44 +374,6 @@ static int f_compare(struct ph_run *run, const char *endpoint, const struct ph_r
 	snprintf(rule, sizeof(rule), "%.*s", (int)strcspn(endpoint, " "), endpoint);
 	strcat(rule, strstr(endpoint, "remember") ? " /api/memory/remember" : " /api/memory/:id");
 	return add_div(out, rule, a->status != b->status || strcmp(a->body, b->body));
-}
-
-static int f_compare_json(struct ph_run *run, const char *rule_key, const json_t *a,
-			  const json_t *b, struct ph_result *out, struct ph_err *err)
-{
-	(void)run;
-	(void)err;
-	return add_div(out, rule_key, !json_equal(a, b));
-}
-
-static void f_result_release(struct ph_result *res)
-{
-	for (size_t i = 0; i < res->count; i++) {
-		free(res->items[i].path);
-		free(res->items[i].message);
-	}
-	free(res->items);
-	free(res->rule);
-	memset(res, 0, sizeof(*res));
-}
-
-static int f_record(struct ph_run *run, const struct ph_row *row)
-{
-	enum ph_class cls =
-	    row->result && row->result->verdict > row->cls ? row->result->verdict : row->cls;
-
-	(void)run;
-	json_array_append_new(F.rows, json_pack("{s:s, s:s, s:s}", "feature", row->feature, "case",
-						row->case_name ? row->case_name : "", "cls",
-						ph_class_name(cls)));
-	return 0;
-}
-
-static void f_progress(struct ph_run *run, int done, int total)
-{
-	(void)run;
-	(void)done;
-	(void)total;
 }
 
 static int f_db_query(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
@@ -481,34 +415,6 @@ static int f_restart(struct ph_run *run, enum ph_side side, const char *ws, stru
 	return 0;
 }
 
-static int f_stop(struct ph_run *run, enum ph_side side, int hard, struct ph_err *err)
-{
-	(void)run;
-	(void)side;
-	(void)hard;
-	(void)err;
-	return 0;
-}
-
-static const struct ph_host fake_host = {
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .size = sizeof(struct ph_host),
-    .log = f_log,
-    .suite_dir = f_suite_dir,
-    .workspace = f_workspace,
-    .http = f_http,
-    .response_release = f_response_release,
-    .compare = f_compare,
-    .compare_json = f_compare_json,
-    .result_release = f_result_release,
-    .record = f_record,
-    .progress = f_progress,
-    .db_query = f_db_query,
-    .runtime_restart = f_restart,
-    .runtime_stop = f_stop,
-};
-
 static const char suite[] =
     "{\"cases\": [{\"name\": \"c1\", \"steps\": ["
     " {\"name\": \"remember\", \"method\": \"POST\", \"path\": \"/api/memory/remember\","
@@ -533,7 +439,14 @@ static int fake_setup(void **state)
 		F.paths[i] = json_array();
 		F.mem[i] = json_object();
 	}
-	F.rows = json_array();
+	fake_host_init(&F.fh);
+	F.fh.suite_dir = F.dir;
+	F.fh.workspace[PH_REFERENCE] = "/nonexistent/ref";
+	F.fh.workspace[PH_CANDIDATE] = "/nonexistent/cand";
+	F.fh.respond = f_http;
+	F.fh.host.compare = f_compare;
+	F.fh.host.db_query = f_db_query;
+	F.fh.host.runtime_restart = f_restart;
 	return 0;
 }
 
@@ -549,7 +462,7 @@ static int fake_teardown(void **state)
 		json_decref(F.paths[i]);
 		json_decref(F.mem[i]);
 	}
-	json_decref(F.rows);
+	fake_host_release(&F.fh);
 	return 0;
 }
 
@@ -559,13 +472,13 @@ static const char *row_class(const char *feature, const char *case_name)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(F.rows, i, r)
+	json_array_foreach(F.fh.rows, i, r)
 	{
 		if (strcmp(json_string_value(json_object_get(r, "feature")), feature))
 			continue;
 		if (case_name && strcmp(json_string_value(json_object_get(r, "case")), case_name))
 			continue;
-		return json_string_value(json_object_get(r, "cls"));
+		return json_string_value(json_object_get(r, "class"));
 	}
 	return NULL;
 }
@@ -577,7 +490,7 @@ static int run_plugin(void)
 
 	ph_err_clear(&err);
 	assert_string_equal(p->name, "write");
-	return p->run(NULL, &fake_host, (struct ph_run *)&F, &err);
+	return p->run(NULL, &F.fh.host, fake_host_run(&F.fh), &err);
 }
 
 static void test_run_own_ids_per_side(void **state)

@@ -1,0 +1,31 @@
+/*
+ * Recording rows the way every domain does: an error row when the harness could not
+ * evaluate a case (never parity), and the notes a confirmed or dropped timing divergence
+ * leaves on its row. Part of phutil; built on the host table only.
+ */
+#ifndef PARITY_ROW_H
+#define PARITY_ROW_H
+
+#include "parity/plugin.h"
+
+/*
+ * Record an error row: feature, case_name, reference (what the reference did, e.g. "not
+ * evaluated", "no answer") and why it could not be evaluated; no latencies. Returns what
+ * host->record returns.
+ */
+int ph_row_error(const struct ph_host *host, struct ph_run *run, const char *feature,
+		 const char *case_name, const char *reference, const char *why);
+
+/*
+ * Annotate the row recorded last with what host->timing_confirm found (info may be NULL):
+ * its samples_ms, and flaky when the divergence did not reproduce.
+ */
+void ph_row_annotate_timing(const struct ph_host *host, struct ph_run *run, const json_t *info);
+
+/*
+ * "reference: <why>; candidate: <why>" for the sides whose answer is missing (resp[i].error
+ * set), into buf; the text of an error row when a runtime did not answer.
+ */
+void ph_row_no_answer(const struct ph_response resp[2], char *buf, size_t cap);
+
+#endif
