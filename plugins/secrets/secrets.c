@@ -199,5 +199,6 @@ out:
 }
 
 PH_PLUGIN_EXPORT(secrets, "1.0.0",
-		 "secrets API, secrets.enc format and keys, cross-runtime roundtrip, exec redaction",
+		 "secrets API, secrets.enc format and keys, cross-runtime roundtrip, exec "
+		 "redaction",
 		 NULL, secrets_run, NULL)
