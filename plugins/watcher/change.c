@@ -26,7 +26,7 @@ static int under_tree_key(const char *p, const char *key)
  * Record a row from the host's comparison (hr, may be NULL) and the case's own
  * divergences; tree divergences beneath a key of drop are left out.
  */
-int wt_record(const struct ph_host *host, struct ph_run *run, const char *feature,
+static int record(const struct ph_host *host, struct ph_run *run, const char *feature,
 		  const char *case_name, const char *summary, const struct ph_result *hr,
 		  const struct ph_result *own, const json_t *drop, double lat_a, double lat_b,
 		  const char *error)
@@ -65,6 +65,25 @@ int wt_record(const struct ph_host *host, struct ph_run *run, const char *featur
 	row.error = error;
 	rc = host->record(run, &row);
 	free(items);
+	return rc;
+}
+
+int wt_finish(struct ctx *x, const char *feature, const char *case_name, const char *summary,
+	      struct ph_result *hr, struct ph_result *own, const json_t *drop,
+	      const double lat[2], const struct ph_err *failed)
+{
+	const char *error = NULL;
+	int rc;
+
+	if (failed) {
+		error = failed->msg[0] ? failed->msg : "the case could not run";
+		summary = "not evaluated";
+	}
+	rc = record(x->host, x->run, feature, case_name, summary, hr, own, drop, lat[0], lat[1],
+		    error);
+	if (hr)
+		x->host->result_release(hr);
+	ph_result_clear(own);
 	return rc;
 }
 
@@ -146,8 +165,8 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	struct ph_result hr = {0};
 	struct ph_result own = {0};
 	struct ph_err cerr = {0};
-	char summary[512], *error = NULL;
-	int rc = 0, have_hr = 0;
+	char summary[512];
+	int rc = 0, have_hr = 0, failed = 0;
 
 	if (!feature)
 		feature = "WATCHER /harness-sync";
@@ -274,15 +293,10 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	}
 	goto out;
 error:
-	error = strdup(cerr.msg[0] ? cerr.msg : "the case could not run");
-	snprintf(summary, sizeof(summary), "not evaluated");
+	failed = 1;
 out:
-	rc = wt_record(x->host, x->run, feature, name, summary, have_hr ? &hr : NULL, &own, drop,
-		    lat[0], lat[1], error);
-	if (have_hr)
-		x->host->result_release(&hr);
-	ph_result_clear(&own);
-	free(error);
+	rc = wt_finish(x, feature, name, summary, have_hr ? &hr : NULL, &own, drop, lat,
+		       failed ? &cerr : NULL);
 	for (int s = 0; s < 2; s++) {
 		json_decref(before[s]);
 		json_decref(after[s]);

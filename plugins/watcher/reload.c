@@ -36,8 +36,8 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err)
 	struct ph_result hr = {0};
 	struct ph_result own = {0};
 	struct ph_err cerr = {0};
-	char summary[256], endpoint[512], *error = NULL;
-	int rc, have_hr = 0;
+	char summary[256], endpoint[512];
+	int rc, have_hr = 0, failed = 0;
 
 	if (!feature)
 		feature = "WATCHER /config-reload";
@@ -95,17 +95,12 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err)
 		snprintf(summary, sizeof(summary), "%.200s: %ld, unchanged", endpoint, r[0].status);
 	goto out;
 error:
-	error = strdup(cerr.msg[0] ? cerr.msg : "the case could not run");
-	snprintf(summary, sizeof(summary), "not evaluated");
+	failed = 1;
 out:
-	rc = wt_record(x->host, x->run, feature, name, summary, have_hr ? &hr : NULL, &own, NULL,
-		    lat[0], lat[1], error);
-	if (have_hr)
-		x->host->result_release(&hr);
+	rc = wt_finish(x, feature, name, summary, have_hr ? &hr : NULL, &own, NULL, lat,
+		       failed ? &cerr : NULL);
 	for (int s = 0; s < 2; s++)
 		x->host->response_release(&r[s]);
-	ph_result_clear(&own);
-	free(error);
 	(void)err;
 	return rc;
 }

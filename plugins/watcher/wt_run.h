@@ -41,14 +41,14 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err);
 int wt_apply_steps(struct ctx *x, const json_t *steps, double t_end[2], struct ph_err *err);
 
 /*
- * Record a row from the host's comparison (hr, may be NULL) and the case's own
- * divergences (own); tree divergences beneath a key of drop are left out. error: an
- * error row instead.
+ * Record a case's row from the host's comparison (hr, may be NULL) and the case's own
+ * divergences (own), tree divergences beneath a key of drop left out, lat[s] each side's
+ * delay; then release hr and own. failed: an error row "not evaluated" with its message
+ * instead.
  */
-int wt_record(const struct ph_host *host, struct ph_run *run, const char *feature,
-	      const char *case_name, const char *summary, const struct ph_result *hr,
-	      const struct ph_result *own, const json_t *drop, double lat_a, double lat_b,
-	      const char *error);
+int wt_finish(struct ctx *x, const char *feature, const char *case_name, const char *summary,
+	      struct ph_result *hr, struct ph_result *own, const json_t *drop,
+	      const double lat[2], const struct ph_err *failed);
 
 /* watcher.c: keep one case's delays (both sides saw the effect) for its feature's delay row. */
 void wt_keep_delay(struct ctx *x, const char *feature, const double lat[2]);
