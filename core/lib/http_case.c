@@ -158,8 +158,9 @@ static int case_check(void *ctx, const struct ph_response pair[2], struct ph_res
 		if (h->missing)
 			snprintf(msg, sizeof(msg), "%s '%s'", h->missing, h->value);
 		else
-			snprintf(msg, sizeof(msg), "the candidate did not return the expected %s '%s'",
-				 h->key, h->value);
+			snprintf(msg, sizeof(msg),
+				 "the candidate did not return the expected %s '%s'", h->key,
+				 h->value);
 		ph_result_add(res, PH_SEMANTIC, "expect", h->array, json_string(h->value), NULL,
 			      msg);
 	}
@@ -182,7 +183,8 @@ static int expect_of(const struct ph_host *host, struct ph_run *run, const json_
 		return ph_error(err, PH_E_INVALID,
 				"%s: case '%s': expect: expected {\"array\", \"key\", \"value\", "
 				"\"missing\"?} strings",
-				host->suite_dir(run), json_string_value(json_object_get(c, "name")));
+				host->suite_dir(run),
+				json_string_value(json_object_get(c, "name")));
 	return 0;
 }
 

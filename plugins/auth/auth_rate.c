@@ -53,8 +53,9 @@ static void burst(struct ctx *c, const json_t *k, char *const tok[2], long long 
 
 			snprintf(path, sizeof(path), "request.%lld", i + 1);
 			ph_result_addf(early, PH_STRUCTURAL, "status", path, json_integer(a.status),
-				       json_integer(b.status), "request %lld of %lld: status %ld -> %ld",
-				       i + 1, n + 1, a.status, b.status);
+				       json_integer(b.status),
+				       "request %lld of %lld: status %ld -> %ld", i + 1, n + 1,
+				       a.status, b.status);
 		}
 		c->host->response_release(&a);
 		c->host->response_release(&b);

@@ -41,6 +41,22 @@ static const char *secret_of_path(const char *path, char *buf, size_t cap)
 	return buf;
 }
 
+/* What the phases read of an API case: its request and the value it stores, if any. */
+struct api_case {
+	const char *method, *path, *value;
+};
+
+static struct api_case api_case_of(const json_t *cs)
+{
+	struct api_case a = {
+	    json_string_value(json_object_get(cs, "method")),
+	    json_string_value(json_object_get(cs, "path")),
+	    json_string_value(json_object_get(json_object_get(cs, "body"), "value")),
+	};
+
+	return a;
+}
+
 /* Collect the values the suite stores (they are scrubbed from every answer). */
 static int collect_values(struct ctx *c, const json_t *cases, struct ph_err *err)
 {
@@ -49,10 +65,8 @@ static int collect_values(struct ctx *c, const json_t *cases, struct ph_err *err
 
 	json_array_foreach(cases, i, cs)
 	{
-		const char *method = json_string_value(json_object_get(cs, "method"));
-		const char *path = json_string_value(json_object_get(cs, "path"));
-		const char *value =
-		    json_string_value(json_object_get(json_object_get(cs, "body"), "value"));
+		struct api_case a = api_case_of(cs);
+		const char *method = a.method, *path = a.path, *value = a.value;
 		char name[256];
 		struct known *k;
 
@@ -86,10 +100,8 @@ static void api_phase(struct ctx *c, const json_t *cases)
 
 	json_array_foreach(cases, i, cs)
 	{
-		const char *method = json_string_value(json_object_get(cs, "method"));
-		const char *path = json_string_value(json_object_get(cs, "path"));
-		const char *value =
-		    json_string_value(json_object_get(json_object_get(cs, "body"), "value"));
+		struct api_case a = api_case_of(cs);
+		const char *method = a.method, *path = a.path, *value = a.value;
 		json_t *body = json_object_get(cs, "body");
 		char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 		char name[256];
@@ -199,5 +211,6 @@ out:
 }
 
 PH_PLUGIN_EXPORT(secrets, "1.0.0",
-		 "secrets API, secrets.enc format and keys, cross-runtime roundtrip, exec redaction",
+		 "secrets API, secrets.enc format and keys, cross-runtime roundtrip, exec "
+		 "redaction",
 		 NULL, secrets_run, NULL)

@@ -135,8 +135,10 @@ static void resolve_row(struct ctx *c, const char *feature, const char *name, in
 	snprintf(case_name, sizeof(case_name), "resolve %s", name);
 	sx.x.feature = feature;
 	if (attribute && cand_failed(c, name)) {
-		sx.x.feature = F_DECRYPTS; /* the candidate's entry was found not to decrypt */
-		sx.k = NULL;		   /* and the reference cannot be expected to resolve it */
+		/* the candidate's entry was found not to decrypt, and the reference cannot be
+		 * expected to resolve it */
+		sx.x.feature = F_DECRYPTS;
+		sx.k = NULL;
 		snprintf(case_name, sizeof(case_name), "%s: resolve %s", feature, name);
 	}
 	sx.x.case_name = case_name;

@@ -50,4 +50,19 @@ int wt_step_apply(const json_t *step, const char *ws, const char *home, struct p
 /* Check one case: kind "change" (default: steps, expect) or "reload" (steps, probe). */
 int wt_case_check(const json_t *c, struct ph_err *err);
 
+/* Most expectations of one change case. */
+#define WT_MAX_EXPECT 16
+
+/* The step's target key, or NULL for sleep_ms. */
+const char *wt_step_target(const json_t *step);
+
+/*
+ * An expectation of a change case: the key, and whether existing is enough ({"path",
+ * "exists": true}) or it must change (a bare key). -1 when it is neither.
+ */
+int wt_expectation(const json_t *e, const char **key, int *exists);
+
+/* The number under key in o, or dflt. */
+long wt_num(const json_t *o, const char *key, long dflt);
+
 #endif

@@ -241,7 +241,8 @@ static int fake_timing_confirm(struct ph_run *run, const struct ph_request *ref_
 	res->items = kept.items;
 	res->count = kept.count;
 	res->verdict = kept.verdict;
-	json_object_set_new(*info, "flaky", json_pack("{s:s, s:i}", "class", "timing", "retries", 1));
+	json_object_set_new(*info, "flaky",
+			    json_pack("{s:s, s:i}", "class", "timing", "retries", 1));
 	return 0;
 }
 

@@ -143,9 +143,11 @@ struct ph_host {
 	void (*result_release)(struct ph_result *res);
 
 	/*
-	 * Run one declarative HTTP case against both runtimes, compare, and record its row.
-	 * The case is a JSON object: {name, feature?, method, path, body?, headers?, repeat?}.
-	 * A failure to ask is recorded as an error row and is not an error of the call.
+	 * Run one declarative HTTP case against both runtimes, compare, and record its row:
+	 * the lib's ph_http_case (parity/http_case.h says the case's keys) over the core's own
+	 * table, the first side alternating with the rows recorded. Plugins linking phutil
+	 * may call ph_http_case directly. A failure to ask is recorded as an error row and is
+	 * not an error of the call.
 	 */
 	int (*http_case)(struct ph_run *run, const json_t *c, struct ph_err *err);
 

@@ -19,6 +19,7 @@
 #include <git2.h>
 
 #include "compare/compare.h"
+#include "fake_host.h"
 #include "gitrepo.h"
 #include "compare/rules.h"
 
@@ -378,6 +379,48 @@ static void test_apply_changes_paths(void **state)
 	assert_int_equal(stat(path, &st), -1);
 }
 
+/* ---- the run hook through the fake host (tests/support) ---- */
+
+const struct ph_plugin *ph_gitsync_plugin(void);
+
+/* Write suite (a "cases" array's items) into f->dir and run the plugin on it. */
+static int run_suite(struct fx *f, struct fake_host *fh, const char *cases, struct ph_err *err)
+{
+	char path[128];
+	FILE *out;
+
+	snprintf(path, sizeof(path), "%s/cases.json", f->dir);
+	out = fopen(path, "w");
+	assert_non_null(out);
+	fprintf(out, "{\"cases\": [%s]}", cases);
+	fclose(out);
+	fh->suite_dir = f->dir;
+	return ph_gitsync_plugin()->run(NULL, &fh->host, fake_host_run(fh), err);
+}
+
+static void test_run_http_and_order(void **state)
+{
+	struct fx *f = *state;
+	struct fake_host fh;
+	struct ph_err err;
+
+	fake_host_init(&fh);
+	/* an HTTP case needs no repository: the shared case exchange runs it */
+	assert_int_equal(run_suite(f, &fh,
+				   "{\"name\": \"status\", \"method\": \"GET\", \"path\": "
+				   "\"/api/git/status\"}",
+				   &err),
+			 0);
+	assert_string_equal(fake_host_row_class(&fh, "status"), "parity");
+	assert_int_equal(json_array_size(fh.requests), 2);
+	/* anything else needs the setup case first */
+	assert_int_equal(run_suite(f, &fh, "{\"name\": \"c1\", \"kind\": \"change\"}", &err),
+			 PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "comes before the setup case"));
+	assert_non_null(strstr(err.msg, f->dir));
+	fake_host_release(&fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +430,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_masked_lines, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_remote_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_apply_changes_paths, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_run_http_and_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fake_host.h"
 #include "parity/jsonio.h"
 #include "tree.h"
 #include "watcher.h"
@@ -356,6 +357,81 @@ static void test_suite_settings(void **state)
 	wt_settings_release(&s);
 }
 
+/* ---- the run hook through the fake host (tests/support) ---- */
+
+const struct ph_plugin *ph_watcher_plugin(void);
+
+/*
+ * A reload case on workspaces made here: the reference's probe answer changes after the
+ * step (its script says 200, then 401), the candidate's never does, so the candidate
+ * never reloads: the case's own "effect" divergence, and the last answers' status.
+ */
+static void test_run_reload(void **state)
+{
+	char dir[64], path[160];
+	const char *sides[2] = {"ref", "cand"};
+	struct fake_host fh;
+	struct ph_err err;
+	json_t *row, *d;
+	size_t i;
+	FILE *f;
+	int effect = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-plugin-watcher-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	fake_host_init(&fh);
+	fh.suite_dir = dir;
+	for (int s = 0; s < 2; s++) {
+		char *ws = NULL, *home = NULL;
+
+		assert_true(asprintf(&ws, "%s/%s-ws", dir, sides[s]) > 0);
+		assert_true(asprintf(&home, "%s/%s-home", dir, sides[s]) > 0);
+		assert_int_equal(mkdir(ws, 0755), 0);
+		assert_int_equal(mkdir(home, 0755), 0);
+		snprintf(path, sizeof(path), "%s/agent.yaml", ws);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("auth:\n  mode: local\n", f);
+		fclose(f);
+		fh.workspace[s] = ws;
+		fh.home[s] = home;
+	}
+	fake_host_answer(&fh, PH_REFERENCE, 200, "{}", 1);
+	fake_host_answer(&fh, PH_REFERENCE, 401, "{}", 1);
+	fake_host_answer(&fh, PH_CANDIDATE, 200, "{}", 1);
+	snprintf(path, sizeof(path), "%s/watcher.json", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("{\"settings\": {\"debounce_ms\": 10, \"poll_ms\": 5},"
+	      " \"cases\": [{\"name\": \"auth-team\", \"kind\": \"reload\","
+	      " \"steps\": [{\"replace\": \"workspace/agent.yaml\", \"from\": \"mode: local\","
+	      " \"to\": \"mode: team\"}], \"probe\": {\"method\": \"GET\", \"path\": \"/m\"},"
+	      " \"deadline_ms\": 200}]}",
+	      f);
+	fclose(f);
+	assert_int_equal(ph_watcher_plugin()->run(NULL, &fh.host, fake_host_run(&fh), &err), 0);
+	assert_string_equal(fake_host_row_class(&fh, "auth-team"), "structural");
+	row = fake_host_row(&fh, "auth-team");
+	assert_string_equal(json_string_value(json_object_get(row, "feature")),
+			    "WATCHER /config-reload");
+	json_array_foreach(json_object_get(row, "divergences"), i, d)
+		effect |= !strcmp(json_string_value(json_object_get(d, "kind")), "effect");
+	assert_true(effect);
+	for (int s = 0; s < 2; s++) {
+		snprintf(path, sizeof(path), "%s/agent.yaml", fh.workspace[s]);
+		unlink(path);
+		rmdir(fh.workspace[s]);
+		rmdir(fh.home[s]);
+		free((char *)fh.workspace[s]);
+		free((char *)fh.home[s]);
+	}
+	snprintf(path, sizeof(path), "%s/watcher.json", dir);
+	unlink(path);
+	rmdir(dir);
+	fake_host_release(&fh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +445,7 @@ int main(void)
 	    cmocka_unit_test(test_steps),
 	    cmocka_unit_test(test_case_check),
 	    cmocka_unit_test(test_suite_settings),
+	    cmocka_unit_test(test_run_reload),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
