@@ -14,15 +14,13 @@
 
 #include "run/config.h"
 
+#include "support.h"
+
 static char path[] = "/tmp/parity-test-config-XXXXXX";
 
 static void write_config(const char *text)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_write(path, text);
 }
 
 #define RUNTIMES                                                                           \

@@ -25,16 +25,16 @@
 #include "secrets/secrets.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 #define ID_A "machine-a-0000000000000000000000"
 #define ID_B "machine-b-1111111111111111111111"
 #define V1 "hv-first-Lp3q9-value"
 #define V2 "hv-second-Tz72k-value"
 
-static char root[] = "/tmp/parity-test-host-secrets-XXXXXX";
-
 static void path_of(char *out, size_t cap, const char *rel)
 {
-	snprintf(out, cap, "%s/%s", root, rel);
+	snprintf(out, cap, "%s/%s", t_dir, rel);
 }
 
 /* A store at rel with the given names and values under machine id mid. */
@@ -60,30 +60,16 @@ static void make_store(const char *rel, const char *mid, const char *const *name
 
 static char *slurp(const char *rel, size_t *len)
 {
-	char path[512], *data = NULL;
-	struct ph_err err;
-
-	path_of(path, sizeof(path), rel);
-	assert_int_equal(ph_file_read(path, 1 << 20, &data, len, &err), 0);
-	return data;
+	return t_slurp(t_path(t_dir, rel), len);
 }
 
 static int setup(void **state)
 {
 	struct ph_err err;
 
-	(void)state;
-	if (!mkdtemp(root))
+	if (t_dir_setup(state))
 		return -1;
 	return ph_secrets_init(&err);
-}
-
-static int teardown(void **state)
-{
-	struct ph_err err;
-
-	(void)state;
-	return ph_tree_remove(root, &err) == 0 ? 0 : -1;
 }
 
 static void test_check_reports_statuses_not_values(void **state)
@@ -261,5 +247,5 @@ int main(void)
 	    cmocka_unit_test(test_copy_rekeys_and_keeps_source),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
 }
