@@ -64,6 +64,11 @@ const char *t_path(const char *dir, const char *rel)
 	return p;
 }
 
+void t_dir_path(char *out, size_t cap, const char *rel)
+{
+	assert_true((size_t)snprintf(out, cap, "%s/%s", t_dir, rel) < cap);
+}
+
 const char *t_mkdir_in(const char *dir, const char *rel)
 {
 	const char *p = t_path(dir, rel);

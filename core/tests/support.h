@@ -31,6 +31,9 @@ int t_dir_teardown(void **state);
  */
 const char *t_path(const char *dir, const char *rel);
 
+/* "<t_dir>/<rel>" into out (cap bytes), asserting it fits. */
+void t_dir_path(char *out, size_t cap, const char *rel);
+
 /* Make the folder <dir>/<rel> (its parent must exist); returns its path (a t_path buffer). */
 const char *t_mkdir_in(const char *dir, const char *rel);
 

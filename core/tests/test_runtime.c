@@ -326,20 +326,33 @@ static void test_hard_stop_is_immediate(void **state)
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 }
 
-static void test_grandchild_killed_with_group(void **state)
+/* Start fake_runtime --spawn-child with the spec's other keys (json text after the
+ * command's arguments); the grandchild's pid, which it logs. */
+static pid_t start_spawner(struct fx *f, const char *more)
 {
-	struct fx *f = *state;
 	struct ph_err err = { 0 };
+	char json[1024], *log;
 	pid_t gc;
-	char *log;
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--spawn-child\"],"
-		" \"stop_timeout_ms\": 2000}");
+	assert_true((size_t)snprintf(json, sizeof(json),
+				     "{\"command\": [\"" FAKE_RUNTIME
+				     "\", \"--port\", \"{port}\", \"--spawn-child\"%s",
+				     more) < sizeof(json));
+	spec(f, json);
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
 	log = read_log(f->log);
 	gc = pid_after(log, "grandchild ");
 	free(log);
+	return gc;
+}
+
+static void test_grandchild_killed_with_group(void **state)
+{
+	struct fx *f = *state;
+	struct ph_err err = { 0 };
+	pid_t gc = start_spawner(f, "], \"stop_timeout_ms\": 2000}");
+
 	assert_true(gc > 0);
 	assert_false(gone(gc));
 	/* RSS counts the whole tree: more than the leader alone. */
@@ -353,16 +366,8 @@ static void test_group_killed_after_leader_exited(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	pid_t gc;
-	char *log;
+	pid_t gc = start_spawner(f, ", \"--die-after-ms\", \"300\", \"--exit-code\", \"5\"]}");
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--spawn-child\","
-		" \"--die-after-ms\", \"300\", \"--exit-code\", \"5\"]}");
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
-	log = read_log(f->log);
-	gc = pid_after(log, "grandchild ");
-	free(log);
 	assert_true(gc > 0);
 	assert_true(wait_exit(&f->rt, 3000));
 	assert_true(WIFEXITED(f->rt.exit_status));

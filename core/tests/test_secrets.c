@@ -36,11 +36,6 @@
 #define VALUE_2 "pw-K7mR2p-second-value"
 #define VALUE_3 "key-Wd4nL9-third-value"
 
-static void path_of(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", t_dir, rel);
-}
-
 static void put(const char *rel, const char *text)
 {
 	t_write_in(t_dir, rel, text);
@@ -50,7 +45,7 @@ static char *get(const char *rel)
 {
 	char p[4096], *data = NULL;
 
-	path_of(p, sizeof(p), rel);
+	t_dir_path(p, sizeof(p), rel);
 	if (ph_file_read(p, 0, &data, NULL, NULL))
 		return NULL;
 	return data;
@@ -158,9 +153,9 @@ static void machine_id_sources(void **state)
 	struct ph_err err;
 
 	(void)state;
-	path_of(a, sizeof(a), "mid-empty");
-	path_of(b, sizeof(b), "mid-real");
-	path_of(missing, sizeof(missing), "mid-missing");
+	t_dir_path(a, sizeof(a), "mid-empty");
+	t_dir_path(b, sizeof(b), "mid-real");
+	t_dir_path(missing, sizeof(missing), "mid-missing");
 	put("mid-empty", " \n\t\n");
 	put("mid-real", "  feedface0123\n");
 	paths[0] = missing;
@@ -309,7 +304,7 @@ static void expect_load_error(const char *rel, const char *text, int code, const
 
 	if (text)
 		put(rel, text);
-	path_of(p, sizeof(p), rel);
+	t_dir_path(p, sizeof(p), rel);
 	assert_int_equal(ph_secrets_file_load(p, &f, &err), code);
 	if (!strstr(err.msg, needle))
 		fail_msg("message '%s' lacks '%s'", err.msg, needle);
@@ -341,7 +336,7 @@ static void malformed_files(void **state)
 	expect_load_error("none.enc", NULL, PH_E_IO, "cannot open");
 
 	/* A file over the limit is refused without being parsed. */
-	path_of(p, sizeof(p), "huge.enc");
+	t_dir_path(p, sizeof(p), "huge.enc");
 	fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)PH_SECRETS_FILE_MAX + 1), 0);
@@ -564,14 +559,14 @@ static void commands_never_show_values(void **state)
 	struct stat st;
 
 	(void)state;
-	path_of(file, sizeof(file), "cli/secrets.enc");
-	path_of(copy, sizeof(copy), "cli/copy.enc");
-	path_of(bad, sizeof(bad), "cli/bad.enc");
-	path_of(nodir, sizeof(nodir), "cli/missing-folder/secrets.enc");
+	t_dir_path(file, sizeof(file), "cli/secrets.enc");
+	t_dir_path(copy, sizeof(copy), "cli/copy.enc");
+	t_dir_path(bad, sizeof(bad), "cli/bad.enc");
+	t_dir_path(nodir, sizeof(nodir), "cli/missing-folder/secrets.enc");
 	{
 		char d[4096];
 
-		path_of(d, sizeof(d), "cli");
+		t_dir_path(d, sizeof(d), "cli");
 		assert_int_equal(mkdir(d, 0755), 0);
 	}
 
@@ -669,7 +664,7 @@ static void check_flags_plain_base64(void **state)
 	put("rust.enc", "{\n  \"version\": 1,\n  \"secrets\": {\n    \"TOKEN\": {\"ciphertext\": "
 			"\"aHVudGVyMg==\", \"created\": \"2026-01-01T00:00:00+00:00\", "
 			"\"updated\": \"2026-01-01T00:00:00+00:00\"}\n  }\n}\n");
-	path_of(file, sizeof(file), "rust.enc");
+	t_dir_path(file, sizeof(file), "rust.enc");
 	expect(run(NULL, "check", "--machine-id", "m1", file, NULL), 1,
 	       "TOKEN: looks like unencrypted base64", NULL);
 }
@@ -696,7 +691,7 @@ static void encrypt_preserves_others(void **state)
 
 	(void)state;
 	put("keep.enc", orig);
-	path_of(file, sizeof(file), "keep.enc");
+	t_dir_path(file, sizeof(file), "keep.enc");
 	chmod(file, 0644);
 	assert_int_equal(ph_secrets_file_load(file, &before, NULL), 0);
 
@@ -767,8 +762,8 @@ static void encrypt_through_link_and_list(void **state)
 	put("real.enc",
 	    "{\"version\":1,\"secrets\":{\"OLD\":{\"ciphertext\":\"" VECTOR_CT
 	    "\",\"created\":\"2025-05-05T05:05:05.000Z\",\"updated\":\"x\\u001b[2J\"}}}");
-	path_of(target, sizeof(target), "real.enc");
-	path_of(link_p, sizeof(link_p), "link.enc");
+	t_dir_path(target, sizeof(target), "real.enc");
+	t_dir_path(link_p, sizeof(link_p), "link.enc");
 	assert_int_equal(symlink("real.enc", link_p), 0);
 	expect(run(VALUE_2, "encrypt", "--machine-id", VECTOR_ID, "--name", "NEW", link_p, NULL), 0,
 	       NULL, NULL);

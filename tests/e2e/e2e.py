@@ -395,23 +395,12 @@ SCENARIOS = {
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--parity", required=True)
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--build", required=True)
+    harness.env_args(ap)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("arg", nargs="?")
     args = ap.parse_args()
-    env = Env(args)
-    try:
-        SCENARIOS[args.scenario](env, args.arg)
-    except Fail as e:
-        print(f"FAIL {args.scenario} {args.arg or ''}: {e}", file=sys.stderr)
-        return 1
-    finally:
-        env.cleanup()
-    print(f"ok {args.scenario} {args.arg or ''}")
-    return 0
-
+    return harness.run_in_env(f"{args.scenario} {args.arg or ''}", Env(args),
+                              SCENARIOS[args.scenario], args.arg)
 
 if __name__ == "__main__":
     sys.exit(main())

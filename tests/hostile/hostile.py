@@ -583,26 +583,12 @@ def s_input(env, kind):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--parity", required=True)
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--build", required=True)
+    harness.env_args(ap)
     ap.add_argument("what", choices=["runtime", "input"])
     ap.add_argument("case")
     args = ap.parse_args()
-    env = Env(args)
-    try:
-        if args.what == "runtime":
-            s_runtime(env, args.case)
-        else:
-            s_input(env, args.case)
-    except Fail as e:
-        print(f"FAIL {args.what} {args.case}: {e}", file=sys.stderr)
-        return 1
-    finally:
-        env.cleanup()
-    print(f"ok {args.what} {args.case}")
-    return 0
-
+    run = s_runtime if args.what == "runtime" else s_input
+    return harness.run_in_env(f"{args.what} {args.case}", Env(args), run, args.case)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -199,6 +199,27 @@ def main_with_cleanup(main, name, procs, tmp):
 
 # ---- scenarios -------------------------------------------------------------------------
 
+def env_args(ap):
+    """The options every parity end-to-end script takes, on argparse parser ap."""
+    ap.add_argument("--parity", required=True)
+    ap.add_argument("--repo", required=True)
+    ap.add_argument("--build", required=True)
+
+
+def run_in_env(label, env, scenario, *args):
+    """Run scenario(env, *args), then env.cleanup(); prints "ok <label>" or, on Fail,
+    "FAIL <label>: <why>" on stderr, and returns the exit code."""
+    try:
+        scenario(env, *args)
+    except Fail as e:
+        print(f"FAIL {label}: {e}", file=sys.stderr)
+        return 1
+    finally:
+        env.cleanup()
+    print(f"ok {label}")
+    return 0
+
+
 def run_scenario(label, scenario, *args, tmp_prefix="parity-test-", to=sys.stdout):
     """Run scenario(*args, tmp) with a fresh temporary folder tmp, removed afterwards;
     prints "<label>: ok" or "<label>: FAIL: <why>" (to `to`) and returns the exit code."""
