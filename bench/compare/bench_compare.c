@@ -16,17 +16,11 @@
 #include "compare/compare.h"
 #include "compare/rules.h"
 
+#include "../bench_clock.h"
+
 #define N_MEMORIES 30000
 #define RUNS 5
 #define TARGET 2.0
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One body; candidate != 0 writes the candidate's variant. Caller frees. */
 static char *make_body(int candidate, size_t *len)
@@ -59,13 +53,13 @@ static char *make_body(int candidate, size_t *len)
 
 static double time_baseline(const char *a, size_t la, const char *b, size_t lb, int *equal)
 {
-	double t0 = now(), t;
+	double t0 = bench_now_s(), t;
 	json_t *ja = json_loadb(a, la, 0, NULL), *jb = json_loadb(b, lb, 0, NULL);
 
 	*equal = json_equal(ja, jb);
 	json_decref(ja);
 	json_decref(jb);
-	t = now() - t0;
+	t = bench_now_s() - t0;
 	if (!ja || !jb) {
 		fprintf(stderr, "bench: generated body is not JSON\n");
 		exit(2);
@@ -80,7 +74,7 @@ static double time_compare(struct ph_rules *rules, const char *endpoint, char *a
 	struct ph_response rb = {200, b, lb, NULL, NULL, -1, NULL};
 	struct ph_result res;
 	struct ph_err err;
-	double t0 = now(), t;
+	double t0 = bench_now_s(), t;
 
 	if (ph_compare_responses(rules, endpoint, &ra, &rb, NULL, &res, &err)) {
 		fprintf(stderr, "bench: %s\n", err.msg);
@@ -88,7 +82,7 @@ static double time_compare(struct ph_rules *rules, const char *endpoint, char *a
 	}
 	*count = res.count;
 	ph_result_release(&res);
-	t = now() - t0;
+	t = bench_now_s() - t0;
 	return t;
 }
 

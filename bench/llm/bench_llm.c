@@ -24,6 +24,8 @@
 
 #include "llm/llm_server.h"
 
+#include "../bench_clock.h"
+
 #define FLOOR_MS 5.0
 #define MARGIN 2.5 /* "far below": p99 at most floor / MARGIN (2 ms) */
 
@@ -39,14 +41,6 @@ static const char *const bodies[] = {
 };
 static const char *const paths[] = {"/api/generate", "/api/generate", "/api/chat",
 				    "/api/embeddings"};
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
@@ -83,7 +77,7 @@ static void arm(struct slot *s, int port, long i, struct curl_slist *hdr)
 	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT, 10L);
-	s->t0 = now_ms();
+	s->t0 = bench_now_ms();
 }
 
 /* The second process: the load generator. Prints its results to stdout. */
@@ -99,7 +93,7 @@ static int client(int port, int conns, long total)
 	if (!multi || !slots || !lat)
 		return 2;
 	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)conns);
-	t_start = now_ms();
+	t_start = bench_now_ms();
 	for (i = 0; i < conns && sent < total; i++) {
 		slots[i].easy = curl_easy_init();
 		arm(&slots[i], port, sent++, hdr);
@@ -120,7 +114,7 @@ static int client(int port, int conns, long total)
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
 			if (msg->data.result != CURLE_OK || code != 200)
 				failed++;
-			lat[done++] = now_ms() - s->t0;
+			lat[done++] = bench_now_ms() - s->t0;
 			curl_multi_remove_handle(multi, s->easy);
 			if (sent < total) {
 				arm(s, port, sent++, hdr);
@@ -130,7 +124,7 @@ static int client(int port, int conns, long total)
 		if (done < total)
 			curl_multi_poll(multi, NULL, 0, 100, NULL);
 	}
-	elapsed = now_ms() - t_start;
+	elapsed = bench_now_ms() - t_start;
 	qsort(lat, (size_t)total, sizeof(*lat), by_value);
 	printf("%ld %ld %.1f %.3f %.3f %.3f\n", total, failed, (double)total * 1e3 / elapsed,
 	       lat[total / 2], lat[(size_t)((double)total * 0.99)], lat[total - 1]);

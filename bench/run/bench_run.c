@@ -24,16 +24,10 @@
 #include "runtime/runtime.h"
 #include "run/workspace.h"
 
+#include "../bench_clock.h"
+
 #define ROUNDS 20
 #define RUNS 3
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -65,13 +59,13 @@ static void phases(const char *parity, const char *tmp)
 		json_t *m;
 		struct ph_err err;
 		json_t *ph;
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 		int rc;
 
 		snprintf(cmd, sizeof(cmd), "%s run --domain read --out %s/run%d 2>/dev/null",
 			 parity, tmp, i);
 		rc = system(cmd);
-		total[i] = now_ms() - t0;
+		total[i] = bench_now_ms() - t0;
 		if (rc == -1 || !WIFEXITED(rc) || WEXITSTATUS(rc) != 0) {
 			fprintf(stderr, "bench_run: '%s' failed\n", cmd);
 			exit(2);
@@ -227,16 +221,16 @@ int main(int argc, char **argv)
 	/* warm-up, then rounds interleaved: baseline, harness, baseline, harness, ... */
 	json_array_foreach(cases, i, c) plain_request(&t[0], c, hdrs);
 	for (r = 0; r < ROUNDS; r++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 
 		json_array_foreach(cases, i, c)
 		{
 			plain_request(&t[0], c, hdrs);
 			plain_request(&t[1], c, hdrs);
 		}
-		base[r] = now_ms() - t0;
+		base[r] = bench_now_ms() - t0;
 		matrix = ph_matrix_new("refd", "x", "refd", "x");
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		json_array_foreach(cases, i, c)
 		{
 			struct ph_response a, b;
@@ -263,7 +257,7 @@ int main(int argc, char **argv)
 			ph_response_release(&b);
 		}
 		ph_matrix_finish(matrix);
-		harness[r] = now_ms() - t0;
+		harness[r] = bench_now_ms() - t0;
 		json_decref(matrix);
 	}
 	overhead = (median(harness, ROUNDS) - median(base, ROUNDS)) / (double)(n * 2);

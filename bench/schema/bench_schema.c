@@ -19,17 +19,11 @@
 
 #include "schema/schema.h"
 
+#include "../bench_clock.h"
+
 #define ROUNDS 21
 
 extern char **environ;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -65,10 +59,10 @@ static double median_ms(char *const argv[], int *status)
 
 	*status = run(argv);
 	for (i = 0; i < ROUNDS; i++) {
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 
 		*status = run(argv);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 	}
 	qsort(t, ROUNDS, sizeof(t[0]), cmp_double);
 	return t[ROUNDS / 2];
@@ -112,14 +106,14 @@ int main(int argc, char **argv)
 	for (i = 0; i < ROUNDS; i++) {
 		struct ph_err err = {0};
 		json_t *sa = NULL, *sb2 = NULL, *report = NULL;
-		double t0 = now_ms();
+		double t0 = bench_now_ms();
 
 		if (ph_schema_load(a, &sa, &err) || ph_schema_load(b, &sb2, &err) ||
 		    ph_schema_report(sa, sb2, &report, &err)) {
 			fprintf(stderr, "bench schema: %s\n", err.msg);
 			return 1;
 		}
-		t_lib[i] = now_ms() - t0;
+		t_lib[i] = bench_now_ms() - t0;
 		json_decref(sa);
 		json_decref(sb2);
 		json_decref(report);

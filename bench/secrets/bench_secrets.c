@@ -17,16 +17,10 @@
 
 #include "secrets/secrets.h"
 
+#include "../bench_clock.h"
+
 #define N_SECRETS 10000
 #define ROUNDS 5
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int die(const struct ph_err *err)
 {
@@ -103,6 +97,15 @@ static int decode_all(const char *path, unsigned char **bufs, size_t *lens, stru
 	return 0;
 }
 
+/* The time since t0 becomes *best when it is shorter (best of the rounds). */
+static void keep_best(double *best, double t0)
+{
+	double t = bench_now_s() - t0;
+
+	if (t < *best)
+		*best = t;
+}
+
 int main(void)
 {
 	static unsigned char *bufs[N_SECRETS];
@@ -131,43 +134,37 @@ int main(void)
 		struct ph_secrets_file a, b;
 		struct ph_secrets_check c;
 		struct ph_secrets_verify v;
-		double t0, t;
+		double t0;
 
-		t0 = now_s();
+		t0 = bench_now_s();
 		for (i = 0; i < N_SECRETS; i++)
 			if (lens[i] - PH_SECRETS_NONCEBYTES > sizeof(plain) ||
 			    crypto_secretbox_open_easy(plain, bufs[i] + PH_SECRETS_NONCEBYTES,
 						       lens[i] - PH_SECRETS_NONCEBYTES, bufs[i],
 						       ka) != 0)
 				bad = 1;
-		t = now_s() - t0;
-		if (t < best_base)
-			best_base = t;
+		keep_best(&best_base, t0);
 
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (ph_secrets_file_load(pa, &a, &err)) {
 			bad = die(&err);
 			break;
 		}
-		t = now_s() - t0;
+		keep_best(&best_load, t0);
 		ph_secrets_file_release(&a);
-		if (t < best_load)
-			best_load = t;
 
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (ph_secrets_file_load(pa, &a, &err) || ph_secrets_check(&a, ka, &c, &err)) {
 			bad = die(&err);
 			break;
 		}
-		t = now_s() - t0;
+		keep_best(&best_check, t0);
 		if (c.n != N_SECRETS || c.n_ok != N_SECRETS)
 			bad = 1;
 		ph_secrets_check_release(&c);
 		ph_secrets_file_release(&a);
-		if (t < best_check)
-			best_check = t;
 
-		t0 = now_s();
+		t0 = bench_now_s();
 		if (ph_secrets_file_load(pa, &a, &err)) {
 			bad = die(&err);
 			break;
@@ -178,14 +175,12 @@ int main(void)
 			bad = die(&err);
 			break;
 		}
-		t = now_s() - t0;
+		keep_best(&best_verify, t0);
 		if (v.n_diffs || v.n_same != N_SECRETS)
 			bad = 1;
 		ph_secrets_verify_release(&v);
 		ph_secrets_file_release(&a);
 		ph_secrets_file_release(&b);
-		if (t < best_verify)
-			best_verify = t;
 	}
 	sodium_memzero(plain, sizeof(plain));
 	if (bad) {

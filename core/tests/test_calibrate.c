@@ -21,15 +21,22 @@
 #include "matrix/matrix.h"
 #include "compare/rules.h"
 
-static char tmp_path[] = "/tmp/parity-test-calibrate-XXXXXX";
+#include "support.h"
+
+static char tmp_path[512]; /* a file in t_dir the tests write */
 
 static void write_file(const char *text)
 {
-	FILE *f = fopen(tmp_path, "w");
+	t_write(tmp_path, text);
+}
 
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+/* A fresh t_dir holding tmp_path. */
+static int setup(void **state)
+{
+	if (t_dir_setup(state))
+		return -1;
+	snprintf(tmp_path, sizeof(tmp_path), "%s", t_path(t_dir, "calibrate.json"));
+	return 0;
 }
 
 static void patterns(void **state)
@@ -267,12 +274,6 @@ int main(void)
 		cmocka_unit_test(rules_lose_their_masks_only),
 		cmocka_unit_test(proposal),
 	};
-	int fd = mkstemp(tmp_path), rc;
 
-	if (fd < 0)
-		return 1;
-	close(fd);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(tmp_path);
-	return rc;
+	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
 }

@@ -14,6 +14,8 @@
 
 #include "run/config.h"
 
+#include "support.h"
+
 /* The list's size under the name this test has always used (domain/list.h). */
 #define ph_n_domains (ph_domains()->n)
 
@@ -21,11 +23,7 @@ static char path[] = "/tmp/parity-test-config-XXXXXX";
 
 static void write_config(const char *text)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_write(path, text);
 }
 
 #define RUNTIMES                                                                           \

@@ -20,31 +20,27 @@
 #include "matrix/matrix.h"
 #include "run/workspace.h"
 
-static char tmpdir[256];
+#include "support.h"
+
 static struct ph_domain_map *map;
 
+/* A fresh t_dir and the repo's endpoint -> domain map. */
 static int setup(void **state)
 {
 	struct ph_err err;
 
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_gate.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (t_dir_setup(state))
 		return -1;
-	if (ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
-	return 0;
+	if (!ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err))
+		return 0;
+	fprintf(stderr, "%s\n", err.msg);
+	return -1;
 }
 
 static int teardown(void **state)
 {
-	struct ph_err err;
-
-	(void)state;
 	ph_domain_map_free(map);
-	return ph_tree_remove(tmpdir, &err) == 0 ? 0 : -1;
+	return t_dir_teardown(state);
 }
 
 /* A row in domain; with divclass set, one divergence of that class at path. */
@@ -81,21 +77,6 @@ static json_t *full_matrix(const char *skip)
 	return m;
 }
 
-static const char *write_file(const char *name, const char *text)
-{
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	FILE *f;
-
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	f = fopen(p, "wb");
-	assert_non_null(f);
-	fputs(text, f);
-	assert_int_equal(fclose(f), 0);
-	return p;
-}
-
 #define TS_LINE(ts, m, p, a, b)                                                                    \
 	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a         \
 	",\"shadowStatus\":" #b "}\n"
@@ -106,7 +87,7 @@ static void shadow_of(struct ph_shadow *s, const char *text)
 	struct ph_err err;
 
 	ph_shadow_init(s, map, NULL);
-	assert_int_equal(ph_shadow_read_file(s, write_file("shadow.jsonl", text), &err), 0);
+	assert_int_equal(ph_shadow_read_file(s, t_write_in(t_dir, "shadow.jsonl", text), &err), 0);
 }
 
 static const char clean14[] = TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
@@ -153,6 +134,45 @@ static size_t count(const struct ph_gate *g, int notes, const char *kind, const 
 	return n;
 }
 
+/* A reason (notes 0) or note (notes 1) of kind about domain (NULL: any), n times. */
+struct want {
+	int notes;
+	const char *kind;
+	const char *domain;
+	size_t n;
+};
+
+/* The wants of one evaluation, ended by one without kind. */
+#define WANT(...)                                                                          \
+	(const struct want[])                                                              \
+	{                                                                                  \
+		__VA_ARGS__, { 0, NULL, NULL, 0 }                                          \
+	}
+#define NO_WANT WANT({0, NULL, NULL, 0})
+/* No verdict checked: only the wants. */
+#define ANY_VERDICT ((enum ph_gate_verdict)-1)
+
+/*
+ * Evaluate m (may be NULL) with the shadow s and documented doc (each may be NULL) over
+ * days: the verdict must be v and each want must hold. The gate is left in *g for more
+ * checks when g is given (the caller releases it), else released.
+ */
+static void expect(struct ph_gate *g, json_t *m, struct ph_shadow *s, struct ph_documented *doc,
+		   double days, enum ph_gate_verdict v, const struct want *w)
+{
+	struct ph_gate own;
+
+	if (!g)
+		g = &own;
+	evaluate(g, m, s, doc, days);
+	if (v != ANY_VERDICT)
+		assert_int_equal(g->verdict, v);
+	for (; w->kind; w++)
+		assert_int_equal(count(g, w->notes, w->kind, w->domain), w->n);
+	if (g == &own)
+		ph_gate_release(g);
+}
+
 static void test_glob_and_dates(void **state)
 {
 	(void)state;
@@ -182,8 +202,7 @@ static void test_pass(void **state)
 
 	(void)state;
 	shadow_of(&s, clean14);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
+	expect(&g, m, &s, NULL, 14, PH_GATE_PASS, NO_WANT);
 	assert_int_equal(json_array_size(g.reasons), 0);
 	assert_true(g.shadow_span_days == 14.0);
 	ph_gate_release(&g);
@@ -200,37 +219,27 @@ static void test_insufficient_matrix(void **state)
 	(void)state;
 	shadow_of(&s, clean14);
 	/* no matrix at all */
-	evaluate(&g, NULL, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "no-matrix", NULL), 1);
-	ph_gate_release(&g);
+	expect(NULL, NULL, &s, NULL, 14, PH_GATE_INSUFFICIENT, WANT({0, "no-matrix", NULL, 1}));
 
 	/* one domain missing */
 	m = full_matrix("mcp");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "domain-missing", "mcp"), 1);
+	expect(&g, m, &s, NULL, 14, PH_GATE_INSUFFICIENT, WANT({0, "domain-missing", "mcp", 1}));
 	assert_int_equal(json_array_size(g.reasons), 1);
 	ph_gate_release(&g);
 
 	/* skipped */
 	ph_matrix_domain_status(m, "mcp", "skipped", "not built");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "domain-skipped", "mcp"), 1);
-	assert_int_equal(count(&g, 0, "domain-missing", NULL), 0);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_INSUFFICIENT,
+	       WANT({0, "domain-skipped", "mcp", 1}, {0, "domain-missing", NULL, 0}));
 	json_decref(m);
 
 	/* domain in error (the plugin failed) */
 	m = full_matrix("auth");
 	ph_matrix_domain_status(m, "auth", "error", "plugin failed to load");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "domain-error", "auth"), 1);
+	expect(&g, m, &s, NULL, 14, PH_GATE_INSUFFICIENT, WANT({0, "domain-error", "auth", 1}));
 	{
 		const json_t *r = json_array_get(g.reasons, 0);
 
@@ -246,11 +255,19 @@ static void test_insufficient_matrix(void **state)
 	m = full_matrix(NULL);
 	add_row(m, "secrets", "POST /api/secrets/:name", PH_ERROR, NULL, NULL);
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "error-row", "secrets"), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_INSUFFICIENT, WANT({0, "error-row", "secrets", 1}));
 	json_decref(m);
+	ph_shadow_release(&s);
+}
+
+/* The gate of matrix m on a shadow log of text over days: verdict v and the wants. */
+static void expect_log(json_t *m, const char *text, double days, enum ph_gate_verdict v,
+		       const struct want *w)
+{
+	struct ph_shadow s;
+
+	shadow_of(&s, text);
+	expect(NULL, m, &s, NULL, days, v, w);
 	ph_shadow_release(&s);
 }
 
@@ -258,61 +275,46 @@ static void test_insufficient_shadow(void **state)
 {
 	json_t *m = full_matrix(NULL);
 	struct ph_shadow s;
-	struct ph_gate g;
 
 	(void)state;
 	ph_matrix_finish(m);
 	/* no shadow log */
-	evaluate(&g, m, NULL, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "no-shadow", NULL), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, NULL, NULL, 14, PH_GATE_INSUFFICIENT, WANT({0, "no-shadow", NULL, 1}));
 	/* ... unless no days are required */
-	evaluate(&g, m, NULL, NULL, 0);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
-	ph_gate_release(&g);
+	expect(NULL, m, NULL, NULL, 0, PH_GATE_PASS, NO_WANT);
 
 	/* just under fourteen days */
 	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
 			  TS_LINE("2026-05-14T23:59:59.999Z", "GET", "/health", 200, 200));
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "shadow-too-short", NULL), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_INSUFFICIENT,
+	       WANT({0, "shadow-too-short", NULL, 1}));
 	/* a lower requirement passes */
-	evaluate(&g, m, &s, NULL, 13.5);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 13.5, PH_GATE_PASS, NO_WANT);
 	ph_shadow_release(&s);
 
 	/* exactly fourteen days, offsets differing */
 	/* clang-format off */
-	shadow_of(&s, "{\"timestamp\":\"2026-05-01T02:00:00+02:00\",\"endpoint\":\"GET /health\","
+	expect_log(m, "{\"timestamp\":\"2026-05-01T02:00:00+02:00\",\"endpoint\":\"GET /health\","
 		      "\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":[]}\n"
-		      TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200));
+		      TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200),
+		   14, PH_GATE_PASS, NO_WANT);
 	/* clang-format on */
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
-	ph_gate_release(&g);
-	ph_shadow_release(&s);
 
 	/* an empty log */
-	shadow_of(&s, "");
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(count(&g, 0, "shadow-too-short", NULL), 1);
-	ph_gate_release(&g);
-	ph_shadow_release(&s);
+	expect_log(m, "", 14, ANY_VERDICT, WANT({0, "shadow-too-short", NULL, 1}));
 
 	/* failed shadow requests: the candidate did not answer */
-	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			  TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200, 0));
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_INSUFFICIENT);
-	assert_int_equal(count(&g, 0, "shadow-error", "gitsync"), 1);
-	ph_gate_release(&g);
-	ph_shadow_release(&s);
+	expect_log(m,
+		   TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+		       TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200, 0),
+		   14, PH_GATE_INSUFFICIENT, WANT({0, "shadow-error", "gitsync", 1}));
 	json_decref(m);
 }
+
+/* A documented-divergences file of one entry for domain, every other key a catch-all. */
+#define DOC_ENTRY(domain, cls, expires)                                                     \
+	"{\"domain\":\"" domain "\",\"feature\":\"*\",\"path\":\"*\",\"class\":\"" cls             \
+	"\",\"reason\":\"r\",\"owner\":\"o\",\"expires\":\"" expires "\"}"
 
 static void test_blocked_matrix(void **state)
 {
@@ -327,22 +329,15 @@ static void test_blocked_matrix(void **state)
 	m = full_matrix(NULL);
 	add_row(m, "read", "GET /api/memory/:id", PH_STRUCTURAL, "structural", "sessionId");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "structural", "read"), 1);
+	expect(&g, m, &s, NULL, 14, PH_GATE_BLOCKED, WANT({0, "structural", "read", 1}));
 	assert_true(
 	    strstr(json_string_value(json_object_get(json_array_get(g.reasons, 0), "detail")),
 		   "GET /api/memory/:id (case case-1)") != NULL);
 	ph_gate_release(&g);
 	/* structural cannot be documented away */
-	documented_of(&doc, "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":"
-			    "\"semantic\",\"reason\":\"r\",\"owner\":\"o\",\"expires\":"
-			    "\"2027-01-01\"}]");
-	evaluate(&g, m, &s, &doc, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "structural", "read"), 1);
-	assert_int_equal(count(&g, 1, "stale-documentation", "read"), 1);
-	ph_gate_release(&g);
+	documented_of(&doc, "[" DOC_ENTRY("read", "semantic", "2027-01-01") "]");
+	expect(NULL, m, &s, &doc, 14, PH_GATE_BLOCKED,
+	       WANT({0, "structural", "read", 1}, {1, "stale-documentation", "read", 1}));
 	ph_documented_release(&doc);
 	json_decref(m);
 
@@ -350,47 +345,33 @@ static void test_blocked_matrix(void **state)
 	m = full_matrix(NULL);
 	add_row(m, "write", "POST /api/memory/remember", PH_SEMANTIC, "semantic", "importance");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "undocumented-semantic", "write"), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_BLOCKED,
+	       WANT({0, "undocumented-semantic", "write", 1}));
 
 	/* documented: covered, so the gate passes */
 	documented_of(&doc, "[{\"domain\":\"write\",\"feature\":\"POST /api/memory/*\","
 			    "\"path\":\"import*\",\"class\":\"semantic\",\"reason\":\"default "
 			    "0.5 vs 0.8\",\"owner\":\"rust-team\",\"expires\":\"2026-06-01\"}]");
-	evaluate(&g, m, &s, &doc, 14);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
+	expect(&g, m, &s, &doc, 14, PH_GATE_PASS, NO_WANT);
 	assert_int_equal(doc.items[0].matched, 1);
 	assert_int_equal(json_array_size(g.notes), 0);
 	ph_gate_release(&g);
 	ph_documented_release(&doc);
 
 	/* an entry that does not fit (other domain, path or class) covers nothing */
-	documented_of(&doc, "[{\"domain\":\"read\",\"feature\":\"*\",\"path\":\"*\",\"class\":"
-			    "\"semantic\",\"reason\":\"r\",\"owner\":\"o\",\"expires\":"
-			    "\"2027-01-01\"},{\"domain\":\"write\",\"feature\":\"*\",\"path\":"
-			    "\"tags\",\"class\":\"semantic\",\"reason\":\"r\",\"owner\":\"o\","
-			    "\"expires\":\"2027-01-01\"},{\"domain\":\"write\",\"feature\":\"*\","
-			    "\"path\":\"*\",\"class\":\"timing\",\"reason\":\"r\",\"owner\":\"o\","
-			    "\"expires\":\"2027-01-01\"}]");
-	evaluate(&g, m, &s, &doc, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "undocumented-semantic", "write"), 1);
-	assert_int_equal(count(&g, 1, "stale-documentation", NULL), 3);
-	ph_gate_release(&g);
+	documented_of(&doc, "[" DOC_ENTRY("read", "semantic", "2027-01-01") ",{\"domain\":\"write\","
+			    "\"feature\":\"*\",\"path\":\"tags\",\"class\":\"semantic\",\"reason\":"
+			    "\"r\",\"owner\":\"o\",\"expires\":\"2027-01-01\"},"
+			    DOC_ENTRY("write", "timing", "2027-01-01") "]");
+	expect(NULL, m, &s, &doc, 14, PH_GATE_BLOCKED,
+	       WANT({0, "undocumented-semantic", "write", 1}, {1, "stale-documentation", NULL, 3}));
 	ph_documented_release(&doc);
 
 	/* expired: blocks by itself and no longer covers */
-	documented_of(&doc, "[{\"domain\":\"write\",\"feature\":\"*\",\"path\":\"*\",\"class\":"
-			    "\"semantic\",\"reason\":\"r\",\"owner\":\"o\",\"expires\":"
-			    "\"2026-05-31\"}]");
-	evaluate(&g, m, &s, &doc, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "expired-documentation", "write"), 1);
-	assert_int_equal(count(&g, 0, "undocumented-semantic", "write"), 1);
-	assert_int_equal(count(&g, 1, "stale-documentation", NULL), 0);
-	ph_gate_release(&g);
+	documented_of(&doc, "[" DOC_ENTRY("write", "semantic", "2026-05-31") "]");
+	expect(NULL, m, &s, &doc, 14, PH_GATE_BLOCKED,
+	       WANT({0, "expired-documentation", "write", 1},
+		    {0, "undocumented-semantic", "write", 1}, {1, "stale-documentation", NULL, 0}));
 	ph_documented_release(&doc);
 	json_decref(m);
 
@@ -398,10 +379,7 @@ static void test_blocked_matrix(void **state)
 	m = full_matrix(NULL);
 	add_row(m, "read", "POST /api/memory/recall", PH_TIMING, "timing", "");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
-	assert_int_equal(count(&g, 1, "timing", "read"), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_PASS, WANT({1, "timing", "read", 1}));
 	json_decref(m);
 	ph_shadow_release(&s);
 }
@@ -411,7 +389,6 @@ static void test_blocked_shadow(void **state)
 	json_t *m = full_matrix(NULL);
 	struct ph_documented doc;
 	struct ph_shadow s;
-	struct ph_gate g;
 	/* clang-format off */
 	static const char semantic[] =
 		TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
@@ -425,49 +402,34 @@ static void test_blocked_shadow(void **state)
 	ph_matrix_finish(m);
 	/* a status mismatch in the shadow log blocks */
 	/* clang-format off */
-	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-		      TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget", 200, 404));
+	expect_log(m, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+		      TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget", 200, 404),
+		   14, PH_GATE_BLOCKED, WANT({0, "structural", "write", 1}));
 	/* clang-format on */
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "structural", "write"), 1);
-	ph_gate_release(&g);
-	ph_shadow_release(&s);
 
 	/* a semantic one blocks unless documented by endpoint and folded path */
 	shadow_of(&s, semantic);
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "undocumented-semantic", "read"), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, PH_GATE_BLOCKED,
+	       WANT({0, "undocumented-semantic", "read", 1}));
 	documented_of(&doc, "[{\"domain\":\"read\",\"feature\":\"POST /api/memory/recall\","
 			    "\"path\":\"results*score\",\"class\":\"semantic\",\"reason\":\"fts "
 			    "scores\",\"owner\":\"o\",\"expires\":\"2026-12-31\"}]");
-	evaluate(&g, m, &s, &doc, 14);
-	assert_int_equal(g.verdict, PH_GATE_PASS);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, &doc, 14, PH_GATE_PASS, NO_WANT);
 	ph_documented_release(&doc);
 	ph_shadow_release(&s);
 
 	/* blocked wins over insufficient, and every reason is listed */
-	shadow_of(&s, semantic);
 	json_decref(m);
 	m = full_matrix("pipeline");
 	ph_matrix_finish(m);
-	evaluate(&g, m, &s, NULL, 30);
-	assert_int_equal(g.verdict, PH_GATE_BLOCKED);
-	assert_int_equal(count(&g, 0, "undocumented-semantic", "read"), 1);
-	assert_int_equal(count(&g, 0, "domain-missing", "pipeline"), 1);
-	assert_int_equal(count(&g, 0, "shadow-too-short", NULL), 1);
-	ph_gate_release(&g);
-	ph_shadow_release(&s);
+	expect_log(m, semantic, 30, PH_GATE_BLOCKED,
+		   WANT({0, "undocumented-semantic", "read", 1},
+			{0, "domain-missing", "pipeline", 1}, {0, "shadow-too-short", NULL, 1}));
 
 	/* malformed shadow lines are noted, not hidden */
 	shadow_of(&s, "{broken\n" TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
 			  TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/health", 200, 200));
-	evaluate(&g, m, &s, NULL, 14);
-	assert_int_equal(count(&g, 1, "shadow-malformed", NULL), 1);
-	ph_gate_release(&g);
+	expect(NULL, m, &s, NULL, 14, ANY_VERDICT, WANT({1, "shadow-malformed", NULL, 1}));
 	ph_shadow_release(&s);
 	json_decref(m);
 }
@@ -552,9 +514,9 @@ static void test_documented_shapes(void **state)
 		json_decref(j);
 	}
 	/* and from a file, with the file named */
-	assert_int_equal(ph_documented_load(&doc, write_file("d.json", "[{]"), &err), PH_E_PARSE);
+	assert_int_equal(ph_documented_load(&doc, t_write_in(t_dir, "d.json", "[{]"), &err), PH_E_PARSE);
 	assert_true(strstr(err.msg, "d.json:1:") != NULL);
-	assert_int_equal(ph_documented_load(&doc, write_file("ok.json", "[]"), &err), 0);
+	assert_int_equal(ph_documented_load(&doc, t_write_in(t_dir, "ok.json", "[]"), &err), 0);
 	assert_int_equal(doc.n, 0);
 	ph_documented_release(&doc);
 }

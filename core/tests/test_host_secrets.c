@@ -25,17 +25,12 @@
 #include "secrets/secrets.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 #define ID_A "machine-a-0000000000000000000000"
 #define ID_B "machine-b-1111111111111111111111"
 #define V1 "hv-first-Lp3q9-value"
 #define V2 "hv-second-Tz72k-value"
-
-static char root[] = "/tmp/parity-test-host-secrets-XXXXXX";
-
-static void path_of(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", root, rel);
-}
 
 /* A store at rel with the given names and values under machine id mid. */
 static void make_store(const char *rel, const char *mid, const char *const *names,
@@ -46,7 +41,7 @@ static void make_store(const char *rel, const char *mid, const char *const *name
 	struct ph_err err;
 	char path[512];
 
-	path_of(path, sizeof(path), rel);
+	t_dir_path(path, sizeof(path), rel);
 	assert_int_equal(ph_secrets_derive_key(mid, key, &err), 0);
 	assert_int_equal(ph_secrets_file_init(&f, path, &err), 0);
 	for (size_t i = 0; i < n; i++)
@@ -60,30 +55,16 @@ static void make_store(const char *rel, const char *mid, const char *const *name
 
 static char *slurp(const char *rel, size_t *len)
 {
-	char path[512], *data = NULL;
-	struct ph_err err;
-
-	path_of(path, sizeof(path), rel);
-	assert_int_equal(ph_file_read(path, 1 << 20, &data, len, &err), 0);
-	return data;
+	return t_slurp(t_path(t_dir, rel), len);
 }
 
 static int setup(void **state)
 {
 	struct ph_err err;
 
-	(void)state;
-	if (!mkdtemp(root))
+	if (t_dir_setup(state))
 		return -1;
 	return ph_secrets_init(&err);
-}
-
-static int teardown(void **state)
-{
-	struct ph_err err;
-
-	(void)state;
-	return ph_tree_remove(root, &err) == 0 ? 0 : -1;
 }
 
 static void test_check_reports_statuses_not_values(void **state)
@@ -96,7 +77,7 @@ static void test_check_reports_statuses_not_values(void **state)
 
 	(void)state;
 	make_store("check.enc", ID_A, names, values, 2);
-	path_of(path, sizeof(path), "check.enc");
+	t_dir_path(path, sizeof(path), "check.enc");
 	assert_int_equal(h->secrets_check(NULL, path, ID_A, &rep, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_ok")), 2);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), 0);
@@ -130,7 +111,7 @@ static void test_check_plain_base64(void **state)
 				  "\"updated\":\"x\"}}}";
 
 	(void)state;
-	path_of(path, sizeof(path), "plain.enc");
+	t_dir_path(path, sizeof(path), "plain.enc");
 	assert_int_equal(ph_file_write_atomic(path, doc, strlen(doc), 0600, &err), 0);
 	assert_int_equal(h->secrets_check(NULL, path, ID_A, &rep, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), 1);
@@ -148,7 +129,7 @@ static void test_check_bad_file(void **state)
 	char path[512];
 
 	(void)state;
-	path_of(path, sizeof(path), "bad.enc");
+	t_dir_path(path, sizeof(path), "bad.enc");
 	assert_int_equal(ph_file_write_atomic(path, "{\"version\":2", 12, 0600, &err), 0);
 	assert_true(h->secrets_check(NULL, path, ID_A, &rep, &err) < 0);
 	assert_null(rep);
@@ -169,8 +150,8 @@ static void test_verify_kinds(void **state)
 	(void)state;
 	make_store("va.enc", ID_A, na, va, 3);
 	make_store("vb.enc", ID_B, nb, vb, 3);
-	path_of(pa, sizeof(pa), "va.enc");
-	path_of(pb, sizeof(pb), "vb.enc");
+	t_dir_path(pa, sizeof(pa), "va.enc");
+	t_dir_path(pb, sizeof(pb), "vb.enc");
 	assert_int_equal(h->secrets_verify(NULL, pa, pb, ID_A, ID_B, &rep, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_same")), 1);
 	json_array_foreach(json_object_get(rep, "diffs"), i, d)
@@ -211,8 +192,8 @@ static void test_copy_rekeys_and_keeps_source(void **state)
 
 	(void)state;
 	make_store("src.enc", ID_A, names, values, 2);
-	path_of(src, sizeof(src), "src.enc");
-	path_of(dst, sizeof(dst), "dst.enc");
+	t_dir_path(src, sizeof(src), "src.enc");
+	t_dir_path(dst, sizeof(dst), "dst.enc");
 	before = slurp("src.enc", &lb);
 	assert_int_equal(h->secrets_copy(NULL, src, ID_A, dst, ID_B, &err), 0);
 	after = slurp("src.enc", &la);
@@ -261,5 +242,5 @@ int main(void)
 	    cmocka_unit_test(test_copy_rekeys_and_keeps_source),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
 }

@@ -27,6 +27,8 @@
 #include "compare/compare.h" /* ph_response_release */
 #include "runtime/http.h"
 
+#include "support.h"
+
 static const char binary_body[] = { 'a', '\0', 'b', '\0', (char)0xff, 'z' };
 
 struct server {
@@ -41,13 +43,6 @@ struct upload {
 	char *data;
 	size_t len;
 };
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			  enum MHD_ConnectionNotificationCode code)
@@ -143,7 +138,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		int i;
 
 		for (i = 0; i < 150 && !atomic_load(&s->stopping); i++)
-			sleep_ms(10);
+			t_sleep_ms(10);
 		return reply(c, 200, "late", 4, "text/plain");
 	}
 	if (!strcmp(url, "/big")) {

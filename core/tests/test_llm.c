@@ -30,6 +30,8 @@
 #include "parity/jsonio.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 struct fixture {
 	char dir[64]; /* the temporary folder */
 	char set[96]; /* <dir>/set: the canned set */
@@ -48,21 +50,7 @@ struct reply {
 
 static void write_file(const char *dir, const char *name, const char *text)
 {
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
-static void remove_tree(const char *dir)
-{
-	struct ph_err err;
-
-	assert_int_equal(ph_tree_remove(dir, &err), 0);
+	t_write_in(dir, name, text);
 }
 
 /* Two files: a.json (prefix, model, endpoint, contains entries; fallback) and b.json. */
@@ -145,7 +133,7 @@ static int teardown(void **state)
 
 	ph_llm_server_stop(fx->srv);
 	ph_llm_set_free(fx->s);
-	remove_tree(fx->dir);
+	assert_int_equal(t_rmtree(fx->dir), 0);
 	free(fx);
 	return 0;
 }

@@ -24,6 +24,8 @@
 #include "plugin/loader.h"
 #include "parity/jsonio.h"
 
+#include "support.h"
+
 #ifndef PARITY_TEST_PLUGIN_DIR
 #error "PARITY_TEST_PLUGIN_DIR must name the folder of the test plugins"
 #endif
@@ -167,38 +169,30 @@ static void test_entry_returns_null(void **state)
 		       NULL);
 }
 
-static void test_major_differs(void **state)
+/* The refusals whose message quotes two numbers: the plugin's and the host's. */
+static void test_abi_refusals(void **state)
 {
-	char want[128];
+	static const struct {
+		const char *so, *what, *fmt;
+		size_t plugin, host;
+	} t[] = {
+	    {TPD "/major/major.so", "abi major differs", "has abi major %zu, host has %zu",
+	     PH_ABI_MAJOR + 1, PH_ABI_MAJOR},
+	    {TPD "/minor/minor.so", "abi minor newer than host", "has abi minor %zu, host has %zu",
+	     PH_ABI_MINOR + 1, PH_ABI_MINOR},
+	    {TPD "/short/short.so", "descriptor too short", "has %zu bytes, host needs %zu",
+	     offsetof(struct ph_plugin, fini), PH_LOADER_MIN_SIZE},
+	};
+	char want[128], plugin[512];
+	size_t i;
 
 	(void)state;
-	snprintf(want, sizeof(want), "has abi major %u, host has %u", PH_ABI_MAJOR + 1,
-		 PH_ABI_MAJOR);
-	expect_refusal(TPD "/major/major.so", PH_E_ABI, "abi major differs",
-		       "plugin [" TPD "/major/major.so]", want, NULL);
-}
-
-static void test_minor_newer(void **state)
-{
-	char want[128];
-
-	(void)state;
-	snprintf(want, sizeof(want), "has abi minor %u, host has %u", PH_ABI_MINOR + 1,
-		 PH_ABI_MINOR);
-	expect_refusal(TPD "/minor/minor.so", PH_E_ABI, "abi minor newer than host",
-		       "plugin [" TPD "/minor/minor.so]", want, NULL);
-}
-
-static void test_descriptor_too_short(void **state)
-{
-	char want[128];
-
-	(void)state;
-	snprintf(want, sizeof(want), "has %zu bytes, host needs %zu",
-		 offsetof(struct ph_plugin, fini), (size_t)PH_LOADER_MIN_SIZE);
 	assert_true(offsetof(struct ph_plugin, fini) < PH_LOADER_MIN_SIZE);
-	expect_refusal(TPD "/short/short.so", PH_E_ABI, "descriptor too short",
-		       "plugin [" TPD "/short/short.so]", want, NULL);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		snprintf(want, sizeof(want), t[i].fmt, t[i].plugin, t[i].host);
+		snprintf(plugin, sizeof(plugin), "plugin [%s]", t[i].so);
+		expect_refusal(t[i].so, PH_E_ABI, t[i].what, plugin, want, NULL);
+	}
 }
 
 static void test_name_differs(void **state)
@@ -415,12 +409,10 @@ static void test_load_all(void **state)
 /* Run `parity list` with args, its stdout captured into *out (caller frees). */
 static int run_list(char **out, int argc, ...)
 {
-	char path[] = "/tmp/parity-list-XXXXXX";
 	char *argv[16];
-	struct ph_err err;
-	size_t len;
+	struct t_cli r;
 	va_list ap;
-	int fd, saved, rc, i;
+	int i;
 
 	assert_true(argc < 16);
 	va_start(ap, argc);
@@ -428,69 +420,26 @@ static int run_list(char **out, int argc, ...)
 		argv[i] = va_arg(ap, char *);
 	va_end(ap);
 	argv[argc] = NULL;
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved = dup(1);
-	assert_true(saved >= 0);
-	assert_true(dup2(fd, 1) >= 0);
-	rc = cmd_list(argc, argv);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	close(fd);
-	assert_int_equal(ph_file_read(path, 0, out, &len, &err), 0);
-	unlink(path);
-	return rc;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_cli_run(&r, cmd_list, argv, NULL, 0);
+	*out = r.out;
+	return r.rc;
 }
 
 /*
- * A suites folder: alpha/ (ok.json with 2 cases, more.json with 1, notes.txt) and extra/
- * (broken.json, not JSON, and shape.json, JSON of the wrong shape). root is a mkdtemp
- * template, filled in.
+ * A suites folder <t_dir>/<name>: alpha/ (ok.json with 2 cases, more.json with 1,
+ * notes.txt) and extra/ (broken.json, not JSON, and shape.json, JSON of the wrong shape).
+ * Its path into root (512 bytes).
  */
-static void make_suites(char *root)
+static void make_suites(char *root, const char *name)
 {
-	char p[512];
-
-	assert_non_null(mkdtemp(root));
-	snprintf(p, sizeof(p), "%s/alpha", root);
-	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/alpha/ok.json", root);
-	write_text(p, "{\"cases\": [{\"name\": \"one\"}, {\"name\": \"two\"}]}\n");
-	snprintf(p, sizeof(p), "%s/alpha/more.json", root);
-	write_text(p, "{\"cases\": [{\"name\": \"three\"}]}\n");
-	snprintf(p, sizeof(p), "%s/alpha/notes.txt", root);
-	write_text(p, "not a suite\n");
-	snprintf(p, sizeof(p), "%s/extra", root);
-	assert_int_equal(mkdir(p, 0755), 0);
-	snprintf(p, sizeof(p), "%s/extra/broken.json", root);
-	write_text(p, "{\"cases\": [\n  {\"name\": }\n");
-	snprintf(p, sizeof(p), "%s/extra/shape.json", root);
-	write_text(p, "[1, 2]\n");
-}
-
-static void remove_suites(const char *root)
-{
-	static const char *const files[] = { "alpha/ok.json", "alpha/more.json",
-					     "alpha/notes.txt", "extra/broken.json",
-					     "extra/shape.json", "alpha", "extra", "" };
-	char p[512];
-	size_t i;
-
-	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", root, files[i]);
-		remove(p);
-	}
+	snprintf(root, 512, "%s", t_mkdir_in(t_dir, name));
+	t_mkdir_in(root, "alpha");
+	t_write_in(root, "alpha/ok.json", "{\"cases\": [{\"name\": \"one\"}, {\"name\": \"two\"}]}\n");
+	t_write_in(root, "alpha/more.json", "{\"cases\": [{\"name\": \"three\"}]}\n");
+	t_write_in(root, "alpha/notes.txt", "not a suite\n");
+	t_mkdir_in(root, "extra");
+	t_write_in(root, "extra/broken.json", "{\"cases\": [\n  {\"name\": }\n");
+	t_write_in(root, "extra/shape.json", "[1, 2]\n");
 }
 
 static const json_t *by_key(const json_t *arr, const char *key, const char *value)
@@ -510,8 +459,7 @@ static const json_t *by_key(const json_t *arr, const char *key, const char *valu
 
 static void test_list_json(void **state)
 {
-	char root[] = "/tmp/parity-suites-XXXXXX";
-	char *out = NULL;
+	char root[512], *out = NULL;
 	json_t *doc;
 	const json_t *v, *files;
 	struct ph_err err;
@@ -519,7 +467,7 @@ static void test_list_json(void **state)
 	size_t i;
 
 	(void)state;
-	make_suites(root);
+	make_suites(root, "suites-json");
 	setenv("PARITY_PLUGIN_PATH", TPD "/dup1:" TPD "/dup2", 1);
 	assert_int_equal(run_list(&out, 7, "list", "--plugin-dir", TPD "/mixed", "--suites",
 				  root, "--format", "json"),
@@ -579,16 +527,14 @@ static void test_list_json(void **state)
 	assert_non_null(by_key(json_object_get(doc, "domains"), "domain", "secrets"));
 	json_decref(doc);
 	free(out);
-	remove_suites(root);
 }
 
 static void test_list_text_and_usage(void **state)
 {
-	char root[] = "/tmp/parity-suites-XXXXXX";
-	char *out = NULL;
+	char root[512], *out = NULL;
 
 	(void)state;
-	make_suites(root);
+	make_suites(root, "suites-text");
 	setenv("PARITY_PLUGIN_PATH", TPD "/empty", 1);
 	assert_int_equal(run_list(&out, 5, "list", "--plugin-dir", TPD "/mixed", "--suites",
 				  root),
@@ -617,7 +563,6 @@ static void test_list_text_and_usage(void **state)
 		free(again);
 		free(out);
 	}
-	remove_suites(root);
 	assert_int_equal(run_list(&out, 3, "list", "--format", "xml"), PH_EXIT_USAGE);
 	free(out);
 	assert_int_equal(run_list(&out, 2, "list", "extra-arg"), PH_EXIT_USAGE);
@@ -631,9 +576,7 @@ int main(void)
 		cmocka_unit_test_setup(test_not_a_shared_object, setup),
 		cmocka_unit_test_setup(test_no_entry_point, setup),
 		cmocka_unit_test_setup(test_entry_returns_null, setup),
-		cmocka_unit_test_setup(test_major_differs, setup),
-		cmocka_unit_test_setup(test_minor_newer, setup),
-		cmocka_unit_test_setup(test_descriptor_too_short, setup),
+		cmocka_unit_test_setup(test_abi_refusals, setup),
 		cmocka_unit_test_setup(test_name_differs, setup),
 		cmocka_unit_test_setup(test_run_missing, setup),
 		cmocka_unit_test_setup(test_init_fails_without_fini, setup),
@@ -647,5 +590,5 @@ int main(void)
 		cmocka_unit_test_setup(test_list_text_and_usage, setup),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

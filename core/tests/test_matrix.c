@@ -19,6 +19,8 @@
 #include "report/report.h"
 #include "parity/jsonio.h"
 
+#include "support.h"
+
 static json_t *domain_at(const json_t *m, size_t i)
 {
 	return json_array_get(json_object_get(m, "domains"), i);
@@ -451,17 +453,6 @@ static void validate_names_the_path(void **state)
 	}
 }
 
-static char tmpdir[] = "/tmp/parity-test-matrix-XXXXXX";
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void load_and_round_trip(void **state)
 {
 	char path[512];
@@ -469,7 +460,7 @@ static void load_and_round_trip(void **state)
 	json_t *m = good_matrix(), *back = NULL;
 
 	(void)state;
-	snprintf(path, sizeof(path), "%s/matrix.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/matrix.json", t_dir);
 	assert_int_equal(ph_report_json(m, path, &err), 0);
 	assert_int_equal(ph_matrix_load(path, &back, &err), 0);
 	assert_true(json_equal(m, back));
@@ -477,14 +468,14 @@ static void load_and_round_trip(void **state)
 	json_decref(back);
 
 	/* not JSON: file:line:col */
-	write_text(path, "{\"schema\": \"parity-matrix/1\",\n  oops}");
+	t_write(path, "{\"schema\": \"parity-matrix/1\",\n  oops}");
 	assert_int_equal(ph_matrix_load(path, &back, &err), PH_E_PARSE);
 	assert_null(back);
 	assert_true(strncmp(err.msg, path, strlen(path)) == 0);
 	assert_non_null(strstr(err.msg, ":2:"));
 
 	/* JSON of the wrong shape: the file and the key */
-	write_text(path, "{\"schema\": \"parity-matrix/1\"}");
+	t_write(path, "{\"schema\": \"parity-matrix/1\"}");
 	assert_int_equal(ph_matrix_load(path, &back, &err), PH_E_INVALID);
 	assert_null(back);
 	{
@@ -495,26 +486,10 @@ static void load_and_round_trip(void **state)
 	}
 
 	/* a missing file */
-	snprintf(path, sizeof(path), "%s/absent.json", tmpdir);
+	snprintf(path, sizeof(path), "%s/absent.json", t_dir);
 	assert_int_equal(ph_matrix_load(path, &back, &err), PH_E_IO);
 	assert_non_null(strstr(err.msg, "absent.json"));
 	json_decref(m);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char path[512];
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/matrix.json", tmpdir);
-	unlink(path);
-	return rmdir(tmpdir);
 }
 
 int main(void)
@@ -529,5 +504,5 @@ int main(void)
 	    cmocka_unit_test(load_and_round_trip),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

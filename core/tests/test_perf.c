@@ -27,6 +27,8 @@
 #include "report/report.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 static void quantiles_nearest_rank(void **state)
 {
 	double ms[100], copy[100];
@@ -269,15 +271,11 @@ static void targets_check(void **state)
 	json_decref(ratios);
 }
 
-static char cfg_path[] = "/tmp/parity-test-perf-XXXXXX";
+static char cfg_path[512]; /* a config file in t_dir */
 
 static void write_file(const char *path, const char *text)
 {
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_write(path, text);
 }
 
 #define RUNTIMES                                                                           \
@@ -503,24 +501,24 @@ static void gate_targets(void **state)
 	json_decref(bare);
 }
 
-static char *slurp(const char *path)
+/* The report file name of dir holds every string of has and none of lacks. */
+static void report_has(const char *dir, const char *name, const char *const *has,
+		       const char *const *lacks)
 {
-	char *data = NULL;
-	size_t len;
-	struct ph_err err;
+	char *text = t_slurp(t_path(dir, name), NULL);
 
-	assert_int_equal(ph_file_read(path, 1 << 24, &data, &len, &err), 0);
-	return data;
+	t_contains(name, text, has, lacks);
+	free(text);
 }
 
 static void reports_show_performance(void **state)
 {
-	char dir[] = "/tmp/parity-test-perf-report-XXXXXX", path[300], *md, *html, *xml;
 	json_t *m = matrix_with_perf(1), *perf, *res, *tg;
 	struct ph_err err;
+	char dir[300];
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", t_mkdir_in(t_dir, "report"));
 	perf = json_object_get(json_object_get(m, "metrics"), "perf");
 	tg = json_pack("{s:s}", "p99_ratio", "<= 0.3");
 	assert_int_equal(ph_perf_targets_check(tg, json_object_get(perf, "ratios"), &res, &err), 0);
@@ -528,47 +526,39 @@ static void reports_show_performance(void **state)
 	json_object_set_new(perf, "targets", res);
 	assert_int_equal(ph_report_all(m, dir, &err), 0);
 
-	snprintf(path, sizeof(path), "%s/matrix.md", dir);
-	md = slurp(path);
-	assert_non_null(strstr(md, "## Performance"));
-	assert_non_null(strstr(md, "| idle RSS kB | 200000 | 10000 | 0.050 |"));
-	assert_non_null(strstr(md, "| POST /api/memory/recall p99 ms | 10.000 | 4.000 | 0.400 |"));
-	assert_non_null(strstr(md, "**missed**"));
-	/* the performance numbers are not repeated as JSON in the generic metrics table */
-	assert_null(strstr(md, "\"idle_rss_kb\""));
-
-	snprintf(path, sizeof(path), "%s/report.html", dir);
-	html = slurp(path);
-	assert_non_null(strstr(html, "<h2 id=\"performance\">Performance</h2>"));
-	assert_non_null(strstr(html, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
-	assert_non_null(strstr(html, "<polyline"));
-	assert_non_null(strstr(html, "latency distribution of GET /api/memory/search"));
-	assert_non_null(strstr(html, ">missed</span>"));
-
-	snprintf(path, sizeof(path), "%s/junit.xml", dir);
-	xml = slurp(path);
-	assert_non_null(strstr(xml, "<testsuite name=\"performance\" tests=\"1\" failures=\"1\""));
-	assert_non_null(strstr(xml, "name=\"idle RSS kB ratio\" value=\"0.050\""));
-	assert_non_null(strstr(xml, "<failure type=\"performance\""));
-	assert_non_null(strstr(xml, "<testsuites name=\"parity\" tests=\"1\" failures=\"1\""));
-	free(md);
-	free(html);
-	free(xml);
+	report_has(dir, "matrix.md",
+		   T_LIST("## Performance", "| idle RSS kB | 200000 | 10000 | 0.050 |",
+			  "| POST /api/memory/recall p99 ms | 10.000 | 4.000 | 0.400 |",
+			  "**missed**"),
+		   /* the performance numbers are not repeated as JSON in the generic metrics table */
+		   T_LIST("\"idle_rss_kb\""));
+	report_has(dir, "report.html",
+		   T_LIST("<h2 id=\"performance\">Performance</h2>",
+			  "<svg xmlns=\"http://www.w3.org/2000/svg\"", "<polyline",
+			  "latency distribution of GET /api/memory/search", ">missed</span>"),
+		   NULL);
+	report_has(dir, "junit.xml",
+		   T_LIST("<testsuite name=\"performance\" tests=\"1\" failures=\"1\"",
+			  "name=\"idle RSS kB ratio\" value=\"0.050\"",
+			  "<failure type=\"performance\"",
+			  "<testsuites name=\"parity\" tests=\"1\" failures=\"1\""),
+		   NULL);
 
 	/* a failed phase shows why, and nothing else */
 	json_object_set_new(json_object_get(m, "metrics"), "perf",
 			    json_pack("{s:s}", "error", "reference runtime exited"));
 	assert_int_equal(ph_report_all(m, dir, &err), 0);
-	snprintf(path, sizeof(path), "%s/matrix.md", dir);
-	md = slurp(path);
-	assert_non_null(strstr(md, "Not measured: reference runtime exited"));
-	free(md);
+	report_has(dir, "matrix.md", T_LIST("Not measured: reference runtime exited"), NULL);
 	json_decref(m);
-	{
-		struct ph_err err;
+}
 
-		assert_int_equal(ph_tree_remove(dir, &err), 0);
-	}
+/* A fresh t_dir holding the config file the tests write. */
+static int setup(void **state)
+{
+	if (t_dir_setup(state))
+		return -1;
+	snprintf(cfg_path, sizeof(cfg_path), "%s", t_path(t_dir, "parity.json"));
+	return 0;
 }
 
 int main(void)
@@ -586,12 +576,6 @@ int main(void)
 		cmocka_unit_test(gate_targets),
 		cmocka_unit_test(reports_show_performance),
 	};
-	int fd = mkstemp(cfg_path), rc;
 
-	if (fd < 0)
-		return 1;
-	close(fd);
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	unlink(cfg_path);
-	return rc;
+	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
 }

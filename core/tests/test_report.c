@@ -22,7 +22,7 @@
 #include "report/report.h"
 #include "parity/jsonio.h"
 
-static char tmpdir[] = "/tmp/parity-test-report-XXXXXX";
+#include "support.h"
 
 /*
  * read: one row of each class; watcher skipped; gitsync failed to start. Values carry
@@ -81,14 +81,12 @@ static json_t *all_classes(void)
 static char *render(int (*fn)(const json_t *, const char *, struct ph_err *), const json_t *m,
 		    const char *name)
 {
-	char path[512], *data;
+	const char *path = t_path(t_dir, name);
 	struct ph_err err;
 
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
 	if (fn(m, path, &err) != 0)
 		fail_msg("render %s: %s", name, err.msg);
-	assert_int_equal(ph_file_read(path, 0, &data, NULL, &err), 0);
-	return data;
+	return t_slurp(path, NULL);
 }
 
 /* The text from the first occurrence of start up to the next end (new string). */
@@ -127,29 +125,33 @@ static void markdown(void **state)
 	int table_rows = 0, header_pipes = 0;
 
 	(void)state;
-	assert_non_null(strstr(md, "# Parity matrix\n"));
-	assert_non_null(strstr(md, "reference **js** 1.0.0, candidate **rust** 0.9.0"));
-	assert_non_null(strstr(md, "Verdict: **error**"));
-	/* summary table: canonical order read, watcher, gitsync */
-	assert_non_null(strstr(md, "| domain | status | parity | structural | semantic | timing "
-				   "| error |\n"));
-	assert_non_null(strstr(md, "| read | error | 1 | 1 | 1 | 1 | 1 |\n"));
-	assert_non_null(strstr(md, "| watcher | skipped | 0 | 0 | 0 | 0 | 0 |\n"));
-	assert_non_null(strstr(md, "| gitsync | error | 0 | 0 | 0 | 0 | 0 |\n"));
+	t_contains("md", md,
+		   T_LIST("# Parity matrix\n",
+			  "reference **js** 1.0.0, candidate **rust** 0.9.0",
+			  "Verdict: **error**",
+			  /* summary table: canonical order read, watcher, gitsync */
+			  "| domain | status | parity | structural | semantic | timing "
+			  "| error |\n",
+			  "| read | error | 1 | 1 | 1 | 1 | 1 |\n",
+			  "| watcher | skipped | 0 | 0 | 0 | 0 | 0 |\n",
+			  "| gitsync | error | 0 | 0 | 0 | 0 | 0 |\n"),
+		   NULL);
 	assert_true(strstr(md, "| read |") < strstr(md, "| watcher |"));
 	assert_true(strstr(md, "| watcher |") < strstr(md, "| gitsync |"));
 	/* per-domain table and counts line */
-	assert_non_null(strstr(md, "## read\n"));
-	assert_non_null(strstr(md, "5 features: 1 parity, 1 structural, 1 semantic, 1 timing, "
-				   "1 error\n"));
-	assert_non_null(strstr(md, "| feature | case | reference | candidate |\n"));
-	assert_non_null(strstr(md, "| GET /api/memories | list | 200, 10 memories | parity |\n"));
-	assert_non_null(strstr(md, "| GET /api/memory/:id | by-id | 200 | **structural** |\n"));
-	/* | and newlines in cells are escaped */
-	assert_non_null(strstr(md, "| POST /api/recall | pipe\\|line | 200,<br>ranked | "
-				   "**semantic** |\n"));
-	assert_non_null(strstr(md, "Status: skipped (no plugin found)"));
-	assert_non_null(strstr(md, "Status: error (runtime did not start)"));
+	t_contains("md", md,
+		   T_LIST("## read\n",
+			  "5 features: 1 parity, 1 structural, 1 semantic, 1 timing, "
+			  "1 error\n",
+			  "| feature | case | reference | candidate |\n",
+			  "| GET /api/memories | list | 200, 10 memories | parity |\n",
+			  "| GET /api/memory/:id | by-id | 200 | **structural** |\n",
+			  /* | and newlines in cells are escaped */
+			  "| POST /api/recall | pipe\\|line | 200,<br>ranked | "
+			  "**semantic** |\n",
+			  "Status: skipped (no plugin found)",
+			  "Status: error (runtime did not start)"),
+		   NULL);
 	/* every row of a table has as many column separators as its header */
 	for (line = md; *line;) {
 		const char *nl = strchr(line, '\n');
@@ -169,24 +171,25 @@ static void markdown(void **state)
 	}
 	assert_int_equal(table_rows, 5 + 7 + 5); /* summary, read, metrics */
 	/* divergences listed under the table, HTML escaped, values as JSON */
-	assert_non_null(strstr(md, "- **GET /api/memory/:id** [by-id]: structural\n"));
-	assert_non_null(strstr(md, "  - structural missing at memories.0.tags: reference "
-				   "\"&lt;script&gt;alert(1)&lt;/script&gt;\", candidate null "
-				   "(key missing)\n"));
-	assert_non_null(strstr(md, "  - semantic value at items.1: reference \\[1,2\\], candidate "
-				   "\\[1,3\\] (value differs)\n"));
-	assert_non_null(strstr(md, "timing latency at (whole body)"));
-	assert_non_null(strstr(md, "- **GET /broken** [broken]: error: candidate said "
-				   "&lt;&amp;&gt;\"'\xEF\xBF\xBD and hung up\n"));
-	assert_null(strstr(md, "<script"));
-	assert_null(strstr(md, "\x01"));
-	assert_null(strstr(md, "- **GET /api/memories**")); /* parity rows are not listed */
-	/* metrics: a row per key, a column per runtime, reference first */
-	assert_non_null(strstr(md, "## Metrics\n"));
-	assert_non_null(strstr(md, "| metric | reference | candidate |\n"));
-	assert_non_null(strstr(md, "| pid | 42 |  |\n"));
-	assert_non_null(strstr(md, "| rss\\_kb | 1000 | 800 |\n"));
-	assert_non_null(strstr(md, "| startup\\_ms |  | 12 |\n"));
+	t_contains("md", md,
+		   T_LIST("- **GET /api/memory/:id** [by-id]: structural\n",
+			  "  - structural missing at memories.0.tags: reference "
+			  "\"&lt;script&gt;alert(1)&lt;/script&gt;\", candidate null "
+			  "(key missing)\n",
+			  "  - semantic value at items.1: reference \\[1,2\\], candidate "
+			  "\\[1,3\\] (value differs)\n",
+			  "timing latency at (whole body)",
+			  "- **GET /broken** [broken]: error: candidate said "
+			  "&lt;&amp;&gt;\"'\xEF\xBF\xBD and hung up\n",
+			  /* metrics: a row per key, a column per runtime, reference first */
+			  "## Metrics\n",
+			  "| metric | reference | candidate |\n",
+			  "| pid | 42 |  |\n",
+			  "| rss\\_kb | 1000 | 800 |\n",
+			  "| startup\\_ms |  | 12 |\n"),
+		   T_LIST("<script",
+			  "\x01",
+			  "- **GET /api/memories**")); /* parity rows are not listed */
 	free(md);
 	json_decref(m);
 }
@@ -211,22 +214,25 @@ static void junit(void **state)
 
 	(void)state;
 	assert_true(strncmp(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39) == 0);
-	assert_non_null(strstr(xml, "<testsuites name=\"parity\" tests=\"7\" failures=\"2\" "
-				    "errors=\"2\" skipped=\"1\""));
-	assert_non_null(strstr(xml, "<testsuite name=\"read\" tests=\"5\" failures=\"2\" "
-				    "errors=\"1\" skipped=\"0\""));
-	assert_non_null(strstr(xml, "timestamp=\"2026-11-23T12:00:00\""));
-	assert_non_null(strstr(xml, "<testsuite name=\"watcher\" tests=\"1\" failures=\"0\" "
-				    "errors=\"0\" skipped=\"1\""));
-	assert_non_null(strstr(xml, "<testsuite name=\"gitsync\" tests=\"1\" failures=\"0\" "
-				    "errors=\"1\" skipped=\"0\""));
+	t_contains("xml", xml,
+		   T_LIST("<testsuites name=\"parity\" tests=\"7\" failures=\"2\" "
+			  "errors=\"2\" skipped=\"1\"",
+			  "<testsuite name=\"read\" tests=\"5\" failures=\"2\" "
+			  "errors=\"1\" skipped=\"0\"",
+			  "timestamp=\"2026-11-23T12:00:00\"",
+			  "<testsuite name=\"watcher\" tests=\"1\" failures=\"0\" "
+			  "errors=\"0\" skipped=\"1\"",
+			  "<testsuite name=\"gitsync\" tests=\"1\" failures=\"0\" "
+			  "errors=\"1\" skipped=\"0\""),
+		   NULL);
 	/* parity passes, with its time from the candidate's latency */
 	tc = between(xml, "<testcase classname=\"parity.read\" name=\"GET /api/memories [list]\"",
 		     "</testcase>");
-	assert_non_null(strstr(tc, "time=\"0.002000\""));
-	assert_null(strstr(tc, "<failure"));
-	assert_null(strstr(tc, "<error"));
-	assert_non_null(strstr(tc, "<system-out>reference: 200, 10 memories</system-out>"));
+	t_contains("tc", tc,
+		   T_LIST("time=\"0.002000\"",
+			  "<system-out>reference: 200, 10 memories</system-out>"),
+		   T_LIST("<failure",
+			  "<error"));
 	free(tc);
 	/* structural and semantic fail, with the divergence list as text */
 	tc = between(xml, "name=\"GET /api/memory/:id [by-id]\"", "</testcase>");
@@ -240,11 +246,12 @@ static void junit(void **state)
 	free(tc);
 	/* timing passes and carries a property */
 	tc = between(xml, "name=\"GET /slow [slow-case]\"", "</testcase>");
-	assert_non_null(strstr(tc, "<properties>\n        <property name=\"timing\" "
-				   "value=\"reference 3.000 ms, candidate 250.000 ms; candidate is "
-				   "slow\"/>"));
-	assert_null(strstr(tc, "<failure"));
-	assert_null(strstr(tc, "<error"));
+	t_contains("tc", tc,
+		   T_LIST("<properties>\n        <property name=\"timing\" "
+			  "value=\"reference 3.000 ms, candidate 250.000 ms; candidate is "
+			  "slow\"/>"),
+		   T_LIST("<failure",
+			  "<error"));
 	free(tc);
 	/* error rows are errors; control characters XML forbids are replaced */
 	tc = between(xml, "name=\"GET /broken [broken]\"", "</testcase>");
@@ -261,7 +268,7 @@ static void junit(void **state)
 		json_decref(m);
 		skip();
 	}
-	snprintf(path, sizeof(path), "%s/junit.xml", tmpdir);
+	snprintf(path, sizeof(path), "%s/junit.xml", t_dir);
 	snprintf(xsd, sizeof(xsd), "--schema '%s/../../tests/junit/junit.xsd'", PARITY_TEST_DIR);
 	assert_int_equal(xmllint("", path), 0);
 	assert_int_equal(xmllint(xsd, path), 0);
@@ -272,7 +279,7 @@ static void junit(void **state)
 
 		assert_non_null(at);
 		at[7] = 'x';
-		snprintf(path, sizeof(path), "%s/bad-junit.xml", tmpdir);
+		snprintf(path, sizeof(path), "%s/bad-junit.xml", t_dir);
 		assert_int_equal(ph_file_write_atomic(path, bad, strlen(bad), 0644, &err), 0);
 		assert_int_equal(xmllint("", path), 0);
 		assert_int_not_equal(xmllint(xsd, path), 0);
@@ -294,23 +301,28 @@ static void html(void **state)
 	assert_non_null(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
 	/* no script, nothing fetched from elsewhere */
 	assert_null(strcasestr(page, "<script"));
-	assert_null(strstr(page, "http://"));
-	assert_null(strstr(page, "https://"));
-	assert_null(strstr(page, "src="));
-	assert_null(strstr(page, "<link"));
-	/* side-by-side table of a diverging feature */
-	assert_non_null(strstr(page, "<th>path</th><th>reference value</th>"
-				     "<th>candidate value</th><th>class/kind</th>"));
+	t_contains("page", page,
+		   T_LIST(/* side-by-side table of a diverging feature */
+			  "<th>path</th><th>reference value</th>"
+			  "<th>candidate value</th><th>class/kind</th>"),
+		   T_LIST("http://",
+			  "https://",
+			  "src=",
+			  "<link"));
 	row = between(page, "<tr><td><code>items.1</code></td>", "</tr>");
-	assert_non_null(strstr(row, "<pre>[1,2]</pre>"));
-	assert_non_null(strstr(row, "<pre>[1,3]</pre>"));
-	assert_non_null(strstr(row, ">semantic</span> value"));
+	t_contains("row", row,
+		   T_LIST("<pre>[1,2]</pre>",
+			  "<pre>[1,3]</pre>",
+			  ">semantic</span> value"),
+		   NULL);
 	free(row);
 	/* absent candidate value, error text escaped, control character replaced */
-	assert_non_null(strstr(page, "Error: candidate said &lt;&amp;&gt;&quot;&#39;\xEF\xBF\xBD "
-				     "and hung up"));
-	assert_non_null(strstr(page, "Reason: no plugin found"));
-	assert_non_null(strstr(page, "<th>metric</th><th>reference</th><th>candidate</th>"));
+	t_contains("page", page,
+		   T_LIST("Error: candidate said &lt;&amp;&gt;&quot;&#39;\xEF\xBF\xBD "
+			  "and hung up",
+			  "Reason: no plugin found",
+			  "<th>metric</th><th>reference</th><th>candidate</th>"),
+		   NULL);
 	assert_null(strchr(page, '\x01'));
 	free(page);
 	json_decref(m);
@@ -339,8 +351,8 @@ static void stable_output(void **state)
 	size_t i;
 
 	(void)state;
-	snprintf(d1, sizeof(d1), "%s/one", tmpdir);
-	snprintf(d2, sizeof(d2), "%s/two", tmpdir);
+	snprintf(d1, sizeof(d1), "%s/one", t_dir);
+	snprintf(d2, sizeof(d2), "%s/two", t_dir);
 	assert_int_equal(mkdir(d1, 0755), 0);
 	assert_int_equal(mkdir(d2, 0755), 0);
 	assert_int_equal(ph_report_all(m, d1, &err), 0);
@@ -372,36 +384,16 @@ static void bad_input(void **state)
 
 	(void)state;
 	/* a matrix that misses keys or has wrong types still renders, without crashing */
-	assert_int_equal(ph_report_all(odd, tmpdir, &err), 0);
+	assert_int_equal(ph_report_all(odd, t_dir, &err), 0);
 	json_decref(odd);
-	snprintf(path, sizeof(path), "%s/matrix.md", tmpdir);
+	snprintf(path, sizeof(path), "%s/matrix.md", t_dir);
 	assert_int_equal(ph_report_md(NULL, path, &err), PH_E_INVALID);
 	/* a folder that does not exist: the message names the file */
-	snprintf(dir, sizeof(dir), "%s/absent", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/absent", t_dir);
 	odd = json_object();
 	assert_int_equal(ph_report_all(odd, dir, &err), PH_E_IO);
 	assert_non_null(strstr(err.msg, "absent/matrix.json"));
 	json_decref(odd);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	static const char *const names[] = {"matrix.json", "matrix.md", "junit.xml", "report.html"};
-	char path[512];
-	size_t i;
-
-	(void)state;
-	for (i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, names[i]);
-		unlink(path);
-	}
-	return rmdir(tmpdir);
 }
 
 int main(void)
@@ -411,5 +403,5 @@ int main(void)
 	    cmocka_unit_test(stable_output), cmocka_unit_test(bad_input),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

@@ -60,34 +60,34 @@ static const char lookup_rules[] = "{\"rules\":{\"endpoints\":{"
 
 static void test_lookup(void **state)
 {
+	/* method, path (with its query string), the key it must find */
+	static const char *const t[][3] = {
+	    {"GET", "/api/memory/abc", "GET /api/memory/:id"},
+	    /* literal beats parameter, whatever the order in the file */
+	    {"GET", "/api/memory/search", "GET /api/memory/search"},
+	    {"GET", "/api/entity/search", "GET /api/:kind/search"},
+	    {"GET", "/api/memory/abc/history", "GET /api/memory/:id/history"},
+	    /* the first differing segment decides, left to right */
+	    {"DELETE", "/api/y/x", "DELETE /api/y/:b"},
+	    {"DELETE", "/api/z/x", "DELETE /api/:a/x"},
+	    {"DELETE", "/api/z/w", "DELETE /api/:a/:b"},
+	    /* query string stripped */
+	    {"GET", "/api/memory/search?q=x&limit=5", "GET /api/memory/search"},
+	    /* method must match */
+	    {"POST", "/api/memory/abc", "POST /api/memory/:id"},
+	    {"PUT", "/api/memory/abc", "default"},
+	    /* segment count must match; no match gives the default */
+	    {"GET", "/api/memory", "default"},
+	    {"GET", "/api/memory/a/b/c", "default"},
+	};
 	struct ph_rules *r = rules_of(lookup_rules);
+	size_t i;
 
 	(void)state;
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/abc")->key,
-			    "GET /api/memory/:id");
-	/* literal beats parameter, whatever the order in the file */
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/search")->key,
-			    "GET /api/memory/search");
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/entity/search")->key,
-			    "GET /api/:kind/search");
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/abc/history")->key,
-			    "GET /api/memory/:id/history");
-	/* the first differing segment decides, left to right */
-	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/y/x")->key, "DELETE /api/y/:b");
-	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/z/x")->key, "DELETE /api/:a/x");
-	assert_string_equal(ph_rules_lookup(r, "DELETE", "/api/z/w")->key, "DELETE /api/:a/:b");
-	/* query string stripped */
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/search?q=x&limit=5")->key,
-			    "GET /api/memory/search");
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		assert_string_equal(ph_rules_lookup(r, t[i][0], t[i][1])->key, t[i][2]);
 	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /api/memory/42?x=/y/z")->key,
 			    "GET /api/memory/:id");
-	/* method must match */
-	assert_string_equal(ph_rules_lookup(r, "POST", "/api/memory/abc")->key,
-			    "POST /api/memory/:id");
-	assert_string_equal(ph_rules_lookup(r, "PUT", "/api/memory/abc")->key, "default");
-	/* segment count must match; no match gives the default */
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory")->key, "default");
-	assert_string_equal(ph_rules_lookup(r, "GET", "/api/memory/a/b/c")->key, "default");
 	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /nothing")->key, "default");
 	/* find by exact key */
 	assert_non_null(ph_rules_find(r, "GET /api/memory/:id"));

@@ -30,6 +30,8 @@
 #include "parity/jsonio.h"
 #include "runtime/runtime.h"
 
+#include "support.h"
+
 #ifndef FAKE_RUNTIME
 #define FAKE_RUNTIME PARITY_BUILD_DIR "/core/tests/fake_runtime"
 #endif
@@ -43,21 +45,6 @@ struct fx {
 	struct ph_placeholders ph;
 	struct ph_runtime rt;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Gone: no such process, or a zombie nobody reaps (PID 1 in a container may not). */
 static int gone(pid_t pid)
@@ -80,12 +67,12 @@ static int gone(pid_t pid)
 
 static int wait_gone(pid_t pid, long ms)
 {
-	double end = now_ms() + (double)ms;
+	double end = t_now_ms() + (double)ms;
 
-	while (now_ms() < end) {
+	while (t_now_ms() < end) {
 		if (gone(pid))
 			return 1;
-		sleep_ms(10);
+		t_sleep_ms(10);
 	}
 	return gone(pid);
 }
@@ -93,21 +80,14 @@ static int wait_gone(pid_t pid, long ms)
 /* Wait up to ms for the runtime's leader to exit (reaped by ph_runtime_alive). */
 static int wait_exit(struct ph_runtime *rt, long ms)
 {
-	double end = now_ms() + (double)ms;
+	double end = t_now_ms() + (double)ms;
 
 	while (ph_runtime_alive(rt)) {
-		if (now_ms() > end)
+		if (t_now_ms() > end)
 			return 0;
-		sleep_ms(10);
+		t_sleep_ms(10);
 	}
 	return 1;
-}
-
-static int rm_one(const char *p, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)type, (void)ftw;
-	remove(p);
-	return 0;
 }
 
 static int setup(void **state)
@@ -140,7 +120,7 @@ static int teardown(void **state)
 
 	ph_runtime_release(&f->rt);
 	ph_runtime_spec_release(&f->spec);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	t_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -226,14 +206,14 @@ static void test_never_healthy_times_out(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	double t0 = now_ms();
+	double t0 = t_now_ms();
 	int rc;
 
 	spec(f, "{\"name\": \"slowpoke\", \"command\": [\"" FAKE_RUNTIME "\", \"--never-healthy\"],"
 		" \"start_timeout_ms\": 400}");
 	rc = ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err);
 	assert_int_equal(rc, PH_E_TIMEOUT);
-	assert_true(now_ms() - t0 >= 390);
+	assert_true(t_now_ms() - t0 >= 390);
 	assert_true(f->rt.timed_out);
 	assert_false(f->rt.exited_early);
 	assert_int_equal(f->rt.pid, 0);
@@ -261,12 +241,12 @@ static void test_exits_at_once(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	double t0 = now_ms();
+	double t0 = t_now_ms();
 
 	spec(f, "{\"name\": \"quitter\", \"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
 		" \"--die-after-ms\", \"0\", \"--exit-code\", \"3\"]}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_RUNTIME);
-	assert_true(now_ms() - t0 < 5000); /* did not wait for the 15 s default */
+	assert_true(t_now_ms() - t0 < 5000); /* did not wait for the 15 s default */
 	assert_true(f->rt.exited_early);
 	assert_false(f->rt.timed_out);
 	assert_true(WIFEXITED(f->rt.exit_status));
@@ -321,10 +301,10 @@ static void test_ignores_sigterm(void **state)
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
 	pid = f->rt.pid;
-	t0 = now_ms();
+	t0 = t_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 0, &err), 0);
-	assert_true(now_ms() - t0 >= 290);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(t_now_ms() - t0 >= 290);
+	assert_true(t_now_ms() - t0 < 3000);
 	assert_true(WIFSIGNALED(f->rt.exit_status));
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 	assert_true(gone(pid));
@@ -340,26 +320,39 @@ static void test_hard_stop_is_immediate(void **state)
 		" \"stop_timeout_ms\": 5000}");
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
-	t0 = now_ms();
+	t0 = t_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 1, &err), 0);
-	assert_true(now_ms() - t0 < 1000);
+	assert_true(t_now_ms() - t0 < 1000);
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
+}
+
+/* Start fake_runtime --spawn-child with the spec's other keys (json text after the
+ * command's arguments); the grandchild's pid, which it logs. */
+static pid_t start_spawner(struct fx *f, const char *more)
+{
+	struct ph_err err = { 0 };
+	char json[1024], *log;
+	pid_t gc;
+
+	assert_true((size_t)snprintf(json, sizeof(json),
+				     "{\"command\": [\"" FAKE_RUNTIME
+				     "\", \"--port\", \"{port}\", \"--spawn-child\"%s",
+				     more) < sizeof(json));
+	spec(f, json);
+	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
+		fail_msg("start: %s", err.msg);
+	log = read_log(f->log);
+	gc = pid_after(log, "grandchild ");
+	free(log);
+	return gc;
 }
 
 static void test_grandchild_killed_with_group(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	pid_t gc;
-	char *log;
+	pid_t gc = start_spawner(f, "], \"stop_timeout_ms\": 2000}");
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--spawn-child\"],"
-		" \"stop_timeout_ms\": 2000}");
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
-	log = read_log(f->log);
-	gc = pid_after(log, "grandchild ");
-	free(log);
 	assert_true(gc > 0);
 	assert_false(gone(gc));
 	/* RSS counts the whole tree: more than the leader alone. */
@@ -373,16 +366,8 @@ static void test_group_killed_after_leader_exited(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	pid_t gc;
-	char *log;
+	pid_t gc = start_spawner(f, ", \"--die-after-ms\", \"300\", \"--exit-code\", \"5\"]}");
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--spawn-child\","
-		" \"--die-after-ms\", \"300\", \"--exit-code\", \"5\"]}");
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
-	log = read_log(f->log);
-	gc = pid_after(log, "grandchild ");
-	free(log);
 	assert_true(gc > 0);
 	assert_true(wait_exit(&f->rt, 3000));
 	assert_true(WIFEXITED(f->rt.exit_status));

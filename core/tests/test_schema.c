@@ -22,6 +22,8 @@
 #include "parity/jsonio.h"
 #include "schema/schema.h"
 
+#include "support.h"
+
 #define REPO_TESTS PARITY_TEST_DIR "/../../tests/schema"
 #define TS_DB PARITY_SHARED_DIR "/signet/ts-fresh.db"
 #define RS_DB PARITY_SHARED_DIR "/signet/rs-fresh-emulated.db"
@@ -104,6 +106,19 @@ static void assert_same(json_t *diffs)
 	json_decref(diffs);
 }
 
+/* Schemas built by a and b that differ by exactly one difference: kind at table.name. */
+struct one_diff {
+	const char *a, *b, *kind, *table, *name, *cls;
+};
+
+static void assert_each_only(const struct one_diff *t, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_only(diff_sql(t[i].a, t[i].b), t[i].kind, t[i].table, t[i].name, t[i].cls);
+}
+
 static const char rich[] =
     "CREATE TABLE parent (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE);"
     "CREATE TABLE child (a TEXT NOT NULL DEFAULT 'x', b INTEGER DEFAULT 0, parent_id "
@@ -141,13 +156,20 @@ static void test_layout_only_same(void **state)
 
 static void test_table_missing_extra(void **state)
 {
+	static const struct one_diff t[] = {
+	    {"CREATE TABLE a(x); CREATE TABLE b(y);",
+	     "CREATE TABLE a(x);",
+	     "missing-table", "b", NULL, "structural"},
+	    {"CREATE TABLE a(x);",
+	     "CREATE TABLE a(x); CREATE TABLE b(y);",
+	     "extra-table", "b", NULL, "structural"},
+	    {"CREATE TABLE a(x);",
+	     "CREATE VIEW a AS SELECT 1 AS x;",
+	     "table-type", "a", NULL, "structural"},
+	};
+
 	(void)state;
-	assert_only(diff_sql("CREATE TABLE a(x); CREATE TABLE b(y);", "CREATE TABLE a(x);"),
-		    "missing-table", "b", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE a(x);", "CREATE TABLE a(x); CREATE TABLE b(y);"),
-		    "extra-table", "b", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE a(x);", "CREATE VIEW a AS SELECT 1 AS x;"), "table-type",
-		    "a", NULL, "structural");
+	assert_each_only(t, sizeof(t) / sizeof(t[0]));
 }
 
 static void test_column_missing_extra(void **state)
@@ -249,33 +271,36 @@ static void test_column_order(void **state)
 
 static void test_indexes(void **state)
 {
+	static const struct one_diff t[] = {
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
+	     "CREATE TABLE t(a, b);",
+	     "missing-index", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b);",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
+	     "extra-index", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
+	     "CREATE TABLE t(a, b); CREATE UNIQUE INDEX i ON t(a);",
+	     "index-unique", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a, b);",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(b, a);",
+	     "index-columns", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a DESC);",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
+	     "index-columns", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(lower(a));",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(upper(a));",
+	     "index-columns", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE a IS NOT NULL;",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
+	     "index-partial", "t", "i", "structural"},
+	    {"CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE b = 'x';",
+	     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE b = 'X';",
+	     "index-partial", "t", "i", "structural"},
+	};
 	json_t *diffs;
 
 	(void)state;
-	assert_only(
-	    diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a);", "CREATE TABLE t(a, b);"),
-	    "missing-index", "t", "i", "structural");
-	assert_only(
-	    diff_sql("CREATE TABLE t(a, b);", "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);"),
-	    "extra-index", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a);",
-			     "CREATE TABLE t(a, b); CREATE UNIQUE INDEX i ON t(a);"),
-		    "index-unique", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a, b);",
-			     "CREATE TABLE t(a, b); CREATE INDEX i ON t(b, a);"),
-		    "index-columns", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a DESC);",
-			     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);"),
-		    "index-columns", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(lower(a));",
-			     "CREATE TABLE t(a, b); CREATE INDEX i ON t(upper(a));"),
-		    "index-columns", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE a IS NOT NULL;",
-			     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a);"),
-		    "index-partial", "t", "i", "structural");
-	assert_only(diff_sql("CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE b = 'x';",
-			     "CREATE TABLE t(a, b); CREATE INDEX i ON t(a) WHERE b = 'X';"),
-		    "index-partial", "t", "i", "structural");
+	assert_each_only(t, sizeof(t) / sizeof(t[0]));
 	/* UNIQUE constraints are keyed by their columns, not by SQLite's autoindex names. */
 	assert_same(diff_sql("CREATE TABLE t(a, b, c, UNIQUE(a), UNIQUE(b, c));",
 			     "CREATE TABLE t(a, b, c, UNIQUE(b, c), UNIQUE(a));"));
@@ -335,16 +360,20 @@ static void test_triggers(void **state)
 
 static void test_views(void **state)
 {
+	static const struct one_diff t[] = {
+	    {"CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;",
+	     "CREATE TABLE t(a);",
+	     "missing-view", "v", NULL, "structural"},
+	    {"CREATE TABLE t(a);",
+	     "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;",
+	     "extra-view", "v", NULL, "structural"},
+	    {"CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 1;",
+	     "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 2;",
+	     "view-sql", "v", NULL, "structural"},
+	};
+
 	(void)state;
-	assert_only(
-	    diff_sql("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;", "CREATE TABLE t(a);"),
-	    "missing-view", "v", NULL, "structural");
-	assert_only(
-	    diff_sql("CREATE TABLE t(a);", "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t;"),
-	    "extra-view", "v", NULL, "structural");
-	assert_only(diff_sql("CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 1;",
-			     "CREATE TABLE t(a); CREATE VIEW v AS SELECT a FROM t WHERE a > 2;"),
-		    "view-sql", "v", NULL, "structural");
+	assert_each_only(t, sizeof(t) / sizeof(t[0]));
 }
 
 static int has_shadow_noise(const json_t *diffs)
@@ -444,14 +473,14 @@ static void make_vec0_db(const char *path, int dim)
 
 static void test_vec0_not_loaded(void **state)
 {
-	char dir[] = "/tmp/parity-schema-XXXXXX", a[128], b[128], side[160];
+	char dir[300], a[320], b[320], side[340];
 	json_t *sa = NULL, *sb = NULL, *report = NULL;
 	struct stat before, after;
 	struct ph_err err = {0};
 	const json_t *diffs, *d;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", t_mkdir_in(t_dir, "vec0"));
 	snprintf(a, sizeof(a), "%s/a.db", dir);
 	snprintf(b, sizeof(b), "%s/b.db", dir);
 	make_vec0_db(a, 768);
@@ -497,9 +526,6 @@ static void test_vec0_not_loaded(void **state)
 	json_decref(report);
 	json_decref(sa);
 	json_decref(sb);
-	unlink(a);
-	unlink(b);
-	rmdir(dir);
 }
 
 static void test_migration_versions(void **state)
@@ -590,10 +616,9 @@ static void test_migration_folders(void **state)
 
 static void test_bad_input(void **state)
 {
-	char dir[] = "/tmp/parity-schema-XXXXXX", path[128];
+	char dir[300], path[320];
 	struct ph_err err = {0};
 	json_t *m = NULL;
-	FILE *f;
 
 	(void)state;
 	assert_int_equal(ph_schema_load(REPO_TESTS "/migrations-bad", &m, &err), PH_E_PARSE);
@@ -601,71 +626,45 @@ static void test_bad_input(void **state)
 	assert_non_null(strstr(err.msg, "002-broken.sql"));
 	assert_non_null(strstr(err.msg, "no such table"));
 
-	assert_non_null(mkdtemp(dir));
+	snprintf(dir, sizeof(dir), "%s", t_mkdir_in(t_dir, "bad-input"));
 	assert_int_equal(ph_schema_load(dir, &m, &err), PH_E_INVALID); /* no migrations */
 	assert_non_null(strstr(err.msg, dir));
 	snprintf(path, sizeof(path), "%s/notes.sql", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("this is not a database", f);
-	fclose(f);
+	t_write(path, "this is not a database");
 	assert_int_equal(ph_schema_load(path, &m, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(strstr(err.msg, "not a SQLite database"));
 	unlink(path);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f); /* empty */
+	t_write(path, ""); /* empty */
 	assert_int_equal(ph_schema_load(path, &m, &err), PH_E_INVALID);
 	unlink(path);
 	assert_int_equal(ph_schema_load(path, &m, &err), PH_E_IO);
 	assert_non_null(strstr(err.msg, path));
 	/* Two migrations with one number: the order is ambiguous. */
 	snprintf(path, sizeof(path), "%s/1-a.sql", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	t_write(path, "");
 	snprintf(path, sizeof(path), "%s/001-b.sql", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fclose(f);
+	t_write(path, "");
 	assert_int_equal(ph_schema_load(dir, &m, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "same number"));
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/1-a.sql", dir);
-	unlink(path);
-	rmdir(dir);
 }
 
 /* Run cmd_verify_schema with stdout captured; returns its exit code, *out the output. */
 static int run_cli(char **out, const char *a1, const char *a2, const char *a3, const char *a4)
 {
 	char *argv[] = {"verify-schema", (char *)a1, (char *)a2, (char *)a3, (char *)a4, NULL};
-	char tmpl[] = "/tmp/parity-schema-out-XXXXXX";
-	int argc = 1, fd, saved, rc;
-	size_t len;
-	struct ph_err err = {0};
+	struct t_cli r;
 
-	while (argc < 5 && argv[argc])
-		argc++;
-	fd = mkstemp(tmpl);
-	assert_true(fd >= 0);
-	fflush(stdout);
-	saved = dup(1);
-	dup2(fd, 1);
-	rc = cmd_verify_schema(argc, argv);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	close(fd);
-	assert_int_equal(ph_file_read(tmpl, 0, out, &len, &err), 0);
-	unlink(tmpl);
-	return rc;
+	t_cli_run(&r, cmd_verify_schema, argv, NULL, 0);
+	*out = r.out;
+	return r.rc;
 }
 
 static void test_cli(void **state)
 {
+	static const char *const keys[] = {"class", "kind", "table", "name", "a", "b", "message"};
 	char *out = NULL;
+	size_t i;
 	json_t *doc = NULL;
 	struct ph_err err = {0};
 	const json_t *d;
@@ -678,13 +677,9 @@ static void test_cli(void **state)
 	assert_string_equal(json_string_value(json_object_get(doc, "verdict")), "drift");
 	d = json_array_get(json_object_get(doc, "differences"), 0);
 	assert_non_null(d);
-	assert_non_null(json_object_get(d, "class"));
-	assert_non_null(json_object_get(d, "kind"));
-	assert_non_null(json_object_get(d, "table"));
-	assert_non_null(json_object_get(d, "name"));
-	assert_non_null(json_object_get(d, "a"));
-	assert_non_null(json_object_get(d, "b"));
-	assert_non_null(json_object_get(d, "message"));
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!json_object_get(d, keys[i]))
+			fail_msg("a difference without \"%s\"", keys[i]);
 	json_decref(doc);
 	free(out);
 
@@ -872,5 +867,5 @@ int main(void)
 	    cmocka_unit_test(test_real_pair),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

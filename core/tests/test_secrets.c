@@ -25,6 +25,8 @@
 #include "secrets/secrets.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 #define VECTOR_ID "0123456789abcdef0123456789abcdef"
 #define VECTOR_KEY "89668901ca038f2b54077c7155fd611822b64504672140c7ca6f8cdc6fd680f4"
 #define VECTOR_CT "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/xmZVZL+XobLxITGaHeGKThi59pfXbQ="
@@ -34,30 +36,16 @@
 #define VALUE_2 "pw-K7mR2p-second-value"
 #define VALUE_3 "key-Wd4nL9-third-value"
 
-static char root[] = "/tmp/parity-test-secrets-XXXXXX";
-
-static void path_of(char *out, size_t cap, const char *rel)
-{
-	snprintf(out, cap, "%s/%s", root, rel);
-}
-
 static void put(const char *rel, const char *text)
 {
-	char p[4096];
-	FILE *f;
-
-	path_of(p, sizeof(p), rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_write_in(t_dir, rel, text);
 }
 
 static char *get(const char *rel)
 {
 	char p[4096], *data = NULL;
 
-	path_of(p, sizeof(p), rel);
+	t_dir_path(p, sizeof(p), rel);
 	if (ph_file_read(p, 0, &data, NULL, NULL))
 		return NULL;
 	return data;
@@ -100,18 +88,9 @@ static void parse(const char *text, struct ph_secrets_file *f)
 
 static int setup(void **state)
 {
-	(void)state;
-	if (!mkdtemp(root))
+	if (t_dir_setup(state))
 		return -1;
 	return ph_secrets_init(NULL);
-}
-
-static int teardown(void **state)
-{
-	struct ph_err err;
-
-	(void)state;
-	return ph_tree_remove(root, &err) == 0 ? 0 : -1;
 }
 
 /* ---- format ---------------------------------------------------------------------------- */
@@ -174,9 +153,9 @@ static void machine_id_sources(void **state)
 	struct ph_err err;
 
 	(void)state;
-	path_of(a, sizeof(a), "mid-empty");
-	path_of(b, sizeof(b), "mid-real");
-	path_of(missing, sizeof(missing), "mid-missing");
+	t_dir_path(a, sizeof(a), "mid-empty");
+	t_dir_path(b, sizeof(b), "mid-real");
+	t_dir_path(missing, sizeof(missing), "mid-missing");
 	put("mid-empty", " \n\t\n");
 	put("mid-real", "  feedface0123\n");
 	paths[0] = missing;
@@ -325,7 +304,7 @@ static void expect_load_error(const char *rel, const char *text, int code, const
 
 	if (text)
 		put(rel, text);
-	path_of(p, sizeof(p), rel);
+	t_dir_path(p, sizeof(p), rel);
 	assert_int_equal(ph_secrets_file_load(p, &f, &err), code);
 	if (!strstr(err.msg, needle))
 		fail_msg("message '%s' lacks '%s'", err.msg, needle);
@@ -357,7 +336,7 @@ static void malformed_files(void **state)
 	expect_load_error("none.enc", NULL, PH_E_IO, "cannot open");
 
 	/* A file over the limit is refused without being parsed. */
-	path_of(p, sizeof(p), "huge.enc");
+	t_dir_path(p, sizeof(p), "huge.enc");
 	fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)PH_SECRETS_FILE_MAX + 1), 0);
@@ -531,25 +510,13 @@ static void dump_layout(void **state)
 
 /* ---- commands -------------------------------------------------------------------------- */
 
-struct run {
-	int rc;
-	char *out;
-	char *err;
-};
-
-static void run_release(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 /* Run cmd_secrets in-process with stdin from `input` (NULL: empty) and stdout/stderr
  * captured. The argument list ends with NULL. */
-static struct run run(const char *input, ...)
+static struct t_cli run(const char *input, ...)
 {
-	char *argv[32], in_p[4096], out_p[4096], err_p[4096];
-	int argc = 0, save[3], fd;
-	struct run r;
+	char *argv[32];
+	int argc = 0;
+	struct t_cli r;
 	va_list ap;
 
 	argv[argc++] = "secrets";
@@ -557,42 +524,12 @@ static struct run run(const char *input, ...)
 	while ((argv[argc] = va_arg(ap, char *)) != NULL)
 		argc++;
 	va_end(ap);
-	put("stdin.txt", input ? input : "");
-	path_of(in_p, sizeof(in_p), "stdin.txt");
-	path_of(out_p, sizeof(out_p), "stdout.txt");
-	path_of(err_p, sizeof(err_p), "stderr.txt");
-	fflush(stdout);
-	fflush(stderr);
-	save[0] = dup(0);
-	save[1] = dup(1);
-	save[2] = dup(2);
-	fd = open(in_p, O_RDONLY);
-	dup2(fd, 0);
-	close(fd);
-	fd = open(out_p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
-	dup2(fd, 1);
-	close(fd);
-	fd = open(err_p, O_CREAT | O_WRONLY | O_TRUNC, 0600);
-	dup2(fd, 2);
-	close(fd);
-	r.rc = cmd_secrets(argc, argv);
-	fflush(stdout);
-	fflush(stderr);
-	dup2(save[0], 0);
-	dup2(save[1], 1);
-	dup2(save[2], 2);
-	close(save[0]);
-	close(save[1]);
-	close(save[2]);
-	r.out = get("stdout.txt");
-	r.err = get("stderr.txt");
-	assert_non_null(r.out);
-	assert_non_null(r.err);
+	t_cli_run(&r, cmd_secrets, argv, input ? input : "", 1);
 	return r;
 }
 
 /* No value, and no fragment of one, in either stream. */
-static void assert_no_values(const struct run *r)
+static void assert_no_values(const struct t_cli *r)
 {
 	static const char *const values[] = {VALUE_1,  VALUE_2,	 VALUE_3,
 					     "Zq8vX3", "K7mR2p", "Wd4nL9"};
@@ -603,7 +540,7 @@ static void assert_no_values(const struct run *r)
 			fail_msg("a secret value leaked: stdout '%s' stderr '%s'", r->out, r->err);
 }
 
-static void expect(struct run r, int rc, const char *in_out, const char *in_err)
+static void expect(struct t_cli r, int rc, const char *in_out, const char *in_err)
 {
 	if (r.rc != rc)
 		fail_msg("exit %d, expected %d; stdout '%s' stderr '%s'", r.rc, rc, r.out, r.err);
@@ -612,24 +549,24 @@ static void expect(struct run r, int rc, const char *in_out, const char *in_err)
 		fail_msg("stdout '%s' lacks '%s'", r.out, in_out);
 	if (in_err && !strstr(r.err, in_err))
 		fail_msg("stderr '%s' lacks '%s'", r.err, in_err);
-	run_release(&r);
+	t_cli_release(&r);
 }
 
 static void commands_never_show_values(void **state)
 {
 	char file[4096], copy[4096], bad[4096], nodir[4096], *before, *after;
-	struct run r;
+	struct t_cli r;
 	struct stat st;
 
 	(void)state;
-	path_of(file, sizeof(file), "cli/secrets.enc");
-	path_of(copy, sizeof(copy), "cli/copy.enc");
-	path_of(bad, sizeof(bad), "cli/bad.enc");
-	path_of(nodir, sizeof(nodir), "cli/missing-folder/secrets.enc");
+	t_dir_path(file, sizeof(file), "cli/secrets.enc");
+	t_dir_path(copy, sizeof(copy), "cli/copy.enc");
+	t_dir_path(bad, sizeof(bad), "cli/bad.enc");
+	t_dir_path(nodir, sizeof(nodir), "cli/missing-folder/secrets.enc");
 	{
 		char d[4096];
 
-		path_of(d, sizeof(d), "cli");
+		t_dir_path(d, sizeof(d), "cli");
 		assert_int_equal(mkdir(d, 0755), 0);
 	}
 
@@ -671,11 +608,11 @@ static void commands_never_show_values(void **state)
 	assert_int_equal(r.rc, 0);
 	assert_string_equal(r.out, VALUE_1 "\n");
 	assert_string_equal(r.err, "");
-	run_release(&r);
+	t_cli_release(&r);
 	r = run(NULL, "decrypt", "--machine-id", "m1", "--name", "DB_PASSWORD", "--reveal", file,
 		NULL);
 	assert_string_equal(r.out, VALUE_2 "\n");
-	run_release(&r);
+	t_cli_release(&r);
 
 	/* Reading commands never rewrite their input. */
 	after = get("cli/secrets.enc");
@@ -727,7 +664,7 @@ static void check_flags_plain_base64(void **state)
 	put("rust.enc", "{\n  \"version\": 1,\n  \"secrets\": {\n    \"TOKEN\": {\"ciphertext\": "
 			"\"aHVudGVyMg==\", \"created\": \"2026-01-01T00:00:00+00:00\", "
 			"\"updated\": \"2026-01-01T00:00:00+00:00\"}\n  }\n}\n");
-	path_of(file, sizeof(file), "rust.enc");
+	t_dir_path(file, sizeof(file), "rust.enc");
 	expect(run(NULL, "check", "--machine-id", "m1", file, NULL), 1,
 	       "TOKEN: looks like unencrypted base64", NULL);
 }
@@ -754,7 +691,7 @@ static void encrypt_preserves_others(void **state)
 
 	(void)state;
 	put("keep.enc", orig);
-	path_of(file, sizeof(file), "keep.enc");
+	t_dir_path(file, sizeof(file), "keep.enc");
 	chmod(file, 0644);
 	assert_int_equal(ph_secrets_file_load(file, &before, NULL), 0);
 
@@ -819,14 +756,14 @@ static void encrypt_through_link_and_list(void **state)
 	char target[4096], link_p[4096], *text;
 	struct ph_secrets_file f;
 	struct stat st;
-	struct run r;
+	struct t_cli r;
 
 	(void)state;
 	put("real.enc",
 	    "{\"version\":1,\"secrets\":{\"OLD\":{\"ciphertext\":\"" VECTOR_CT
 	    "\",\"created\":\"2025-05-05T05:05:05.000Z\",\"updated\":\"x\\u001b[2J\"}}}");
-	path_of(target, sizeof(target), "real.enc");
-	path_of(link_p, sizeof(link_p), "link.enc");
+	t_dir_path(target, sizeof(target), "real.enc");
+	t_dir_path(link_p, sizeof(link_p), "link.enc");
 	assert_int_equal(symlink("real.enc", link_p), 0);
 	expect(run(VALUE_2, "encrypt", "--machine-id", VECTOR_ID, "--name", "NEW", link_p, NULL), 0,
 	       NULL, NULL);
@@ -846,7 +783,7 @@ static void encrypt_through_link_and_list(void **state)
 	assert_non_null(strstr(r.out, "2025-05-05T05:05:05.000Z"));
 	assert_non_null(strstr(r.out, "x\\x1b[2J"));
 	assert_null(strchr(r.out, '\x1b'));
-	run_release(&r);
+	t_cli_release(&r);
 }
 
 int main(void)
@@ -868,5 +805,5 @@ int main(void)
 	    cmocka_unit_test(encrypt_through_link_and_list),
 	};
 
-	return cmocka_run_group_tests_name("secrets", tests, setup, teardown);
+	return cmocka_run_group_tests_name("secrets", tests, setup, t_dir_teardown);
 }

@@ -19,47 +19,34 @@
 #include "shadow/shadow.h"
 #include "run/workspace.h"
 
-static char tmpdir[256];
+
+#include "support.h"
+
 static struct ph_domain_map *map;
 
+/* A fresh t_dir and the repo's endpoint -> domain map. */
 static int setup(void **state)
 {
 	struct ph_err err;
 
-	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_shadow.XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (t_dir_setup(state))
 		return -1;
-	if (ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return -1;
-	}
-	return 0;
+	if (!ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err))
+		return 0;
+	fprintf(stderr, "%s\n", err.msg);
+	return -1;
 }
 
 static int teardown(void **state)
 {
-	struct ph_err err;
-
-	(void)state;
 	ph_domain_map_free(map);
-	return ph_tree_remove(tmpdir, &err) == 0 ? 0 : -1;
+	return t_dir_teardown(state);
 }
 
-/* Write text to a file in tmpdir; returns its path (static buffer rotated over four). */
+/* Write text to a file in t_dir; returns its path (a t_path buffer). */
 static const char *write_file(const char *name, const char *text)
 {
-	static char paths[4][512];
-	static int k;
-	char *p = paths[k++ % 4];
-	FILE *f;
-
-	snprintf(p, 512, "%s/%s", tmpdir, name);
-	f = fopen(p, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(text, 1, strlen(text), f), strlen(text));
-	assert_int_equal(fclose(f), 0);
-	return p;
+	return t_write_in(t_dir, name, text);
 }
 
 static const char *write_gz(const char *name, const char *text, size_t len)
@@ -67,7 +54,7 @@ static const char *write_gz(const char *name, const char *text, size_t len)
 	static char p[512];
 	gzFile g;
 
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	snprintf(p, sizeof(p), "%s", t_path(t_dir, name));
 	g = gzopen(p, "wb");
 	assert_non_null(g);
 	assert_int_equal(gzwrite(g, text, (unsigned)len), (int)len);
@@ -506,7 +493,7 @@ static void test_gzip_and_errors(void **state)
 	ph_shadow_release(&b);
 
 	/* a truncated gzip stream is an error, not a short log */
-	snprintf(trunc, sizeof(trunc), "%s/trunc.jsonl.gz", tmpdir);
+	snprintf(trunc, sizeof(trunc), "%s", t_path(t_dir, "trunc.jsonl.gz"));
 	f = fopen(gz, "rb");
 	g = fopen(trunc, "wb");
 	n = fread(buf, 1, sizeof(buf), f);

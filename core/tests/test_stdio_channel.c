@@ -25,6 +25,8 @@
 #include "runtime/stdio_channel.h"
 #include "run/workspace.h"
 
+#include "support.h"
+
 struct fx {
 	char dir[64];
 	char log[128];
@@ -32,14 +34,6 @@ struct fx {
 	struct ph_placeholders ph;
 	struct ph_stdio *io;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static int setup(void **state)
 {
@@ -58,11 +52,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct ph_err err;
 
 	ph_stdio_close(f->io);
 	ph_runtime_spec_release(&f->spec);
-	ph_tree_remove(f->dir, &err);
+	t_rmtree(f->dir);
 	free(f);
 	return 0;
 }
@@ -158,9 +151,9 @@ static void test_silent_child_times_out(void **state)
 
 	start(f, "exec sleep 30");
 	send_line(f, "hello");
-	t0 = now_ms();
+	t0 = t_now_ms();
 	assert_int_equal(ph_stdio_recv(f->io, 150, &line, &len, &err), PH_E_TIMEOUT);
-	assert_true(now_ms() - t0 < 2000);
+	assert_true(t_now_ms() - t0 < 2000);
 	assert_non_null(strstr(err.msg, "did not answer within 150 ms"));
 	assert_null(line);
 }
@@ -207,10 +200,10 @@ static void test_close_stops_a_stubborn_child(void **state)
 	assert_int_equal(ph_stdio_recv(f->io, 2000, &line, &len, &err), 0);
 	pid = (pid_t)atol(line);
 	assert_true(pid > 0);
-	t0 = now_ms();
+	t0 = t_now_ms();
 	ph_stdio_close(f->io);
 	f->io = NULL;
-	assert_true(now_ms() - t0 < 5000);
+	assert_true(t_now_ms() - t0 < 5000);
 	assert_int_equal(kill(pid, 0), -1);
 	assert_int_equal(errno, ESRCH);
 }

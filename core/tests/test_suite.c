@@ -15,18 +15,11 @@
 #include "parity/suite.h"
 #include "run/workspace.h"
 
-static char root[] = "/tmp/parity-test-suite-XXXXXX";
+#include "support.h"
 
 static void put(const char *rel, const char *text)
 {
-	char p[4096];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	t_write_in(t_dir, rel, text);
 }
 
 static void loads_in_order(void **state)
@@ -38,7 +31,7 @@ static void loads_in_order(void **state)
 	put("b.json", "{\"cases\": [{\"name\": \"b1\"}, {\"name\": \"b2\"}]}");
 	put("a.json", "{\"cases\": [{\"name\": \"a1\", \"method\": \"GET\"}]}");
 	put("notes.txt", "not a suite");
-	assert_int_equal(ph_suite_load_dir(root, &cases, &err), 0);
+	assert_int_equal(ph_suite_load_dir(t_dir, &cases, &err), 0);
 	assert_int_equal(json_array_size(cases), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "name")),
 			    "a1");
@@ -56,7 +49,7 @@ static void expect_bad(const char *text, const char *fragment)
 
 	put("z.json", text);
 	ph_err_clear(&err);
-	assert_true(ph_suite_load_dir(root, &cases, &err) < 0);
+	assert_true(ph_suite_load_dir(t_dir, &cases, &err) < 0);
 	assert_null(cases);
 	if (!strstr(err.msg, "z.json") || !strstr(err.msg, fragment))
 		fail_msg("message '%s' lacks 'z.json' or '%s'", err.msg, fragment);
@@ -75,25 +68,11 @@ static void bad_suites(void **state)
 	{
 		char p[4096];
 
-		snprintf(p, sizeof(p), "%s/z.json", root);
+		snprintf(p, sizeof(p), "%s/z.json", t_dir);
 		unlink(p);
 	}
 	assert_int_equal(ph_suite_load_dir("/nonexistent/suite", &cases, &err), PH_E_NOTFOUND);
 	assert_non_null(strstr(err.msg, "/nonexistent/suite"));
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct ph_err err;
-
-	(void)state;
-	return ph_tree_remove(root, &err);
 }
 
 int main(void)
@@ -103,5 +82,5 @@ int main(void)
 		cmocka_unit_test(bad_suites),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

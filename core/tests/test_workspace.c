@@ -16,19 +16,11 @@
 #include "parity/jsonio.h"
 #include "run/workspace.h"
 
-static char root[] = "/tmp/parity-test-ws-XXXXXX";
+#include "support.h"
 
 static void put(const char *rel, const char *text, mode_t mode)
 {
-	char p[4096];
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
-	f = fopen(p, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-	chmod(p, mode);
+	chmod(t_write_in(t_dir, rel, text), mode);
 }
 
 static char *get(const char *rel)
@@ -36,7 +28,7 @@ static char *get(const char *rel)
 	char p[4096], *data = NULL;
 	struct ph_err err;
 
-	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	snprintf(p, sizeof(p), "%s/%s", t_dir, rel);
 	if (ph_file_read(p, 0, &data, NULL, &err))
 		return NULL;
 	return data;
@@ -53,14 +45,14 @@ static void copy_and_render(void **state)
 	char *s;
 
 	(void)state;
-	snprintf(src, sizeof(src), "%s/src", root);
-	snprintf(dst, sizeof(dst), "%s/dst", root);
-	snprintf(p, sizeof(p), "%s/src/memory", root);
+	snprintf(src, sizeof(src), "%s/src", t_dir);
+	snprintf(dst, sizeof(dst), "%s/dst", t_dir);
+	snprintf(p, sizeof(p), "%s/src/memory", t_dir);
 	assert_int_equal(ph_mkdirs(p, &err), 0);
 	put("src/AGENTS.md", "plain {port} stays\n", 0644);
 	put("src/agent.yaml.in", "port: {port}\nllm: {llm_url}\nws: {workspace}\n", 0640);
 	put("src/memory/run.sh", "#!/bin/sh\n", 0755);
-	snprintf(p, sizeof(p), "%s/src/link", root);
+	snprintf(p, sizeof(p), "%s/src/link", t_dir);
 	assert_int_equal(symlink("AGENTS.md", p), 0);
 
 	assert_int_equal(ph_workspace_copy(src, dst, &ph, &err), 0);
@@ -71,10 +63,10 @@ static void copy_and_render(void **state)
 	assert_string_equal(s, "port: 4321\nllm: http://127.0.0.1:9/x\nws: /w\n");
 	free(s);
 	assert_null(get("dst/agent.yaml.in"));
-	snprintf(p, sizeof(p), "%s/dst/memory/run.sh", root);
+	snprintf(p, sizeof(p), "%s/dst/memory/run.sh", t_dir);
 	assert_int_equal(stat(p, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0755);
-	snprintf(p, sizeof(p), "%s/dst/link", root);
+	snprintf(p, sizeof(p), "%s/dst/link", t_dir);
 	assert_int_equal(lstat(p, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 
@@ -96,8 +88,8 @@ static void bad_template(void **state)
 	char src[4096], dst[4096];
 
 	(void)state;
-	snprintf(src, sizeof(src), "%s/bad", root);
-	snprintf(dst, sizeof(dst), "%s/bad-out", root);
+	snprintf(src, sizeof(src), "%s/bad", t_dir);
+	snprintf(dst, sizeof(dst), "%s/bad-out", t_dir);
 	assert_int_equal(ph_mkdirs(src, &err), 0);
 	put("bad/x.yaml.in", "v: {nope}\n", 0644);
 	ph_err_clear(&err);
@@ -108,20 +100,6 @@ static void bad_template(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/fixture"));
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(root) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct ph_err err;
-
-	(void)state;
-	return ph_tree_remove(root, &err);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,5 +107,5 @@ int main(void)
 		cmocka_unit_test(bad_template),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
 }

@@ -19,13 +19,14 @@
 
 #include "parity/jsonio.h"
 
-static char *join(const char *a, const char *b)
+/* a, b and c end to end (caller frees), NULL when out of memory. */
+static char *join(const char *a, const char *b, const char *c)
 {
-	size_t n = strlen(a) + strlen(b) + 1;
+	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
 	char *s = malloc(n);
 
 	if (s)
-		snprintf(s, n, "%s%s", a, b);
+		snprintf(s, n, "%s%s%s", a, b, c);
 	return s;
 }
 
@@ -50,7 +51,9 @@ static int copy_if_exists(const char *src, const char *dst, struct ph_err *err)
 	return rc;
 }
 
-int schema_snapshot(const char *db, const char *dest_dir, char **out_path, struct ph_err *err)
+/* schema_snapshot of the file db into dest_dir/name. */
+static int snapshot_to(const char *db, const char *dest_dir, const char *name, char **out_path,
+		       struct ph_err *err)
 {
 	static const char *const suffixes[] = {"-wal", "-journal"};
 	struct stat sb;
@@ -66,11 +69,11 @@ int schema_snapshot(const char *db, const char *dest_dir, char **out_path, struc
 		return ph_error(err, PH_E_IO, "'%s' is not a regular file", db);
 	if (mkdir(dest_dir, 0755) && errno != EEXIST)
 		return ph_error(err, PH_E_IO, "cannot create '%s': %s", dest_dir, strerror(errno));
-	dst = join(dest_dir, "/memories.db");
+	dst = join(dest_dir, "/", name);
 	if (!dst)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	/* -shm is rebuilt from the WAL; a stale copy of it must not survive. */
-	src_x = join(dst, "-shm");
+	src_x = join(dst, "-shm", "");
 	if (!src_x || (unlink(src_x) && errno != ENOENT)) {
 		rc = src_x
 			 ? ph_error(err, PH_E_IO, "cannot remove '%s': %s", src_x, strerror(errno))
@@ -81,8 +84,8 @@ int schema_snapshot(const char *db, const char *dest_dir, char **out_path, struc
 	src_x = NULL;
 	/* The WAL and journal first: the main file is what a reader trusts last. */
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		src_x = join(db, suffixes[i]);
-		dst_x = join(dst, suffixes[i]);
+		src_x = join(db, suffixes[i], "");
+		dst_x = join(dst, suffixes[i], "");
 		if (!src_x || !dst_x) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 			goto out;
@@ -109,6 +112,22 @@ out:
 		free(dst);
 	else
 		*out_path = dst;
+	return rc;
+}
+
+int schema_snapshot(const char *ws, const char *database, char **out_path, struct ph_err *err)
+{
+	const char *name = strrchr(database, '/');
+	char *db = join(ws, "/", database), *dir = join(ws, "/.schema-snapshot", "");
+	int rc;
+
+	*out_path = NULL;
+	if (!db || !dir)
+		rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	else
+		rc = snapshot_to(db, dir, name ? name + 1 : database, out_path, err);
+	free(db);
+	free(dir);
 	return rc;
 }
 

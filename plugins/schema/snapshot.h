@@ -1,11 +1,11 @@
 /*
  * What the schema plugin reads from a runtime's database on its own: a consistent copy of
- * memory/memories.db (with its -wal folded in, because the schema comparison opens files
- * immutable and a runtime stopped without a checkpoint leaves its latest schema in the
- * WAL), and the list of tables and views one matrix row is made for, with a short summary
- * of each ("23 columns, 3 indexes, 3 triggers"). Shadow tables of virtual tables (FTS,
- * R-tree, vec0: named "<virtual table>_...") and sqlite_* tables are left out, as the
- * schema comparison folds them into their virtual table.
+ * the database its suite names (memory/memories.db), with its -wal folded in because the
+ * schema comparison opens files immutable and a runtime stopped without a checkpoint
+ * leaves its latest schema in the WAL; and the list of tables and views one matrix row is
+ * made for, with a short summary of each ("23 columns, 3 indexes, 3 triggers"). Shadow
+ * tables of virtual tables (FTS, R-tree, vec0: named "<virtual table>_...") and sqlite_*
+ * tables are left out, as the schema comparison folds them into their virtual table.
  */
 #ifndef PARITY_PLUGIN_SCHEMA_SNAPSHOT_H
 #define PARITY_PLUGIN_SCHEMA_SNAPSHOT_H
@@ -30,13 +30,14 @@ struct schema_list {
 };
 
 /*
- * Copy the SQLite database `db` (and its -wal and -journal when present) to
- * `dest_dir`/memories.db and checkpoint the copy, so that the copy's main file alone holds
- * the whole schema. dest_dir is created when missing; the source is never written.
- * *out_path is the copy's path (caller frees). A missing source is PH_E_NOTFOUND with a
- * message naming it; other failures PH_E_IO or PH_E_DB.
+ * Copy the SQLite database `database` of workspace ws (a path inside it, "<ws>/<database>")
+ * and its -wal and -journal when present to <ws>/.schema-snapshot/<its file name>, and
+ * checkpoint the copy, so that the copy's main file alone holds the whole schema. The
+ * snapshot folder is created when missing; the source is never written. *out_path is the
+ * copy's path (caller frees). A missing source is PH_E_NOTFOUND with a message naming
+ * it; other failures PH_E_IO, PH_E_DB or PH_E_NOMEM.
  */
-int schema_snapshot(const char *db, const char *dest_dir, char **out_path, struct ph_err *err);
+int schema_snapshot(const char *ws, const char *database, char **out_path, struct ph_err *err);
 
 /*
  * List the tables and views of database file `db` (opened read-only) into *out, sorted by

@@ -24,19 +24,13 @@ import signal
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from harness import check, parity_rows, render_workspace, run_scenario  # noqa: E402
+import harness  # noqa: E402
 
 
 def b64url(b):
@@ -54,16 +48,8 @@ def mint(secret, claims):
 
 
 def workspace(repo, dest, mode_block):
-    shutil.copytree(os.path.join(repo, "fixtures/workspaces/default"), dest)
-    for root, _, files in os.walk(dest):
-        for f in files:
-            if f.endswith(".in"):
-                p = os.path.join(root, f)
-                with open(p) as fh:
-                    text = fh.read().replace("{llm_url}", "").replace("{workspace}", dest)
-                os.remove(p)
-                with open(p[:-3], "w") as fh:
-                    fh.write(text)
+    render_workspace(os.path.join(repo, "fixtures/workspaces/default"), dest,
+                     values=(("{llm_url}", ""), ("{workspace}", dest)))
     p = os.path.join(dest, "agent.yaml")
     with open(p) as fh:
         text = fh.read()
@@ -90,20 +76,10 @@ def s_refd(args, tmp):
     ws = os.path.join(tmp, "ws")
     workspace(args.repo, ws, "auth:\n  method: token\n  mode: team\n  rateLimits:\n"
               "    forget:\n      windowMs: 60000\n      max: 2\n")
-    log = open(os.path.join(tmp, "refd.log"), "w+")
-    env = dict(os.environ, SIGNET_PATH=ws, SIGNET_PORT="0", SIGNET_BIND="127.0.0.1")
-    p = subprocess.Popen([args.refd], env=env, stderr=log, stdout=log)
+    procs = []
     try:
-        port = None
-        for _ in range(100):
-            log.seek(0)
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
-            if m:
-                port = int(m.group(1))
-                break
-            check(p.poll() is None, "refd exited at start")
-            time.sleep(0.05)
-        check(port, "refd did not start")
+        port = harness.start_refd([args.refd], ws, os.path.join(tmp, "refd.log"), procs,
+                                  stdout=None, pause=0.05)[1]
         path = os.path.join(ws, ".daemon/auth-secret")
         st = os.stat(path)
         check(st.st_size == 32, f"auth-secret has {st.st_size} bytes, expected 32")
@@ -157,29 +133,23 @@ def s_refd(args, tmp):
         check(s == 200 and b["authenticated"] and b["mode"] == "team" and
               b["claims"]["role"] == "agent", f"whoami: {s} {b}")
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-            rc = None
-        log.close()
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+            try:
+                rc = p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+                rc = None
     check(rc == 0, f"refd exited {rc} after SIGTERM")
 
 
 def s_self_parity(args, tmp):
     out = os.path.join(tmp, "out")
-    p = subprocess.run([args.parity, "run", "--domain", "auth", "--out", out,
-                        "--keep-workspaces"], capture_output=True, text=True, timeout=120)
+    p = harness.run([args.parity, "run", "--domain", "auth", "--out", out, "--keep-workspaces"],
+                    timeout=120, echo=False)
     sys.stderr.write(p.stderr)
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    with open(os.path.join(out, "matrix.json")) as f:
-        m = json.load(f)
-    d = next(x for x in m["domains"] if x["domain"] == "auth")
-    rows = d["features"]
-    bad = [r for r in rows if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
+    rows = parity_rows(p, harness.matrix_of(out), "auth", status=False)
     cells = {(r["feature"], r["case"]) for r in rows}
     conditions = ["admin", "operator", "agent", "readonly", "expired", "bad signature",
                   "wrong scope", "no token"]
@@ -199,8 +169,7 @@ def s_self_parity(args, tmp):
                 check(any(r["feature"] == fault["feature"] for r in rows),
                       f"no row for the feature of {fault['fault']}")
     # the secrets of both workspaces appear in no report file, in any common encoding
-    with open(os.path.join(out, "parity.log")) as f:
-        run_tmp = re.search(r"tmp (/tmp/parity-\w+)", f.read()).group(1)
+    run_tmp = harness.run_tmp(out)
     try:
         secrets = []
         for role in ("reference", "candidate"):
@@ -229,16 +198,9 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("scenario", choices=["refd", "self-parity"])
     args = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="auth-e2e-")
-    try:
-        {"refd": s_refd, "self-parity": s_self_parity}[args.scenario](args, tmp)
-    except Fail as e:
-        print(f"auth e2e {args.scenario}: FAIL: {e}", file=sys.stderr)
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"auth e2e {args.scenario}: ok")
-    return 0
+    fn = {"refd": s_refd, "self-parity": s_self_parity}[args.scenario]
+    return run_scenario(f"auth e2e {args.scenario}", fn, args, tmp_prefix="auth-e2e-",
+                        to=sys.stderr)
 
 
 if __name__ == "__main__":

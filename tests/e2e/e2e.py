@@ -17,6 +17,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from harness import (Fail, check, domain_of as domain, no_process_left,  # noqa: E402
+                     parity_rows, processes_in, run_cleaned_up)
+import harness  # noqa: E402
+
 # A stand-in runtime: answers /health at once; other requests after `delay` seconds with
 # {}; exits with status 1 after `answers` non-health requests when answers >= 0.
 STANDIN = r'''
@@ -43,15 +48,6 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 '''
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
 class Env:
     def __init__(self, args):
         self.parity = args.parity
@@ -71,62 +67,16 @@ class Env:
         return path
 
     def run(self, args, timeout=90):
-        p = subprocess.run([self.parity] + args, capture_output=True, text=True,
-                           timeout=timeout)
-        sys.stdout.write(p.stdout)
-        sys.stderr.write(p.stderr)
-        return p
+        return harness.run([self.parity] + args, timeout=timeout)
 
     def matrix(self):
-        with open(os.path.join(self.out, "matrix.json")) as f:
-            return json.load(f)
+        return harness.matrix_of(self.out)
 
     def run_tmp(self):
-        """The run's temporary folder, from the first line of parity.log."""
-        with open(os.path.join(self.out, "parity.log")) as f:
-            m = re.search(r"tmp (/tmp/parity-\w+)", f.read())
-        check(m, "parity.log names no temporary folder")
-        return m.group(1)
+        return harness.run_tmp(self.out)
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def processes_in(prefix):
-    """PIDs of live processes whose cwd or command line lies under prefix."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state == "Z":
-            continue
-        if cwd.startswith(prefix) or prefix in cmd:
-            found.append((int(pid), cmd))
-    return found
-
-
-def no_process_left(prefix, wait=5.0):
-    deadline = time.time() + wait
-    while time.time() < deadline:
-        if not processes_in(prefix):
-            return
-        time.sleep(0.1)
-    check(False, f"processes outlived the run: {processes_in(prefix)}")
-
-
-def domain(m, name):
-    for d in m["domains"]:
-        if d["domain"] == name:
-            return d
-    raise Fail(f"the matrix has no domain {name}")
 
 
 def standin(cfg, side, delay, answers):
@@ -141,24 +91,17 @@ def standin(cfg, side, delay, answers):
 
 def s_self_parity(env, _):
     p = env.run(["run", "--domain", "read", "--out", env.out])
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
     m = env.matrix()
     check(m["schema"] == "parity-matrix/1", "matrix schema")
-    d = domain(m, "read")
-    check(d["status"] == "pass", f"read status {d['status']}")
-    rows = d["features"]
+    rows = parity_rows(p, m, "read")
     check(len(rows) >= 20, f"only {len(rows)} read rows")
-    bad = [r for r in rows if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
     known = [r for r in rows if r["case"].startswith("recall-known")]
     check(len(known) >= 10, f"{len(known)} known-memory recall rows, expected 10")
     for name in ("matrix.md", "junit.xml", "report.html"):
         check(os.path.getsize(os.path.join(env.out, name)) > 0, f"{name} missing")
     check(m["metrics"]["reference"]["startup_ms"] > 0, "no startup metric")
     check(m["metrics"]["candidate"]["rss_kb"] > 0, "no rss metric")
-    tmp = env.run_tmp()
-    no_process_left(tmp)
-    check(not os.path.exists(tmp), f"{tmp} was not removed")
+    run_cleaned_up(env.out)
 
 
 def s_fault(env, name):
@@ -294,16 +237,11 @@ def s_bad_config(env, _):
 def s_schema_self_parity(env, _):
     """refd against refd in the schema domain: every expected row present and at parity."""
     p = env.run(["run", "--domain", "schema", "--out", env.out])
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    d = domain(env.matrix(), "schema")
-    check(d["status"] == "pass", f"schema status {d['status']}")
-    rows = {r["feature"]: r for r in d["features"]}
+    rows = {r["feature"]: r for r in parity_rows(p, env.matrix(), "schema")}
     for feat in ("table memories", "table memory_history", "table memories_fts",
                  "schema_migrations", "candidate db opened by reference",
                  "reference db opened by candidate"):
         check(feat in rows, f"no row for {feat}; rows: {sorted(rows)}")
-    bad = [r for r in d["features"] if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
     shadows = [f for f in rows if f.startswith("table memories_fts_")]
     check(not shadows, f"FTS shadow tables got rows: {shadows}")
     check(rows["table memories"]["case"] == "fresh-schema", "table rows are not fresh-schema")
@@ -314,21 +252,14 @@ def s_schema_self_parity(env, _):
     for feat in ("candidate db opened by reference", "reference db opened by candidate"):
         check(rows[feat]["reference"] == "healthy, 200, 10 memories",
               f"{feat}: reference {rows[feat]['reference']!r}")
-    tmp = env.run_tmp()
-    no_process_left(tmp)
-    check(not os.path.exists(tmp), f"{tmp} was not removed")
+    run_cleaned_up(env.out)
 
 
 def s_write_self_parity(env, _):
     """refd against refd in the write domain: steps, database rows, crash and rollback
     rows all present and at parity, and the runtimes gone afterwards."""
     p = env.run(["run", "--domain", "write", "--out", env.out])
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    d = domain(env.matrix(), "write")
-    check(d["status"] == "pass", f"write status {d['status']}")
-    rows = d["features"]
-    bad = [r for r in rows if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
+    rows = parity_rows(p, env.matrix(), "write")
     feats = {r["feature"] for r in rows}
     for feat in ("POST /api/memory/remember", "DELETE /api/memory/:id",
                  "POST /api/memory/:id/recover", "POST /api/memory/modify",
@@ -348,20 +279,13 @@ def s_write_self_parity(env, _):
         check(r["reference"].endswith("all complete"), f"crash row: {r['reference']!r}")
     roll = [r for r in rows if r["feature"].startswith("rollback")]
     check(roll[0]["reference"] == "5 of 5 listed, 5 recalled", f"rollback: {roll[0]}")
-    tmp = env.run_tmp()
-    no_process_left(tmp)
-    check(not os.path.exists(tmp), f"{tmp} was not removed")
+    run_cleaned_up(env.out)
 
 
 def s_mcp_self_parity(env, _):
     """refd against refd in the mcp domain: every case at parity, negotiation as specified."""
     p = env.run(["run", "--domain", "mcp", "--out", env.out])
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    d = domain(env.matrix(), "mcp")
-    check(d["status"] == "pass", f"mcp status {d['status']}")
-    rows = d["features"]
-    bad = [r for r in rows if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
+    rows = parity_rows(p, env.matrix(), "mcp")
     feats = {r["feature"] for r in rows}
     for feat in ("MCP /initialize", "MCP /notifications/initialized", "MCP /tools/list",
                  "MCP /tools/call/memory_search", "MCP /tools/call/memory_store",
@@ -392,9 +316,7 @@ def s_mcp_self_parity(env, _):
     check(len(stdio) == len(http) - 3, f"{len(stdio)} stdio rows for {len(http)} HTTP rows")
     logs = os.listdir(os.path.join(env.out, "runtimes"))
     check("refd-reference-mcp-stdio.log" in logs, f"no stdio log among {logs}")
-    tmp = env.run_tmp()
-    no_process_left(tmp)
-    check(not os.path.exists(tmp), f"{tmp} was not removed")
+    run_cleaned_up(env.out)
 
 
 def s_mcp_stdio_misconfigured(env, _):
@@ -433,12 +355,7 @@ def s_gitsync_self_parity(env, _):
         return
     t0 = time.time()
     p = env.run(["run", "--domain", "gitsync", "--out", env.out], timeout=110)
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    d = domain(env.matrix(), "gitsync")
-    check(d["status"] == "pass", f"gitsync status {d['status']}")
-    rows = d["features"]
-    bad = [r for r in rows if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:3]}")
+    rows = parity_rows(p, env.matrix(), "gitsync")
     by = {(r["feature"], r["case"]): r["reference"] for r in rows}
     for feat in ("GET /api/git/status", "GET /api/git/config", "POST /api/git/push",
                  "POST /api/git/pull", "POST /api/git/sync", "git commits", "git tree",
@@ -456,9 +373,7 @@ def s_gitsync_self_parity(env, _):
     check(by.get(("git commits", "after-pull")) == "1 new commit: remote: add notes/from-remote.md",
           f"after pull: {by.get(('git commits', 'after-pull'))!r}")
     print(f"gitsync domain wall time {time.time() - t0:.1f} s")
-    tmp = env.run_tmp()
-    no_process_left(tmp)
-    check(not os.path.exists(tmp), f"{tmp} was not removed")
+    run_cleaned_up(env.out)
 
 
 SCENARIOS = {
@@ -480,23 +395,12 @@ SCENARIOS = {
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--parity", required=True)
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--build", required=True)
+    harness.env_args(ap)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     ap.add_argument("arg", nargs="?")
     args = ap.parse_args()
-    env = Env(args)
-    try:
-        SCENARIOS[args.scenario](env, args.arg)
-    except Fail as e:
-        print(f"FAIL {args.scenario} {args.arg or ''}: {e}", file=sys.stderr)
-        return 1
-    finally:
-        env.cleanup()
-    print(f"ok {args.scenario} {args.arg or ''}")
-    return 0
-
+    return harness.run_in_env(f"{args.scenario} {args.arg or ''}", Env(args),
+                              SCENARIOS[args.scenario], args.arg)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,59 +23,24 @@ import random
 import re
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, os.pardir, "lib"))
+from harness import Fail, check  # noqa: E402
+import harness  # noqa: E402
+
 STANDIN = os.path.join(HERE, "standin.py")
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
                        r"runtime error:|Segmentation fault|core dumped")
 
 
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
-
-
-def processes_in(prefix):
-    """Live processes whose cwd or command line lies under prefix."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            cwd = os.readlink(f"/proc/{pid}/cwd")
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as f:
-                state = f.read().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z" and (cwd.startswith(prefix) or prefix in cmd):
-            found.append((int(pid), cmd))
-    return found
-
-
 def no_process_left(prefix, wait=5.0):
-    deadline = time.time() + wait
-    while time.time() < deadline:
-        if not processes_in(prefix):
-            return
-        time.sleep(0.1)
-    left = processes_in(prefix)
-    for pid, _ in left:  # do not leak them into the next test
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    check(False, f"processes outlived the run: {left}")
+    """Also kills what is left, so it does not leak into the next test."""
+    harness.no_process_left(prefix, wait, kill=True)
 
 
 def tree(root, skip):
@@ -618,26 +583,12 @@ def s_input(env, kind):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--parity", required=True)
-    ap.add_argument("--repo", required=True)
-    ap.add_argument("--build", required=True)
+    harness.env_args(ap)
     ap.add_argument("what", choices=["runtime", "input"])
     ap.add_argument("case")
     args = ap.parse_args()
-    env = Env(args)
-    try:
-        if args.what == "runtime":
-            s_runtime(env, args.case)
-        else:
-            s_input(env, args.case)
-    except Fail as e:
-        print(f"FAIL {args.what} {args.case}: {e}", file=sys.stderr)
-        return 1
-    finally:
-        env.cleanup()
-    print(f"ok {args.what} {args.case}")
-    return 0
-
+    run = s_runtime if args.what == "runtime" else s_input
+    return harness.run_in_env(f"{args.what} {args.case}", Env(args), run, args.case)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,14 +15,13 @@ usage: remember_queue.py REFD WORKSPACE
 import json
 import os
 import re
-import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+import harness  # noqa: E402
 
 REFD, WORKSPACE = sys.argv[1:3]
 TMP = tempfile.mkdtemp(prefix="remember-queue-")
@@ -30,57 +29,35 @@ PROCS = []
 NOTES = "The greenhouse irrigation controller waters the orchid benches twice daily."
 
 
-def fail(msg):
-    raise SystemExit("pipeline.remember-queues: " + msg)
+fail = harness.fail
 
 
-def render(dst, enabled):
-    shutil.copytree(WORKSPACE, dst)
-    for root, _, files in os.walk(dst):
-        for name in files:
-            if not name.endswith(".in"):
-                continue
-            src = os.path.join(root, name)
-            text = open(src).read()
-            for k, v in (("{workspace}", dst), ("{home}", dst + "-home"), ("{port}", "0"),
-                         ("{llm_url}", "http://127.0.0.1:9"), ("{repo}", "/repo"),
-                         ("{shared}", "/shared")):
-                text = text.replace(k, v)
-            if name == "agent.yaml.in":
-                on = "true" if enabled else "false"
-                for pat, value in ((r"(pipelineV2:\n\s+enabled:) \w+", on),
-                                   (r"(pipelineV2:\n\s+enabled: \w+\n\s+paused:) \w+", "true"),
-                                   (r"(\n\s+maxRetries:) \d+", "5")):
-                    text, n = re.subn(pat, rf"\1 {value}", text, count=1)
-                    if not n:
-                        fail(f"{src}: no match for {pat!r}")
-            open(src[:-3], "w").write(text)
-            os.remove(src)
+def worker_paused(enabled):
+    """An edit for render_workspace: the pipeline enabled or not, its worker paused and
+    maxRetries 5 in agent.yaml."""
+    def edit(name, text):
+        if name != "agent.yaml.in":
+            return text
+        on = "true" if enabled else "false"
+        for pat, value in ((r"(pipelineV2:\n\s+enabled:) \w+", on),
+                           (r"(pipelineV2:\n\s+enabled: \w+\n\s+paused:) \w+", "true"),
+                           (r"(\n\s+maxRetries:) \d+", "5")):
+            text, n = re.subn(pat, rf"\1 {value}", text, count=1)
+            if not n:
+                fail(f"{name}: no match for {pat!r}")
+        return text
+    return edit
 
 
 def start(tag, enabled=True, faults=()):
     ws = os.path.join(TMP, tag)
-    render(ws, enabled)
-    log = open(os.path.join(TMP, tag + ".log"), "w+")
-    env = dict(os.environ, SIGNET_PATH=ws, SIGNET_PORT="0", SIGNET_BIND="127.0.0.1")
-    p = subprocess.Popen([REFD] + [a for f in faults for a in ("--fault", f)], env=env,
-                         stdout=subprocess.DEVNULL, stderr=log)
-    PROCS.append(p)
-    for _ in range(100):
-        log.seek(0)
-        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", log.read())
-        if m:
-            return p, int(m.group(1)), os.path.join(ws, "memory", "memories.db")
-        if p.poll() is not None:
-            fail(f"refd ({tag}) exited with {p.returncode} during start")
-        time.sleep(0.1)
-    fail(f"refd ({tag}) did not start within 10 s")
+    harness.render_workspace(WORKSPACE, ws, edit=worker_paused(enabled))
+    p, port = harness.start_refd([REFD] + [a for f in faults for a in ("--fault", f)], ws,
+                                 os.path.join(TMP, tag + ".log"), PROCS, label=f"refd ({tag})")
+    return p, port, os.path.join(ws, "memory", "memories.db")
 
 
-def stop(p):
-    p.send_signal(signal.SIGTERM)
-    if p.wait(timeout=10) != 0:
-        fail(f"refd exited with {p.returncode} after SIGTERM")
+stop = harness.stop_refd
 
 
 def remember(port, content):
@@ -142,11 +119,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    finally:
-        for proc in PROCS:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        shutil.rmtree(TMP, ignore_errors=True)
+    harness.main_with_cleanup(main, "pipeline.remember-queues", PROCS, TMP)

@@ -16,34 +16,20 @@ import base64
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
+from harness import check, domain_of, matrix_of, parity_rows, run_scenario  # noqa: E402
+import harness  # noqa: E402
 
 
 def run(args, parity, **kw):
-    p = subprocess.run([parity] + args, capture_output=True, text=True, timeout=100, **kw)
-    sys.stdout.write(p.stdout)
-    sys.stderr.write(p.stderr)
-    return p
+    return harness.run([parity] + args, timeout=100, **kw)
 
 
 def rows(out):
-    with open(os.path.join(out, "matrix.json")) as f:
-        m = json.load(f)
-    d = [d for d in m["domains"] if d["domain"] == "secrets"]
-    check(d, "the matrix has no secrets domain")
-    return d[0]["features"]
+    return domain_of(matrix_of(out), "secrets", "the matrix has no secrets domain")["features"]
 
 
 def suite_values(repo):
@@ -84,10 +70,8 @@ def grep_tree(folder, values):
 def s_self_parity(a, tmp):
     out = os.path.join(tmp, "out")
     p = run(["run", "--domain", "secrets", "--out", out], a.parity)
-    check(p.returncode == 0, f"exit {p.returncode}, expected 0")
-    rs = rows(out)
-    bad = [r for r in rs if r["candidate"] != "parity"]
-    check(not bad, f"rows not at parity: {bad[:2]}")
+    rs = parity_rows(p, matrix_of(out), "secrets", shown=2, status=False,
+                     missing="the matrix has no secrets domain")
     features = {r["feature"] for r in rs}
     for f in ("format", "decrypts with derived key", "values identical",
               "roundtrip reference -> candidate", "roundtrip candidate -> reference",
@@ -195,17 +179,8 @@ def main():
     ap.add_argument("--repo", required=True)
     ap.add_argument("scenario", choices=sorted(SCENARIOS))
     a = ap.parse_args()
-    tmp = tempfile.mkdtemp(prefix="parity-secrets-e2e-")
-    try:
-        SCENARIOS[a.scenario](a, tmp)
-    except Fail as e:
-        print(f"FAIL: {a.scenario}: {e}")
-        return 1
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"ok: {a.scenario}")
-    return 0
-
+    return run_scenario(f"secrets e2e {a.scenario}", SCENARIOS[a.scenario], a,
+                        tmp_prefix="parity-secrets-e2e-")
 
 if __name__ == "__main__":
     sys.exit(main())

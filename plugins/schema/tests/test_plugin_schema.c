@@ -29,8 +29,24 @@ const struct ph_plugin *ph_schema_plugin(void);
 
 #define MAX_ROWS 32
 
+/* The shipped suite: the tests run what `parity run` runs, found from this file's path. */
+static char shipped_suite[400];
+
+static void find_suite_dir(void)
+{
+	char *p;
+	int up;
+
+	snprintf(shipped_suite, sizeof(shipped_suite), "%s", __FILE__);
+	for (up = 0; up < 4; up++) /* .../plugins/schema/tests/test_plugin_schema.c */
+		if ((p = strrchr(shipped_suite, '/')))
+			*p = '\0';
+	strncat(shipped_suite, "/suites/schema", sizeof(shipped_suite) - strlen(shipped_suite) - 1);
+}
+
 struct got_row {
 	char feature[128];
+	char case_name[64];
 	char reference[128];
 	enum ph_class cls;
 	char kinds[256]; /* "missing-index,column-order" */
@@ -50,6 +66,7 @@ struct fake_side {
 
 struct ph_run {
 	char tmp[256];
+	char suite[512]; /* the suite folder the plugin reads */
 	struct fake_side side[2];
 	struct got_row rows[MAX_ROWS];
 	int n_rows;
@@ -60,6 +77,11 @@ static void fake_log(struct ph_run *run, enum ph_log_level level, const char *fm
 	(void)run;
 	(void)level;
 	(void)fmt;
+}
+
+static const char *fake_suite_dir(struct ph_run *run)
+{
+	return run->suite;
 }
 
 static const char *fake_workspace(struct ph_run *run, enum ph_side side)
@@ -105,6 +127,7 @@ static int fake_record(struct ph_run *run, const struct ph_row *row)
 	g = &run->rows[run->n_rows++];
 	memset(g, 0, sizeof(*g));
 	snprintf(g->feature, sizeof(g->feature), "%s", row->feature);
+	snprintf(g->case_name, sizeof(g->case_name), "%s", row->case_name);
 	snprintf(g->reference, sizeof(g->reference), "%s", row->reference ? row->reference : "");
 	g->cls = row->cls;
 	if (row->result && row->result->verdict > g->cls)
@@ -172,6 +195,7 @@ static const struct ph_host fake_host = {
     .abi_minor = PH_ABI_MINOR,
     .size = sizeof(struct ph_host),
     .log = fake_log,
+    .suite_dir = fake_suite_dir,
     .workspace = fake_workspace,
     .http = fake_http,
     .response_release = fake_response_release,
@@ -224,6 +248,7 @@ static int setup(void **state)
 	assert_non_null(run);
 	snprintf(run->tmp, sizeof(run->tmp), "/tmp/parity-schema-test-XXXXXX");
 	assert_non_null(mkdtemp(run->tmp));
+	snprintf(run->suite, sizeof(run->suite), "%s", shipped_suite);
 	for (i = 0; i < 2; i++) {
 		snprintf(run->side[i].ws, sizeof(run->side[i].ws), "%s/%s", run->tmp,
 			 i ? "cand" : "ref");
@@ -253,12 +278,31 @@ static int teardown(void **state)
 	return 0;
 }
 
+static int run_plugin_err(struct ph_run *run, struct ph_err *err)
+{
+	ph_err_clear(err);
+	return ph_schema_plugin()->run(NULL, &fake_host, run, err);
+}
+
 static int run_plugin(struct ph_run *run)
 {
 	struct ph_err err;
 
-	ph_err_clear(&err);
-	return ph_schema_plugin()->run(NULL, &fake_host, run, &err);
+	return run_plugin_err(run, &err);
+}
+
+/* Make the plugin read a suite folder holding one file, schema.json, with text. */
+static void use_suite(struct ph_run *run, const char *text)
+{
+	char path[1024];
+	FILE *f;
+
+	snprintf(run->suite, sizeof(run->suite), "%s/suite", run->tmp);
+	assert_int_equal(mkdir(run->suite, 0755), 0);
+	snprintf(path, sizeof(path), "%s/schema.json", run->suite);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
 }
 
 static const struct got_row *row_of(const struct ph_run *run, const char *feature)
@@ -306,6 +350,11 @@ static void test_self_parity(void **state)
 		if (run->rows[i].cls != PH_PARITY)
 			fail_msg("row '%s' is %s: %s", run->rows[i].feature,
 				 ph_class_name(run->rows[i].cls), run->rows[i].messages);
+	/* the shipped suite names the rows' cases */
+	for (i = 0; i < run->n_rows; i++)
+		assert_string_equal(run->rows[i].case_name,
+				    strstr(run->rows[i].feature, " opened by ") ? "cross-open"
+										 : "fresh-schema");
 	assert_string_equal(must_row(run, "table items")->reference,
 			    "3 columns, 1 index, 1 trigger");
 	assert_string_equal(must_row(run, "table items_fts")->reference, "virtual table (fts5)");
@@ -439,6 +488,73 @@ static void test_missing_reference_database(void **state)
 	assert_non_null(strstr(r->messages, "reference"));
 }
 
+/* The suite says what is checked: here one opening only, under the suite's names. */
+static void test_suite_drives_checks(void **state)
+{
+	struct ph_run *run = *state;
+	const struct got_row *r;
+
+	make_db(run->side[0].ws, BASE);
+	make_db(run->side[1].ws, BASE);
+	use_suite(run, "{\"cases\": [{\"name\": \"reopen\", \"kind\": \"cross-open\","
+		       " \"list\": {\"path\": \"/api/memories?limit=5\", \"array\": \"memories\"},"
+		       " \"openings\": [{\"runtime\": \"candidate\", \"feature\": \"rollback\"}]}]}");
+	run->side[PH_REFERENCE].own_count = 4;
+	run->side[PH_CANDIDATE].cross_count = 4;
+	assert_int_equal(run_plugin(run), 0);
+	assert_int_equal(run->n_rows, 1);
+	r = must_row(run, "rollback");
+	assert_string_equal(r->case_name, "reopen");
+	assert_string_equal(r->reference, "healthy, 200, 4 memories");
+	assert_int_equal(r->cls, PH_PARITY);
+	/* only the candidate was started on the other's workspace */
+	assert_int_equal(run->side[PH_REFERENCE].stops, 1);
+	assert_int_equal(run->side[PH_CANDIDATE].stops, 2);
+}
+
+static void test_bad_suite(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+	    {"{\"cases\": []}", "/suite: no cases"},
+	    {"{\"cases\": [{\"name\": \"x\"}]}", "schema.json: case 'x': no \"kind\""},
+	    {"{\"cases\": [{\"name\": \"x\", \"kind\": \"drop\"}]}",
+	     "case 'x': unknown kind 'drop' (fresh-schema, cross-open)"},
+	    {"{\"cases\": [{\"name\": \"x\", \"kind\": \"fresh-schema\", \"database\": \"/db\"}]}",
+	     "case 'x': \"database\" must be a path inside the workspace"},
+	    {"{\"cases\": [{\"name\": \"x\", \"kind\": \"cross-open\", \"list\": {\"path\": \"/a\"}}]}",
+	     "case 'x': \"list\" must be"},
+	    {"{\"cases\": [{\"name\": \"x\", \"kind\": \"cross-open\","
+	     " \"list\": {\"path\": \"/a\", \"array\": \"m\"}, \"openings\": []}]}",
+	     "case 'x': \"openings\" must be a non-empty array"},
+	    {"{\"cases\": [{\"name\": \"x\", \"kind\": \"cross-open\","
+	     " \"list\": {\"path\": \"/a\", \"array\": \"m\"},"
+	     " \"openings\": [{\"runtime\": \"both\", \"feature\": \"f\"}]}]}",
+	     "each of \"openings\" must be"},
+	};
+	struct ph_run *run = *state;
+	struct ph_err err;
+	char path[1024];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (i) {
+			snprintf(path, sizeof(path), "%s/schema.json", run->suite);
+			assert_int_equal(unlink(path), 0);
+			assert_int_equal(rmdir(run->suite), 0);
+		}
+		use_suite(run, bad[i].text);
+		assert_int_equal(run_plugin_err(run, &err), PH_E_INVALID);
+		if (!strstr(err.msg, bad[i].want))
+			fail_msg("suite %zu: '%s' does not say '%s'", i, err.msg, bad[i].want);
+		/* nothing ran: no row, no runtime stopped */
+		assert_int_equal(run->n_rows, 0);
+		assert_int_equal(run->side[0].stops + run->side[1].stops, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,7 +566,10 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_wal_schema_seen, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_databases, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_missing_reference_database, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_suite_drives_checks, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_suite, setup, teardown),
 	};
 
+	find_suite_dir();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
