@@ -29,6 +29,7 @@
 #include "runtime/http.h"
 #include "parity/jsonio.h"
 #include "runtime/runtime.h"
+#include "runtime/internal.h" /* ph_now_ms, ph_sleep_ms */
 
 #ifndef FAKE_RUNTIME
 #define FAKE_RUNTIME PARITY_BUILD_DIR "/core/tests/fake_runtime"
@@ -44,20 +45,12 @@ struct fx {
 	struct ph_runtime rt;
 };
 
-static double now_ms(void)
+/* The stdio companion the shipped configs name, as the MCP plugin asks for it. */
+static const struct ph_runtime_spec *companion(const struct ph_runtime_spec *spec)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+	return ph_runtime_spec_companion(spec, "mcp_stdio");
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* Gone: no such process, or a zombie nobody reaps (PID 1 in a container may not). */
 static int gone(pid_t pid)
@@ -80,12 +73,12 @@ static int gone(pid_t pid)
 
 static int wait_gone(pid_t pid, long ms)
 {
-	double end = now_ms() + (double)ms;
+	double end = ph_now_ms() + (double)ms;
 
-	while (now_ms() < end) {
+	while (ph_now_ms() < end) {
 		if (gone(pid))
 			return 1;
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	}
 	return gone(pid);
 }
@@ -93,12 +86,12 @@ static int wait_gone(pid_t pid, long ms)
 /* Wait up to ms for the runtime's leader to exit (reaped by ph_runtime_alive). */
 static int wait_exit(struct ph_runtime *rt, long ms)
 {
-	double end = now_ms() + (double)ms;
+	double end = ph_now_ms() + (double)ms;
 
 	while (ph_runtime_alive(rt)) {
-		if (now_ms() > end)
+		if (ph_now_ms() > end)
 			return 0;
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	}
 	return 1;
 }
@@ -226,14 +219,14 @@ static void test_never_healthy_times_out(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	double t0 = now_ms();
+	double t0 = ph_now_ms();
 	int rc;
 
 	spec(f, "{\"name\": \"slowpoke\", \"command\": [\"" FAKE_RUNTIME "\", \"--never-healthy\"],"
 		" \"start_timeout_ms\": 400}");
 	rc = ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err);
 	assert_int_equal(rc, PH_E_TIMEOUT);
-	assert_true(now_ms() - t0 >= 390);
+	assert_true(ph_now_ms() - t0 >= 390);
 	assert_true(f->rt.timed_out);
 	assert_false(f->rt.exited_early);
 	assert_int_equal(f->rt.pid, 0);
@@ -261,12 +254,12 @@ static void test_exits_at_once(void **state)
 {
 	struct fx *f = *state;
 	struct ph_err err = { 0 };
-	double t0 = now_ms();
+	double t0 = ph_now_ms();
 
 	spec(f, "{\"name\": \"quitter\", \"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
 		" \"--die-after-ms\", \"0\", \"--exit-code\", \"3\"]}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_RUNTIME);
-	assert_true(now_ms() - t0 < 5000); /* did not wait for the 15 s default */
+	assert_true(ph_now_ms() - t0 < 5000); /* did not wait for the 15 s default */
 	assert_true(f->rt.exited_early);
 	assert_false(f->rt.timed_out);
 	assert_true(WIFEXITED(f->rt.exit_status));
@@ -321,10 +314,10 @@ static void test_ignores_sigterm(void **state)
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
 	pid = f->rt.pid;
-	t0 = now_ms();
+	t0 = ph_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 0, &err), 0);
-	assert_true(now_ms() - t0 >= 290);
-	assert_true(now_ms() - t0 < 3000);
+	assert_true(ph_now_ms() - t0 >= 290);
+	assert_true(ph_now_ms() - t0 < 3000);
 	assert_true(WIFSIGNALED(f->rt.exit_status));
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 	assert_true(gone(pid));
@@ -340,9 +333,9 @@ static void test_hard_stop_is_immediate(void **state)
 		" \"stop_timeout_ms\": 5000}");
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
-	t0 = now_ms();
+	t0 = ph_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 1, &err), 0);
-	assert_true(now_ms() - t0 < 1000);
+	assert_true(ph_now_ms() - t0 < 1000);
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 }
 
@@ -618,7 +611,7 @@ static void test_spec_parse(void **state)
 	assert_int_equal(f->spec.start_timeout_ms, 100);
 	assert_int_equal(f->spec.stop_timeout_ms, 200);
 	assert_string_equal(f->spec.version, "0.82.5");
-	assert_null(f->spec.mcp_stdio);
+	assert_null(companion(&f->spec));
 	ph_runtime_spec_release(&f->spec);
 
 	/* The MCP stdio command: the runtime's env beneath its own, cwd and timeouts inherited. */
@@ -627,18 +620,18 @@ static void test_spec_parse(void **state)
 		"\"{home}\"}, \"mcp_stdio\": {\"command\": [\"bun\", \"src/mcp-stdio.ts\"], "
 		"\"env\": {\"HOME\": \"/elsewhere\", \"SIGNET_DAEMON_URL\": "
 		"\"http://127.0.0.1:{port}\"}}}");
-	assert_non_null(f->spec.mcp_stdio);
-	assert_string_equal(f->spec.mcp_stdio->name, "ts-mcp-stdio");
-	assert_string_equal(f->spec.mcp_stdio->role, "candidate");
-	assert_int_equal(f->spec.mcp_stdio->argc, 2);
-	assert_string_equal(f->spec.mcp_stdio->argv[1], "src/mcp-stdio.ts");
-	assert_string_equal(f->spec.mcp_stdio->cwd, "{workspace}");
-	assert_int_equal(f->spec.mcp_stdio->stop_timeout_ms, 300);
-	assert_int_equal(f->spec.mcp_stdio->n_env, 3);
-	assert_string_equal(f->spec.mcp_stdio->env[0], "SIGNET_PORT={port}");
-	assert_string_equal(f->spec.mcp_stdio->env[1], "HOME=/elsewhere");
-	assert_string_equal(f->spec.mcp_stdio->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
-	assert_null(f->spec.mcp_stdio->env[3]);
+	assert_non_null(companion(&f->spec));
+	assert_string_equal(companion(&f->spec)->name, "ts-mcp-stdio");
+	assert_string_equal(companion(&f->spec)->role, "candidate");
+	assert_int_equal(companion(&f->spec)->argc, 2);
+	assert_string_equal(companion(&f->spec)->argv[1], "src/mcp-stdio.ts");
+	assert_string_equal(companion(&f->spec)->cwd, "{workspace}");
+	assert_int_equal(companion(&f->spec)->stop_timeout_ms, 300);
+	assert_int_equal(companion(&f->spec)->n_env, 3);
+	assert_string_equal(companion(&f->spec)->env[0], "SIGNET_PORT={port}");
+	assert_string_equal(companion(&f->spec)->env[1], "HOME=/elsewhere");
+	assert_string_equal(companion(&f->spec)->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
+	assert_null(companion(&f->spec)->env[3]);
 }
 
 static void test_free_port_and_log_tail(void **state)

@@ -973,7 +973,7 @@ static struct {
 static int host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
 			   struct ph_stdio **io, struct ph_err *err)
 {
-	const struct ph_runtime_spec *rt = &run->s->cfg.runtimes[side];
+	const struct ph_runtime_spec *rt = &run->s->cfg.runtimes[side], *cmd;
 	struct ph_placeholders ph;
 	char *logp;
 	size_t slot;
@@ -981,12 +981,12 @@ static int host_stdio_open(struct ph_run *run, enum ph_side side, const char *ke
 
 	if (io)
 		*io = NULL;
-	if (!key || strcmp(key, "mcp_stdio"))
+	if (!key || !ph_runtime_companion_key(key))
 		return ph_error(err, PH_E_INVALID, "stdio_open: unknown command key '%s'",
 				key ? key : "(null)");
-	if (!rt->mcp_stdio)
-		return ph_error(err, PH_E_NOTFOUND, "%s runtime '%s': %s names no mcp_stdio",
-				rt->role, rt->name, run->s->cfg.path);
+	if (!(cmd = ph_runtime_spec_companion(rt, key)))
+		return ph_error(err, PH_E_NOTFOUND, "%s runtime '%s': %s names no %s", rt->role,
+				rt->name, run->s->cfg.path, key);
 	if (!io)
 		return 0;
 	for (slot = 0; slot < MAX_OPEN_STDIO && open_stdio[slot].io; slot++)
@@ -995,14 +995,16 @@ static int host_stdio_open(struct ph_run *run, enum ph_side side, const char *ke
 		return ph_error(err, PH_E_INVALID, "stdio_open: more than %d open at once",
 				MAX_OPEN_STDIO);
 	ph_session_placeholders(run->s, side, &ph);
-	if (!(logp = ph_session_log_path(run->s, side, "-mcp-stdio")))
+	/* the log takes the companion's name after the runtime's: "-<key, '_' as '-'>" */
+	if (!(logp = ph_session_log_path(run->s, side, cmd->name + strlen(rt->name))))
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	rc = ph_stdio_open(io, rt->mcp_stdio, &ph, logp, err);
+	rc = ph_stdio_open(io, cmd, &ph, logp, err);
 	if (!rc) {
 		open_stdio[slot].run = run;
 		open_stdio[slot].io = *io;
-		ph_session_log(run->s, "%s: %s: mcp stdio started, log %s", run->domain,
-			       side ? "candidate" : "reference", logp);
+		ph_session_log(run->s, "%s: %s: %.*s stdio started, log %s", run->domain,
+			       side ? "candidate" : "reference",
+			       (int)(strlen(key) - strlen("_stdio")), key, logp);
 	}
 	free(logp);
 	return rc;
