@@ -1,9 +1,9 @@
 /*
- * Tests of the runtime lifecycle (runtime.c) against real processes: the helper
- * fake_runtime stands in for a daemon and misbehaves on request (never healthy, dies at
- * once, ignores SIGTERM, leaves a grandchild). Also the config entry parser, placeholder
- * expansion, ph_free_port, ph_log_tail, ph_runtime_kill_all, and that a runtime dies with
- * the process that started it (PR_SET_PDEATHSIG).
+ * Tests of the runtime lifecycle (core/src/runtime: spawn.c, lifecycle.c) against real
+ * processes: the helper fake_runtime stands in for a daemon and misbehaves on request
+ * (never healthy, dies at once, ignores SIGTERM, leaves a grandchild). Also the config
+ * entry parser, placeholder expansion, ph_free_port, ph_log_tail, ph_runtime_kill_all,
+ * and that a runtime dies with the process that started it (PR_SET_PDEATHSIG).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>

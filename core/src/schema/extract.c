@@ -254,7 +254,7 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 		if (!options)
 			options = table_options(db);
 		if ((rc = ph_schema_read_table(&cache, source, name, tab, options, index_sql,
-						err))) {
+					       err))) {
 			free(lname);
 			goto fail;
 		}
