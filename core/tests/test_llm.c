@@ -1,5 +1,5 @@
 /*
- * Tests of the canned-LLM server (llm_set.c, llm_server.c, cmd_llm.c): canned sets written
+ * Tests of the canned-LLM server (core/src/llm, cmd_llm.c): canned sets written
  * into a temporary folder, the server started in-process on a free loopback port and
  * asked with libcurl. They check what the runtimes and the pipeline plugin depend on: the
  * answer shapes of every endpoint, the matching order (hash before prefix, file order,

@@ -1,9 +1,9 @@
 /*
- * Tests of the runtime lifecycle (runtime.c) against real processes: the helper
- * fake_runtime stands in for a daemon and misbehaves on request (never healthy, dies at
- * once, ignores SIGTERM, leaves a grandchild). Also the config entry parser, placeholder
- * expansion, ph_free_port, ph_log_tail, ph_runtime_kill_all, and that a runtime dies with
- * the process that started it (PR_SET_PDEATHSIG).
+ * Tests of the runtime lifecycle (core/src/runtime: spawn.c, lifecycle.c) against real
+ * processes: the helper fake_runtime stands in for a daemon and misbehaves on request
+ * (never healthy, dies at once, ignores SIGTERM, leaves a grandchild). Also the config
+ * entry parser, placeholder expansion, ph_free_port, ph_log_tail, ph_runtime_kill_all,
+ * and that a runtime dies with the process that started it (PR_SET_PDEATHSIG).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -29,6 +29,7 @@
 #include "runtime/http.h"
 #include "parity/jsonio.h"
 #include "runtime/runtime.h"
+#include "runtime/internal.h" /* ph_now_ms, ph_sleep_ms */
 
 #include "support.h"
 
@@ -45,6 +46,12 @@ struct fx {
 	struct ph_placeholders ph;
 	struct ph_runtime rt;
 };
+
+/* The stdio companion the shipped configs name, as the MCP plugin asks for it. */
+static const struct ph_runtime_spec *companion(const struct ph_runtime_spec *spec)
+{
+	return ph_runtime_spec_companion(spec, "mcp_stdio");
+}
 
 /* Gone: no such process, or a zombie nobody reaps (PID 1 in a container may not). */
 static int gone(pid_t pid)
@@ -603,7 +610,7 @@ static void test_spec_parse(void **state)
 	assert_int_equal(f->spec.start_timeout_ms, 100);
 	assert_int_equal(f->spec.stop_timeout_ms, 200);
 	assert_string_equal(f->spec.version, "0.82.5");
-	assert_null(f->spec.mcp_stdio);
+	assert_null(companion(&f->spec));
 	ph_runtime_spec_release(&f->spec);
 
 	/* The MCP stdio command: the runtime's env beneath its own, cwd and timeouts inherited. */
@@ -612,18 +619,18 @@ static void test_spec_parse(void **state)
 		"\"{home}\"}, \"mcp_stdio\": {\"command\": [\"bun\", \"src/mcp-stdio.ts\"], "
 		"\"env\": {\"HOME\": \"/elsewhere\", \"SIGNET_DAEMON_URL\": "
 		"\"http://127.0.0.1:{port}\"}}}");
-	assert_non_null(f->spec.mcp_stdio);
-	assert_string_equal(f->spec.mcp_stdio->name, "ts-mcp-stdio");
-	assert_string_equal(f->spec.mcp_stdio->role, "candidate");
-	assert_int_equal(f->spec.mcp_stdio->argc, 2);
-	assert_string_equal(f->spec.mcp_stdio->argv[1], "src/mcp-stdio.ts");
-	assert_string_equal(f->spec.mcp_stdio->cwd, "{workspace}");
-	assert_int_equal(f->spec.mcp_stdio->stop_timeout_ms, 300);
-	assert_int_equal(f->spec.mcp_stdio->n_env, 3);
-	assert_string_equal(f->spec.mcp_stdio->env[0], "SIGNET_PORT={port}");
-	assert_string_equal(f->spec.mcp_stdio->env[1], "HOME=/elsewhere");
-	assert_string_equal(f->spec.mcp_stdio->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
-	assert_null(f->spec.mcp_stdio->env[3]);
+	assert_non_null(companion(&f->spec));
+	assert_string_equal(companion(&f->spec)->name, "ts-mcp-stdio");
+	assert_string_equal(companion(&f->spec)->role, "candidate");
+	assert_int_equal(companion(&f->spec)->argc, 2);
+	assert_string_equal(companion(&f->spec)->argv[1], "src/mcp-stdio.ts");
+	assert_string_equal(companion(&f->spec)->cwd, "{workspace}");
+	assert_int_equal(companion(&f->spec)->stop_timeout_ms, 300);
+	assert_int_equal(companion(&f->spec)->n_env, 3);
+	assert_string_equal(companion(&f->spec)->env[0], "SIGNET_PORT={port}");
+	assert_string_equal(companion(&f->spec)->env[1], "HOME=/elsewhere");
+	assert_string_equal(companion(&f->spec)->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
+	assert_null(companion(&f->spec)->env[3]);
 }
 
 static void test_free_port_and_log_tail(void **state)

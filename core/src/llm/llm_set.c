@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "parity/jsonio.h"
+#include "llm/exchange.h"
 
 #define MAX_DIMENSIONS 65536
 #define MAX_LATENCY_MS 600000
@@ -509,7 +510,7 @@ static int contains(const char *hay, size_t hlen, const char *needle, size_t nle
 	return 0;
 }
 
-static void sha256_hex(const char *data, size_t len, char hex[65])
+void ph_llm_sha256_hex(const char *data, size_t len, char hex[65])
 {
 	unsigned char d[crypto_hash_sha256_BYTES];
 
@@ -531,7 +532,7 @@ const struct ph_llm_entry *ph_llm_set_find(const struct ph_llm_set *set, const c
 
 		if (e->hash) {
 			if (!hashed) {
-				sha256_hex(prompt, len, hex);
+				ph_llm_sha256_hex(prompt, len, hex);
 				hashed = 1;
 			}
 			if (strcmp(e->hash, hex))

@@ -22,7 +22,7 @@ static struct {
 int ph_host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
 			   struct ph_stdio **io, struct ph_err *err)
 {
-	const struct ph_runtime_spec *rt = &run->s->cfg.runtimes[side];
+	const struct ph_runtime_spec *rt = &run->s->cfg.runtimes[side], *cmd;
 	struct ph_placeholders ph;
 	char *logp, suffix[64], what[64];
 	size_t slot;
@@ -30,13 +30,13 @@ int ph_host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
 
 	if (io)
 		*io = NULL;
-	/* the one key the config knows (config.h: a runtime's stdio companion) */
-	if (!key || strcmp(key, "mcp_stdio"))
+	/* a runtime's stdio companions are its config keys "<name>_stdio" (runtime/spec.h) */
+	if (!key || !ph_runtime_companion_key(key))
 		return ph_error(err, PH_E_INVALID, "stdio_open: unknown command key '%s'",
 				key ? key : "(null)");
-	if (!rt->mcp_stdio)
-		return ph_error(err, PH_E_NOTFOUND, "%s runtime '%s': %s names no mcp_stdio",
-				rt->role, rt->name, run->s->cfg.path);
+	if (!(cmd = ph_runtime_spec_companion(rt, key)))
+		return ph_error(err, PH_E_NOTFOUND, "%s runtime '%s': %s names no %s", rt->role,
+				rt->name, run->s->cfg.path, key);
 	if (!io)
 		return 0;
 	for (slot = 0; slot < MAX_OPEN_STDIO && open_stdio[slot].io; slot++)
@@ -45,7 +45,7 @@ int ph_host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
 		return ph_error(err, PH_E_INVALID, "stdio_open: more than %d open at once",
 				MAX_OPEN_STDIO);
 	ph_session_placeholders(run->s, side, &ph);
-	/* its log and log line are named after the key: "-mcp-stdio", "mcp stdio" */
+	/* its log and log line are named after the key: "-<key>", "<key>" with '_' as '-', ' ' */
 	snprintf(suffix, sizeof(suffix), "-%s", key);
 	snprintf(what, sizeof(what), "%s", key);
 	for (char *p = suffix; *p; p++)
@@ -54,7 +54,7 @@ int ph_host_stdio_open(struct ph_run *run, enum ph_side side, const char *key,
 		*p = *p == '_' ? ' ' : *p;
 	if (!(logp = ph_session_log_path(run->s, side, suffix)))
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	rc = ph_stdio_open(io, rt->mcp_stdio, &ph, logp, err);
+	rc = ph_stdio_open(io, cmd, &ph, logp, err);
 	if (!rc) {
 		open_stdio[slot].run = run;
 		open_stdio[slot].io = *io;

@@ -28,6 +28,8 @@ struct ph_placeholders {
 	const char *build;           /* the folder of the parity binary: {build} */
 };
 
+struct ph_runtime_companion;
+
 /* One runtime's config entry (DESIGN.md "Runtimes"), parsed. */
 struct ph_runtime_spec {
 	char *role;                  /* "reference" or "candidate" */
@@ -44,7 +46,7 @@ struct ph_runtime_spec {
 	/*
 	 * Optional "port" (1..65535): the runtime always listens there instead of on a free
 	 * port the session picks, for a daemon whose parts reach it at a fixed address (the
-	 * TS daemon's HTTP MCP tools call localhost:3850). 0 when absent.
+	 * TS daemon's HTTP tools call localhost:3850). 0 when absent.
 	 */
 	int port;
 	/*
@@ -66,11 +68,20 @@ struct ph_runtime_spec {
 	long health_status[8];
 	size_t n_health_status;
 	/*
-	 * Optional "mcp_stdio" {command, env?, cwd?}: the runtime's MCP server over stdio, as
-	 * a spec of its own (name "<name>-mcp-stdio", env the runtime's with its own on top,
-	 * cwd and timeouts the runtime's unless set). NULL when the config names none.
+	 * Stdio companions: every key "<name>_stdio": {command, env?, cwd?} of the entry, a
+	 * process spoken to over stdio beside the runtime (a daemon's stdio server), as a
+	 * spec of its own (name "<runtime name>-<key, '_' as '-'>", env the runtime's with
+	 * its own on top, cwd and timeouts the runtime's unless set), in the entry's key
+	 * order. Found by key with ph_runtime_spec_companion.
 	 */
-	struct ph_runtime_spec *mcp_stdio;
+	struct ph_runtime_companion *companions;
+	size_t n_companions;
+};
+
+/* A stdio companion of a runtime: its config key and its spec. */
+struct ph_runtime_companion {
+	char *key;
+	struct ph_runtime_spec spec;
 };
 
 /*
@@ -101,6 +112,16 @@ struct ph_runtime {
 int ph_runtime_spec_parse(struct ph_runtime_spec *spec, const char *role, const json_t *obj,
 			  const char *source, struct ph_err *err);
 void ph_runtime_spec_release(struct ph_runtime_spec *spec);
+
+/*
+ * Is key the config key of a stdio companion: "<name>_stdio", name made of letters,
+ * digits and '_', 64 bytes at most in all?
+ */
+int ph_runtime_companion_key(const char *key);
+
+/* The companion of spec under config key `key` (borrowed from spec), or NULL. */
+const struct ph_runtime_spec *ph_runtime_spec_companion(const struct ph_runtime_spec *spec,
+							const char *key);
 
 /*
  * Expand placeholders in s: "{name}" where name is letters, digits and '_'; "{{" is a
@@ -141,8 +162,8 @@ int ph_runtime_spawn(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 /*
  * Like ph_runtime_spawn, but the child's stdin and stdout are pipes (stderr goes to the
  * log): *to_child is the write end of its stdin, *from_child the read end of its stdout,
- * both close-on-exec, owned by the caller. For processes spoken to over stdio (an MCP
- * stdio server); there is no health path to wait for.
+ * both close-on-exec, owned by the caller. For processes spoken to over stdio (a stdio
+ * companion); there is no health path to wait for.
  */
 int ph_runtime_spawn_piped(struct ph_runtime *rt, const struct ph_runtime_spec *spec,
 			   const struct ph_placeholders *ph, const char *log_path, int *to_child,

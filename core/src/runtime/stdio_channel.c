@@ -1,5 +1,5 @@
 /*
- * The line channel of stdio_channel.h: a runtime spawned with pipes (runtime.c), the
+ * The line channel of stdio_channel.h: a runtime spawned with pipes (spawn.c), the
  * write end of its stdin made non-blocking so a write waits in poll() under a deadline,
  * and a growing buffer of what its stdout has said that lines are cut from.
  */
@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "runtime/internal.h"
+
 #define READ_CHUNK 65536
 #define EXIT_GRACE_MS 2000
 
@@ -26,22 +28,6 @@ struct ph_stdio {
 	int eof;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 /* err for a child that is gone: how it ended and the tail of its log. */
 static int gone(struct ph_stdio *io, const char *what, struct ph_err *err)
 {
@@ -51,7 +37,7 @@ static int gone(struct ph_stdio *io, const char *what, struct ph_err *err)
 
 	/* it may still be on its way out */
 	for (int i = 0; i < 20 && ph_runtime_alive(&io->rt); i++)
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	if (io->rt.exited)
 		ph_runtime_describe_exit(io->rt.exit_status, how, sizeof(how));
 	tail = io->rt.log_path ? ph_log_tail(io->rt.log_path, 600) : NULL;
@@ -85,7 +71,7 @@ int ph_stdio_open(struct ph_stdio **out, const struct ph_runtime_spec *spec,
 int ph_stdio_send(struct ph_stdio *io, const char *line, size_t len, long timeout_ms,
 		  struct ph_err *err)
 {
-	double deadline = now_ms() + (double)timeout_ms;
+	double deadline = ph_now_ms() + (double)timeout_ms;
 	int part = 0;
 
 	if (memchr(line, '\n', len))
@@ -106,7 +92,7 @@ int ph_stdio_send(struct ph_stdio *io, const char *line, size_t len, long timeou
 				continue;
 			if (w < 0 && errno == EAGAIN) {
 				struct pollfd pfd = { io->to_child, POLLOUT, 0 };
-				double left = deadline - now_ms();
+				double left = deadline - ph_now_ms();
 
 				if (left <= 0)
 					return ph_error(err, PH_E_TIMEOUT,
@@ -153,7 +139,7 @@ static int cut_line(struct ph_stdio *io, const char **line, size_t *len)
 int ph_stdio_recv(struct ph_stdio *io, long timeout_ms, const char **line, size_t *len,
 		  struct ph_err *err)
 {
-	double deadline = now_ms() + (double)timeout_ms;
+	double deadline = ph_now_ms() + (double)timeout_ms;
 
 	*line = NULL;
 	*len = 0;
@@ -194,7 +180,7 @@ int ph_stdio_recv(struct ph_stdio *io, long timeout_ms, const char **line, size_
 			io->buf = b;
 			io->cap = cap;
 		}
-		left = deadline - now_ms();
+		left = deadline - ph_now_ms();
 		if (left <= 0)
 			return ph_error(err, PH_E_TIMEOUT,
 					"%s runtime '%s' did not answer within %ld ms",
@@ -230,7 +216,7 @@ void ph_stdio_close(struct ph_stdio *io)
 	if (io->to_child >= 0)
 		close(io->to_child);
 	for (long waited = 0; waited < EXIT_GRACE_MS && ph_runtime_alive(&io->rt); waited += 10)
-		sleep_ms(10);
+		ph_sleep_ms(10);
 	ph_runtime_stop(&io->rt, 0, NULL);
 	ph_runtime_release(&io->rt);
 	if (io->from_child >= 0)

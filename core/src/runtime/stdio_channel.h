@@ -1,6 +1,6 @@
 /*
- * A line channel to a child process over its stdin and stdout: what an MCP stdio server
- * speaks (one JSON-RPC message per line). The child is a runtime process like any other
+ * A line channel to a child process over its stdin and stdout: what a stdio companion
+ * of a runtime speaks (one JSON-RPC message per line). The child is a runtime process like any other
  * (its own process group, registered for the kill-all on the way out, stderr in a log
  * file); the channel adds bounded waits for writing and reading, so a child that stops
  * reading or answering costs a timeout, never a hang.
