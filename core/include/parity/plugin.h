@@ -181,7 +181,11 @@ struct ph_host {
 	int (*verify_schema)(struct ph_run *run, const char *a, const char *b,
 			     json_t **differences, struct ph_err *err);
 
-	/* A run parameter given on the command line ("secrets-file", "machine-id"), or NULL. */
+	/*
+	 * A parameter of this domain's plugin, given as `parity run --param <domain>.<name>=
+	 * <value>` (the host strips "<domain>."; other domains' parameters are not seen), or
+	 * NULL.
+	 */
 	const char *(*param)(struct ph_run *run, const char *name);
 
 	/*
@@ -242,10 +246,10 @@ struct ph_host {
 	/* ---- since ABI 1.1 ---- */
 
 	/*
-	 * Start a runtime's stdio companion, the process its config names under key (only
-	 * "mcp_stdio": {command, env?, cwd?}), with the same placeholders as the running
+	 * Start a runtime's stdio companion, the process its config names under key (a key
+	 * "<name>_stdio": {command, env?, cwd?}), with the same placeholders as the running
 	 * runtime ({port} is its port) and the runtime's env beneath its own; its stderr goes
-	 * to <out>/runtimes/<runtime>-mcp-stdio.log. *io is closed with stdio_close (the host
+	 * to <out>/runtimes/<runtime>-<name>-stdio.log. *io is closed with stdio_close (the host
 	 * closes what a plugin left open when its run ends). PH_E_NOTFOUND when the config
 	 * names no such command for that side; PH_E_RUNTIME when it cannot start. With io
 	 * NULL nothing is started: 0 tells that the command is configured.
