@@ -395,6 +395,11 @@ struct ph_run *fake_host_run(struct fake_host *fh)
 	return (struct ph_run *)fh;
 }
 
+struct fake_host *fake_host_of(struct ph_run *run)
+{
+	return F(run);
+}
+
 void fake_host_answer(struct fake_host *fh, enum ph_side side, long status, const char *body,
 		      double latency_ms)
 {
