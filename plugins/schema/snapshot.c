@@ -282,6 +282,16 @@ static int is_shadow(const char *key, char **virt, size_t n)
 	return 0;
 }
 
+/* The virtual tables of a database, lower case. */
+#define VIRTUAL_TABLES                                                                     \
+	"SELECT lower(name) FROM sqlite_master WHERE type = 'table' AND"                   \
+	" sql LIKE 'create virtual table%'"
+
+/* Its tables (shadow tables too) and views, sqlite_* left out. */
+#define TABLES_AND_VIEWS                                                                   \
+	"SELECT name, type, sql FROM sqlite_master WHERE type IN ('table', 'view') AND"    \
+	" name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+
 /* The error of a database db whose schema cannot be read. */
 static int unreadable(sqlite3 *conn, const char *db, struct ph_err *err)
 {
@@ -312,10 +322,7 @@ int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *e
 		goto out;
 	}
 	/* Virtual tables first, so that their shadow tables can be recognised. */
-	if ((rc = prepare(conn, db,
-			  "SELECT lower(name) FROM sqlite_master WHERE type = 'table' AND"
-			  " sql LIKE 'create virtual table%'",
-			  &st, err)))
+	if ((rc = prepare(conn, db, VIRTUAL_TABLES, &st, err)))
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nvirt == cap) {
@@ -335,10 +342,7 @@ int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *e
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if ((rc = prepare(conn, db,
-			  "SELECT name, type, sql FROM sqlite_master WHERE type IN ('table',"
-			  " 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-			  &st, err)))
+	if ((rc = prepare(conn, db, TABLES_AND_VIEWS, &st, err)))
 		goto out;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);

@@ -20,35 +20,46 @@ static int fixture_setup(void **state)
 	*state = fx;
 	fx->spec = spec;
 	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-plugin-%s-XXXXXX", spec->domain);
-	if (!mkdtemp(fx->dir))
+	if (!mkdtemp(fx->dir) || (spec->user_size && !(fx->user = calloc(1, spec->user_size))))
 		return -1;
 	fake_host_init(&fx->fh);
 	fx->fh.suite_dir = fx->dir;
 	return spec->setup ? spec->setup(fx) : 0;
 }
 
+/* A folder that cannot be removed fails the test: it would be left behind in /tmp. */
 static int fixture_teardown(void **state)
 {
 	struct plugin_fixture *fx = *state;
+	int rc;
 
 	if (fx->spec->teardown)
 		fx->spec->teardown(fx);
 	fake_host_release(&fx->fh);
-	plugin_fixture_rmtree(fx->dir);
+	rc = plugin_fixture_rmtree(fx->dir);
+	free(fx->user);
 	free(fx);
-	return 0;
+	return rc;
 }
 
-void plugin_fixture_wrap(const struct plugin_fixture_spec *spec, struct CMUnitTest *tests,
-			 size_t n)
+int plugin_fixture_main(const struct plugin_fixture_spec *spec, const struct CMUnitTest *tests,
+			size_t n)
 {
+	struct CMUnitTest *all = calloc(n, sizeof(*all));
+	int rc;
+
+	assert_non_null(all);
 	for (size_t i = 0; i < n; i++) {
-		if (tests[i].setup_func)
+		all[i] = tests[i];
+		if (all[i].setup_func)
 			continue;
-		tests[i].setup_func = fixture_setup;
-		tests[i].teardown_func = fixture_teardown;
-		tests[i].initial_state = (void *)spec;
+		all[i].setup_func = fixture_setup;
+		all[i].teardown_func = fixture_teardown;
+		all[i].initial_state = (void *)spec;
 	}
+	rc = _cmocka_run_group_tests("tests", all, n, NULL, NULL);
+	free(all);
+	return rc;
 }
 
 void plugin_fixture_write(struct plugin_fixture *fx, const char *name, const char *text)

@@ -25,6 +25,7 @@ struct plugin_fixture;
 struct plugin_fixture_spec {
 	const char *domain;                          /* the folder: /tmp/test-plugin-<d>-XXXXXX */
 	const struct ph_plugin *(*entry)(void);      /* ph_<domain>_plugin */
+	size_t user_size;                            /* the program's own state: 0 for none */
 	int (*setup)(struct plugin_fixture *fx);     /* optional: after the fake host is made */
 	void (*teardown)(struct plugin_fixture *fx); /* optional: before it is released */
 };
@@ -33,7 +34,7 @@ struct plugin_fixture {
 	struct fake_host fh; /* its suite_dir is dir, until the test says otherwise */
 	const struct plugin_fixture_spec *spec;
 	char dir[64];        /* the test's temporary folder */
-	void *user;          /* the program's own state, made by spec->setup */
+	void *user;          /* user_size zeroed bytes for the program's own state, or NULL */
 };
 
 /* Write text to the file <dir>/<name> (name: a file name, no folder). */
@@ -49,14 +50,14 @@ int plugin_fixture_run_cases(struct plugin_fixture *fx, const char *cases, struc
 int plugin_fixture_rmtree(const char *path);
 
 /*
- * Give every test of tests[0..n) that has no setup of its own a fresh fixture of spec:
- * plugin_fixture_run_tests does it for a program's test array and then runs it.
+ * Run tests[0..n) as cmocka's group "tests", giving every test that has no setup of its
+ * own a fresh fixture of spec; returns what cmocka_run_group_tests returns.
+ * plugin_fixture_run_tests does it for a program's test array.
  */
-void plugin_fixture_wrap(const struct plugin_fixture_spec *spec, struct CMUnitTest *tests,
-			 size_t n);
+int plugin_fixture_main(const struct plugin_fixture_spec *spec, const struct CMUnitTest *tests,
+			size_t n);
 
 #define plugin_fixture_run_tests(spec, tests)                                             \
-	(plugin_fixture_wrap((spec), (tests), sizeof(tests) / sizeof((tests)[0])),           \
-	 cmocka_run_group_tests(tests, NULL, NULL))
+	plugin_fixture_main((spec), (tests), sizeof(tests) / sizeof((tests)[0]))
 
 #endif

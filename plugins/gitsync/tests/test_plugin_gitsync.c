@@ -35,12 +35,9 @@ struct fx {
 
 static int gs_setup(struct plugin_fixture *pf)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = pf->user;
 	json_error_t je;
 
-	if (!f)
-		return -1;
-	pf->user = f;
 	f->dir = pf->dir;
 	snprintf(f->ws, sizeof(f->ws), "%s/workspace", f->dir);
 	snprintf(f->remote, sizeof(f->remote), "%s/remote.git", f->dir);
@@ -62,17 +59,15 @@ static int gs_setup(struct plugin_fixture *pf)
 
 static void gs_teardown(struct plugin_fixture *pf)
 {
-	struct fx *f = pf->user;
-
-	if (!f)
-		return;
-	json_decref(f->opts_json);
+	json_decref(((struct fx *)pf->user)->opts_json);
 	gs_git_shutdown();
-	free(f);
 }
 
-static const struct plugin_fixture_spec fixture = {"gitsync", ph_gitsync_plugin, gs_setup,
-						    gs_teardown};
+static const struct plugin_fixture_spec fixture = {.domain = "gitsync",
+						    .entry = ph_gitsync_plugin,
+						    .user_size = sizeof(struct fx),
+						    .setup = gs_setup,
+						    .teardown = gs_teardown};
 
 /* The test's repositories, from the fixture cmocka hands it. */
 static struct fx *fx_of(void **state)
@@ -414,7 +409,7 @@ static void test_run_http_and_order(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[] = {
+	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalise),
 	    cmocka_unit_test(test_setup_baseline),
 	    cmocka_unit_test(test_observe_commit),

@@ -17,7 +17,7 @@
 
 const struct ph_plugin *ph_read_plugin(void);
 
-static const struct plugin_fixture_spec fixture = {"read", ph_read_plugin, NULL, NULL};
+static const struct plugin_fixture_spec fixture = {.domain = "read", .entry = ph_read_plugin};
 
 /* Script one answer per side: both 200 with these bodies and latencies. */
 static void answers(struct plugin_fixture *f, const char *ref, double ref_ms, const char *cand,
@@ -195,7 +195,7 @@ static void test_malformed_and_empty(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[] = {
+	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptor),
 		cmocka_unit_test(test_parity_and_count),
 		cmocka_unit_test(test_alternates_first_side),

@@ -210,6 +210,13 @@ static void make_db(const char *ws, const char *sql)
 	sqlite3_close(db);
 }
 
+/* The databases each side created: ref_sql's and cand_sql's. */
+static void make_dbs(struct sfx *t, const char *ref_sql, const char *cand_sql)
+{
+	make_db(t->side[PH_REFERENCE].ws, ref_sql);
+	make_db(t->side[PH_CANDIDATE].ws, cand_sql);
+}
+
 /*
  * Both sides' workspaces in the fixture's folder, each listing 10 memories on its own and
  * on the other's; the fake host's table with the runtimes above and the core's schema
@@ -217,12 +224,9 @@ static void make_db(const char *ws, const char *sql)
  */
 static int schema_setup(struct plugin_fixture *pf)
 {
-	struct sfx *t = calloc(1, sizeof(*t));
+	struct sfx *t = pf->user;
 	int i;
 
-	if (!t)
-		return -1;
-	pf->user = t;
 	t->pf = pf;
 	for (i = 0; i < 2; i++) {
 		snprintf(t->side[i].ws, sizeof(t->side[i].ws), "%s/%s", pf->dir,
@@ -244,13 +248,10 @@ static int schema_setup(struct plugin_fixture *pf)
 	return 0;
 }
 
-static void schema_teardown(struct plugin_fixture *pf)
-{
-	free(pf->user);
-}
-
-static const struct plugin_fixture_spec fixture = {"schema", ph_schema_plugin, schema_setup,
-						    schema_teardown};
+static const struct plugin_fixture_spec fixture = {.domain = "schema",
+						    .entry = ph_schema_plugin,
+						    .user_size = sizeof(struct sfx),
+						    .setup = schema_setup};
 
 static struct sfx *fx_of(void **state)
 {
@@ -306,6 +307,18 @@ static const struct got_row *must_row(const struct sfx *t, const char *feature)
 	return r;
 }
 
+/* The row of feature, of class cls and, when kinds is set, with those divergence kinds. */
+static const struct got_row *expect_row(const struct sfx *t, const char *feature,
+					enum ph_class cls, const char *kinds)
+{
+	const struct got_row *r = must_row(t, feature);
+
+	assert_int_equal(r->cls, cls);
+	if (kinds)
+		assert_string_equal(r->kinds, kinds);
+	return r;
+}
+
 /* ---- tests ---- */
 
 static void test_descriptor(void **state)
@@ -323,8 +336,7 @@ static void test_self_parity(void **state)
 	struct sfx *t = fx_of(state);
 	int i;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, BASE);
+	make_dbs(t, BASE, BASE);
 	assert_int_equal(run_plugin(t), 0);
 	/* items, items_fts, notes, ledger, two cross rows; no row for items_fts shadows */
 	assert_int_equal(t->n_rows, 6);
@@ -356,25 +368,16 @@ static void test_drift(void **state)
 	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, DRIFT);
+	make_dbs(t, BASE, DRIFT);
 	assert_int_equal(run_plugin(t), 0);
-	r = must_row(t, "table items");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "missing-index");
-	r = must_row(t, "table notes");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "column-order");
-	r = must_row(t, "table extra_t");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
+	expect_row(t, "table items", PH_STRUCTURAL, "missing-index");
+	expect_row(t, "table notes", PH_SEMANTIC, "column-order");
+	r = expect_row(t, "table extra_t", PH_STRUCTURAL, "extra-table");
 	assert_string_equal(r->reference, "absent");
-	assert_string_equal(r->kinds, "extra-table");
-	assert_int_equal(must_row(t, "table items_fts")->cls, PH_PARITY);
+	expect_row(t, "table items_fts", PH_PARITY, NULL);
 	/* versions compared as a set: the differing checksums are not reported */
-	r = must_row(t, "schema_migrations");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "migration-versions");
-	assert_int_equal(must_row(t, "candidate db opened by reference")->cls, PH_PARITY);
+	expect_row(t, "schema_migrations", PH_SEMANTIC, "migration-versions");
+	expect_row(t, "candidate db opened by reference", PH_PARITY, NULL);
 }
 
 static void test_cross_failures(void **state)
@@ -382,35 +385,26 @@ static void test_cross_failures(void **state)
 	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, BASE);
+	make_dbs(t, BASE, BASE);
 	t->side[PH_REFERENCE].restart_rc = PH_E_RUNTIME;
 	t->side[PH_CANDIDATE].cross_count = 7;
 	assert_int_equal(run_plugin(t), 0);
-	r = must_row(t, "candidate db opened by reference");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "start");
+	r = expect_row(t, "candidate db opened by reference", PH_STRUCTURAL, "start");
 	assert_non_null(strstr(r->messages, "could not open the candidate's database"));
 	assert_non_null(strstr(r->messages, "boom: database refused"));
-	r = must_row(t, "reference db opened by candidate");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "length");
-	assert_int_equal(must_row(t, "table items")->cls, PH_PARITY);
+	expect_row(t, "reference db opened by candidate", PH_SEMANTIC, "length");
+	expect_row(t, "table items", PH_PARITY, NULL);
 }
 
 static void test_cross_status(void **state)
 {
 	struct sfx *t = fx_of(state);
-	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, BASE);
+	make_dbs(t, BASE, BASE);
 	t->side[PH_CANDIDATE].cross_status = 500;
 	assert_int_equal(run_plugin(t), 0);
-	r = must_row(t, "reference db opened by candidate");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "status");
-	assert_int_equal(must_row(t, "candidate db opened by reference")->cls, PH_PARITY);
+	expect_row(t, "reference db opened by candidate", PH_STRUCTURAL, "status");
+	expect_row(t, "candidate db opened by reference", PH_PARITY, NULL);
 }
 
 /* A schema change still in the -wal (runtime stopped without checkpoint) is compared. */
@@ -420,10 +414,8 @@ static void test_wal_schema_seen(void **state)
 	char path[1024], wal[1040];
 	struct stat before, after;
 	sqlite3 *db = NULL;
-	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, BASE);
+	make_dbs(t, BASE, BASE);
 	snprintf(path, sizeof(path), "%s/memory/memories.db", t->side[1].ws);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -439,35 +431,37 @@ static void test_wal_schema_seen(void **state)
 	assert_int_equal(stat(wal, &after), 0);
 	assert_int_equal(after.st_size, before.st_size);
 	sqlite3_close(db);
-	r = must_row(t, "table late_t");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "extra-table");
+	expect_row(t, "table late_t", PH_STRUCTURAL, "extra-table");
 }
 
-static void test_missing_databases(void **state)
+/*
+ * Only side with_db created its database: one row for the database, of class cls, its
+ * message naming the side without one (names).
+ */
+static struct sfx *only_database(void **state, enum ph_side with_db, enum ph_class cls,
+				 const char *names)
 {
 	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
+	make_db(t->side[with_db].ws, BASE);
 	assert_int_equal(run_plugin(t), 0);
-	r = must_row(t, "memory/memories.db");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_non_null(strstr(r->messages, "candidate"));
+	r = expect_row(t, "memory/memories.db", cls, NULL);
+	assert_non_null(strstr(r->messages, names));
+	return t;
+}
+
+static void test_missing_databases(void **state)
+{
+	struct sfx *t = only_database(state, PH_REFERENCE, PH_STRUCTURAL, "candidate");
+
 	assert_null(row_of(t, "table items"));
 }
 
 static void test_missing_reference_database(void **state)
 {
-	struct sfx *t = fx_of(state);
-	const struct got_row *r;
-
-	make_db(t->side[1].ws, BASE);
-	assert_int_equal(run_plugin(t), 0);
-	r = must_row(t, "memory/memories.db");
 	/* the harness cannot evaluate without the reference's schema: an error, not parity */
-	assert_int_equal(r->cls, PH_ERROR);
-	assert_non_null(strstr(r->messages, "reference"));
+	only_database(state, PH_CANDIDATE, PH_ERROR, "reference");
 }
 
 /* The suite says what is checked: here one opening only, under the suite's names. */
@@ -476,8 +470,7 @@ static void test_suite_drives_checks(void **state)
 	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(t->side[0].ws, BASE);
-	make_db(t->side[1].ws, BASE);
+	make_dbs(t, BASE, BASE);
 	use_suite(t, "{\"cases\": [{\"name\": \"reopen\", \"kind\": \"cross-open\","
 		       " \"list\": {\"path\": \"/api/memories?limit=5\", \"array\": \"memories\"},"
 		       " \"openings\": [{\"runtime\": \"candidate\", \"feature\": \"rollback\"}]}]}");
@@ -539,7 +532,7 @@ static void test_bad_suite(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[] = {
+	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_descriptor),
 	    cmocka_unit_test(test_self_parity),
 	    cmocka_unit_test(test_drift),
