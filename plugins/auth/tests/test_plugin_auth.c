@@ -205,8 +205,6 @@ static void test_yaml_set(void **state)
 
 /* ---- the run hook through the fake host (tests/support) ---- */
 
-static const struct plugin_fixture_spec fixture = {.domain = "auth", .entry = ph_auth_plugin};
-
 static void test_run_bad_suite(void **state)
 {
 	struct plugin_fixture *fx = *state;
@@ -227,6 +225,9 @@ static void test_run_bad_suite(void **state)
 	assert_int_equal(plugin_fixture_run(fx, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "case 'm'"));
 }
+
+/* Every test runs in a fresh plugin fixture (tests/support). */
+static const struct plugin_fixture_spec fixture = {.domain = "auth", .entry = ph_auth_plugin};
 
 int main(void)
 {

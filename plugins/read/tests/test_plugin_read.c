@@ -17,6 +17,7 @@
 
 const struct ph_plugin *ph_read_plugin(void);
 
+/* Every test runs in a fresh plugin fixture (tests/support). */
 static const struct plugin_fixture_spec fixture = {.domain = "read", .entry = ph_read_plugin};
 
 /* Script one answer per side: both 200 with these bodies and latencies. */
@@ -50,6 +51,28 @@ static void test_descriptor(void **state)
 	assert_int_equal(p->size, sizeof(struct ph_plugin));
 	assert_non_null(p->run);
 	assert_null(p->init);
+}
+
+static void test_malformed_and_empty(void **state)
+{
+	struct plugin_fixture *f = *state;
+	struct ph_err err;
+
+	assert_int_equal(
+	    plugin_fixture_run_cases(f, "{\"name\": \"bad\", \"method\": \"GET\", \"path\": \"x\"}",
+				     &err),
+	    PH_E_INVALID);
+	assert_non_null(strstr(err.msg, f->dir));
+	assert_non_null(strstr(err.msg, "case 'bad'"));
+	assert_int_equal(plugin_fixture_run_cases(f,
+						  "{\"name\": \"e\", \"method\": \"GET\","
+						  " \"path\": \"/e\", \"expect\": {\"array\":"
+						  " \"results\"}}",
+						  &err),
+			 PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "expect"));
+	assert_int_equal(plugin_fixture_run_cases(f, "", &err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "no cases"));
 }
 
 static void test_parity_and_count(void **state)
@@ -171,32 +194,11 @@ static void test_one_sample_not_judged(void **state)
 						    "candidate")) == 300.0);
 }
 
-static void test_malformed_and_empty(void **state)
-{
-	struct plugin_fixture *f = *state;
-	struct ph_err err;
-
-	assert_int_equal(
-	    plugin_fixture_run_cases(f, "{\"name\": \"bad\", \"method\": \"GET\", \"path\": \"x\"}",
-				     &err),
-	    PH_E_INVALID);
-	assert_non_null(strstr(err.msg, f->dir));
-	assert_non_null(strstr(err.msg, "case 'bad'"));
-	assert_int_equal(plugin_fixture_run_cases(f,
-						  "{\"name\": \"e\", \"method\": \"GET\","
-						  " \"path\": \"/e\", \"expect\": {\"array\":"
-						  " \"results\"}}",
-						  &err),
-			 PH_E_INVALID);
-	assert_non_null(strstr(err.msg, "expect"));
-	assert_int_equal(plugin_fixture_run_cases(f, "", &err), PH_E_INVALID);
-	assert_non_null(strstr(err.msg, "no cases"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_malformed_and_empty),
 		cmocka_unit_test(test_parity_and_count),
 		cmocka_unit_test(test_alternates_first_side),
 		cmocka_unit_test(test_no_answer_is_error_row),
@@ -204,7 +206,6 @@ int main(void)
 		cmocka_unit_test(test_expect_reference_misses),
 		cmocka_unit_test(test_timing_confirmed_or_flaky),
 		cmocka_unit_test(test_one_sample_not_judged),
-		cmocka_unit_test(test_malformed_and_empty),
 	};
 
 	return plugin_fixture_run_tests(&fixture, tests);

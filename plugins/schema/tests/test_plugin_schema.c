@@ -290,11 +290,9 @@ static void use_suite(struct sfx *t, const char *text)
 
 static const struct got_row *row_of(const struct sfx *t, const char *feature)
 {
-	int i;
-
-	for (i = 0; i < t->n_rows; i++)
-		if (!strcmp(t->rows[i].feature, feature))
-			return &t->rows[i];
+	for (const struct got_row *r = t->rows; r < t->rows + t->n_rows; r++)
+		if (!strcmp(r->feature, feature))
+			return r;
 	return NULL;
 }
 
