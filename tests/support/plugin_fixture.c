@@ -57,6 +57,7 @@ int plugin_fixture_main(const struct plugin_fixture_spec *spec, const struct CMU
 		all[i].teardown_func = fixture_teardown;
 		all[i].initial_state = (void *)spec;
 	}
+	/* what cmocka_run_group_tests expands to, for an array it cannot size */
 	rc = _cmocka_run_group_tests("tests", all, n, NULL, NULL);
 	free(all);
 	return rc;
