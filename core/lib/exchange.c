@@ -1,7 +1,8 @@
 /*
- * The case exchange (parity/exchange.h): ask both runtimes, rewrite, compare, confirm
- * timing, check, record. Each step is a small function over the host table, in the order
- * a row is made.
+ * The case exchange (parity/exchange.h): ask both runtimes, rewrite, tell whether the pair
+ * can be evaluated, compare, confirm timing, check, record. Each step is a small function
+ * over the host table, in the order a row is made; the body helpers rewrite hooks share
+ * close the file.
  */
 #include "parity/exchange.h"
 
@@ -55,22 +56,35 @@ static char *rule_of(const struct ph_host *host, struct ph_run *run, const char 
 	return key;
 }
 
+/*
+ * The error row of a pair that was not judged (why), under the case's feature or else
+ * the rule the endpoint matches.
+ */
+static int error_row(const struct ph_host *host, struct ph_run *run, const struct ph_exchange *x,
+		     const char *endpoint, const struct ph_response r[2], const char *why,
+		     struct ph_row *row)
+{
+	char *rule = x->feature ? NULL : rule_of(host, run, endpoint, r);
+	int rc;
+
+	row->feature = x->feature ? x->feature : rule ? rule : endpoint;
+	row->cls = PH_ERROR;
+	row->error = why;
+	rc = host->record(run, row);
+	free(rule);
+	return rc;
+}
+
 /* The error row of a pair where a side did not answer. */
 static int no_answer_row(const struct ph_host *host, struct ph_run *run,
 			 const struct ph_exchange *x, const char *endpoint,
 			 const struct ph_response r[2], struct ph_row *row)
 {
-	char why[1200], *rule = x->feature ? NULL : rule_of(host, run, endpoint, r);
-	int rc;
+	char why[1200];
 
 	ph_row_no_answer(r, why, sizeof(why));
-	row->feature = x->feature ? x->feature : rule ? rule : endpoint;
-	row->cls = PH_ERROR;
-	row->error = why;
 	row->reference = r[PH_REFERENCE].error ? "no answer" : "answered";
-	rc = host->record(run, row);
-	free(rule);
-	return rc;
+	return error_row(host, run, x, endpoint, r, why, row);
 }
 
 /*
@@ -144,6 +158,9 @@ static int judge(const struct ph_host *host, struct ph_run *run, struct ph_excha
 		snprintf(summary, sizeof(summary), "%ld", r[PH_REFERENCE].status);
 	row->reference = summary;
 	ph_err_clear(&e);
+	if (x->evaluable && x->evaluable(x->ctx, r, &e) == PH_EXCHANGE_NOT_EVALUABLE)
+		return error_row(host, run, x, endpoint, r, e.msg, row);
+	ph_err_clear(&e);
 	if (compare_pair(host, run, x, endpoint, r, &res, &e)) {
 		row->feature = x->feature ? x->feature : res.rule ? res.rule : endpoint;
 		row->cls = PH_ERROR;
@@ -216,4 +233,21 @@ void ph_exchange_release(const struct ph_host *host, struct ph_exchange *x)
 	host->response_release(&x->resp[0]);
 	host->response_release(&x->resp[1]);
 	memset(x->resp, 0, sizeof(x->resp));
+}
+
+json_t *ph_exchange_body_json(const struct ph_response *r)
+{
+	return r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
+}
+
+int ph_exchange_body_set(struct ph_response *r, const json_t *doc, size_t flags)
+{
+	char *s = json_dumps(doc, flags);
+
+	if (!s)
+		return PH_E_NOMEM;
+	free(r->body);
+	r->body = s;
+	r->body_len = strlen(s);
+	return 0;
 }

@@ -72,26 +72,10 @@ int auth_send(struct ctx *c, int side, const json_t *k, const char *token,
 	return rc;
 }
 
-static json_t *body_json(const struct ph_response *r)
-{
-	return r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
-}
-
-static void set_body(struct ph_response *r, const json_t *doc)
-{
-	char *s = json_dumps(doc, JSON_COMPACT);
-
-	if (!s)
-		return;
-	free(r->body);
-	r->body = s;
-	r->body_len = strlen(s);
-}
-
 /* Replace an issued token by its claims less iat/exp, or by why it does not verify. */
 static void token_as_claims(const struct side_tokens *s, struct ph_response *r, double now)
 {
-	json_t *doc = body_json(r), *claims = NULL;
+	json_t *doc = ph_exchange_body_json(r), *claims = NULL;
 	const char *tok = str(doc, "token"), *why;
 
 	if (!tok) {
@@ -106,14 +90,14 @@ static void token_as_claims(const struct side_tokens *s, struct ph_response *r, 
 		json_object_del(claims, "exp");
 		json_object_set_new(doc, "token", claims);
 	}
-	set_body(r, doc);
+	ph_exchange_body_set(r, doc, JSON_COMPACT);
 	json_decref(doc);
 }
 
 /* retryAfter is an epoch time from each runtime's clock: equal when close enough. */
 static void align_retry_after(struct ph_response *a, struct ph_response *b)
 {
-	json_t *da = body_json(a), *db = body_json(b);
+	json_t *da = ph_exchange_body_json(a), *db = ph_exchange_body_json(b);
 	json_t *ra = json_object_get(da, "retryAfter"), *rb = json_object_get(db, "retryAfter");
 
 	if (json_is_number(ra) && json_is_number(rb)) {
@@ -121,7 +105,7 @@ static void align_retry_after(struct ph_response *a, struct ph_response *b)
 
 		if (d > -RETRY_AFTER_TOLERANCE_MS && d < RETRY_AFTER_TOLERANCE_MS) {
 			json_object_set(db, "retryAfter", ra);
-			set_body(b, db);
+			ph_exchange_body_set(b, db, JSON_COMPACT);
 		}
 	}
 	json_decref(da);
@@ -155,7 +139,7 @@ static void auth_checks(const struct ph_response *a, const struct ph_response *b
 		}
 	}
 	if (a->status >= 400 && b->status >= 400) {
-		json_t *da = body_json(a), *db = body_json(b);
+		json_t *da = ph_exchange_body_json(a), *db = ph_exchange_body_json(b);
 		json_t *ea = json_object_get(da, "error"), *eb = json_object_get(db, "error");
 
 		if (json_is_string(ea) && json_is_string(eb) && !json_equal(ea, eb)) {
@@ -172,7 +156,7 @@ static void auth_checks(const struct ph_response *a, const struct ph_response *b
 /* "401 authentication required", "200": what the reference answered. */
 static void summary(const struct ph_response *a, char *out, size_t n)
 {
-	json_t *d = a->status >= 400 ? body_json(a) : NULL;
+	json_t *d = a->status >= 400 ? ph_exchange_body_json(a) : NULL;
 	const char *e = str(d, "error");
 
 	if (e)

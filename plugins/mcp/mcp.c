@@ -8,7 +8,8 @@
  * so later cases can name it ("{id:label}") and compare it as a reference. Answers are
  * normalised before comparing (mcp.h): tool lists become sets keyed by name, text content
  * is parsed as JSON where it is JSON. A tool answer saying the tool could not reach its
- * own daemon (mcp.h ph_mcp_unreachable) is an error row, not a comparison. When the config
+ * own daemon (mcp.h ph_mcp_unreachable) makes the pair not evaluable (an error row, not a
+ * comparison). When the config
  * names an MCP stdio command for the runtimes, the same cases run again over stdio
  * (transport_stdio.c).
  */
@@ -100,22 +101,19 @@ struct mcp_case {
  * Before the pair is read (called for the reference, then the candidate, with both
  * answers in): at the reference's turn, parse both, keep their summary, save the id the
  * case names (before a failure is reported, so later cases fail only on the failing side)
- * and tell whether a tool could not reach its daemon; then make each answer comparable
- * (mcp.h). The exchange compares every pair both sides answered: an answer that says
- * nothing about the tool is blanked (the reference's status, no body, no latency), so the
- * comparison finds nothing and the check makes its row the error it is.
+ * and tell whether a tool could not reach its daemon (then the pair is not evaluable and
+ * left as it is); then make each answer comparable (mcp.h).
  */
 static int case_rewrite(void *ctx, enum ph_side side, struct ph_response pair[2],
 			struct ph_err *err)
 {
 	struct mcp_case *mc = ctx;
-	struct ph_response *r = &pair[side];
-	char *norm;
 	json_t *nd;
+	int rc;
 
 	for (int s = 0; s < 2 && side == PH_REFERENCE; s++)
-		if (!pair[s].error && pair[s].body && pair[s].body_len)
-			mc->doc[s] = json_loadb(pair[s].body, pair[s].body_len, 0, NULL);
+		if (!pair[s].error && pair[s].body_len)
+			mc->doc[s] = ph_exchange_body_json(&pair[s]);
 	if (side == PH_REFERENCE) {
 		const json_t *const docs[2] = {mc->doc[0], mc->doc[1]};
 		const int answered[2] = {!pair[0].error, !pair[1].error};
@@ -133,28 +131,28 @@ static int case_rewrite(void *ctx, enum ph_side side, struct ph_response pair[2]
 			snprintf(mc->why, sizeof(mc->why), "%s; %s", mc->summary, said);
 		}
 	}
-	if (r->error || (!mc->unreachable && !mc->doc[side]))
+	if (pair[side].error || mc->unreachable || !mc->doc[side])
 		return 0;
-	if (mc->unreachable) {
-		free(r->body);
-		r->body = NULL;
-		r->body_len = 0;
-		r->status = pair[PH_REFERENCE].status;
-		r->latency_ms = -1;
-		return 0;
-	}
-	nd = ph_mcp_normalise(mc->doc[side], mc->l, side, r->status >= 400);
-	norm = nd ? json_dumps(nd, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	nd = ph_mcp_normalise(mc->doc[side], mc->l, side, pair[side].status >= 400);
+	rc = nd ? ph_exchange_body_set(&pair[side], nd, JSON_COMPACT | JSON_ENCODE_ANY)
+		: PH_E_NOMEM;
 	json_decref(nd);
-	if (!norm)
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	free(r->body);
-	r->body = norm;
-	r->body_len = strlen(norm);
-	return 0;
+	return rc ? ph_error(err, rc, "out of memory") : 0;
 }
 
-/* After the comparison: a case not evaluated, or a suite that saves no id, is an error. */
+/* A tool that could not reach its daemon said nothing about the tool: not evaluated. */
+static int case_evaluable(void *ctx, const struct ph_response pair[2], struct ph_err *why)
+{
+	struct mcp_case *mc = ctx;
+
+	(void)pair;
+	if (!mc->unreachable)
+		return 0;
+	ph_error(why, PH_E_RUNTIME, "%s", mc->why);
+	return PH_EXCHANGE_NOT_EVALUABLE;
+}
+
+/* After the comparison: a suite that saves no id is an error. */
 static int case_check(void *ctx, const struct ph_response pair[2], struct ph_result *res,
 		      struct ph_err *why)
 {
@@ -162,8 +160,6 @@ static int case_check(void *ctx, const struct ph_response pair[2], struct ph_res
 
 	(void)pair;
 	(void)res;
-	if (mc->unreachable)
-		return ph_error(why, PH_E_RUNTIME, "%s", mc->why);
 	if (mc->problem)
 		return ph_error(why, PH_E_INVALID, "%s", mc->problem);
 	return 0;
@@ -227,6 +223,7 @@ static int run_case(const struct ph_host *host, struct ph_run *run, const json_t
 	x.turn = (unsigned)(id - 1); /* the case's index: who is asked first alternates */
 	x.ctx = &mc;
 	x.rewrite = case_rewrite;
+	x.evaluable = case_evaluable;
 	x.check = case_check;
 	x.summary = case_summary;
 	mc.save = json_string_value(json_object_get(c, "save_id"));

@@ -2,28 +2,25 @@
  * The two checks of the schema domain, each run for a case of suites/schema (schema.c
  * reads the suite): fresh-schema (fresh.c) compares the schemas both runtimes created,
  * cross-open (cross_open.c) starts each runtime on the other's workspace. Both record
- * their rows through the host with the helpers of rows.c. Everything a case names (its
+ * their rows through the host with the helper of rows.c. Everything a case names (its
  * strings) is borrowed from the suite for the run.
  */
 #ifndef PARITY_PLUGIN_SCHEMA_CHECKS_H
 #define PARITY_PLUGIN_SCHEMA_CHECKS_H
 
 #include "parity/plugin.h"
+#include "parity/result.h"
+#include "parity/row.h"
 
 /* "reference" and "candidate", by enum ph_side. */
 extern const char *const schema_side_names[2];
 
 /*
- * Append one divergence to a result built here (released with host->result_release);
- * a and b are stolen. kind is borrowed: it must live until the row is recorded.
+ * Record one row without latencies, its class res's verdict. The divergences of res are
+ * added with ph_result_add (parity/result.h), error rows recorded with ph_row_error.
  */
-int schema_res_add(struct ph_result *res, enum ph_class cls, const char *kind, const char *path,
-		   json_t *a, json_t *b, const char *message);
-
-/* Record one row without latencies: an error row when error is set, else res's class. */
 int schema_record(const struct ph_host *host, struct ph_run *run, const char *feature,
-		  const char *case_name, const char *reference, const struct ph_result *res,
-		  const char *error);
+		  const char *case_name, const char *reference, const struct ph_result *res);
 
 /*
  * Compare the schemas of `database` (a path inside each workspace) the two stopped

@@ -54,26 +54,26 @@ static int judge_listing(const struct schema_list_req *lr, enum ph_side who, enu
 
 	if (!l->status) {
 		snprintf(msg, sizeof(msg), "the %s runtime on the %s's database: %s", w, o, l->why);
-		return schema_res_add(res, PH_STRUCTURAL, "status", "", json_integer(200),
-				      json_null(), msg);
+		return ph_result_add(res, PH_STRUCTURAL, "status", "", json_integer(200),
+				     json_null(), msg);
 	}
 	if (l->status != 200) {
 		snprintf(msg, sizeof(msg), "the %s runtime on the %s's database answered GET %s with %ld",
 			 w, o, lr->path, l->status);
-		return schema_res_add(res, PH_STRUCTURAL, "status", "", json_integer(200),
-				      json_integer(l->status), msg);
+		return ph_result_add(res, PH_STRUCTURAL, "status", "", json_integer(200),
+				     json_integer(l->status), msg);
 	}
 	if (l->count < 0) {
 		snprintf(msg, sizeof(msg), "the %s runtime on the %s's database: %s", w, o, l->why);
-		return schema_res_add(res, PH_STRUCTURAL, "type", lr->array, NULL, NULL, msg);
+		return ph_result_add(res, PH_STRUCTURAL, "type", lr->array, NULL, NULL, msg);
 	}
 	if (before->count >= 0 && l->count != before->count) {
 		snprintf(msg, sizeof(msg),
 			 "the %s runtime lists %ld memories from the %s's database, which "
 			 "listed %ld itself",
 			 w, l->count, o, before->count);
-		return schema_res_add(res, PH_SEMANTIC, "length", lr->array,
-				      json_integer(before->count), json_integer(l->count), msg);
+		return ph_result_add(res, PH_SEMANTIC, "length", lr->array,
+				     json_integer(before->count), json_integer(l->count), msg);
 	}
 	return 0;
 }
@@ -101,7 +101,7 @@ int schema_cross_open(const struct ph_host *host, struct ph_run *run, const char
 	if (rc) {
 		snprintf(msg, sizeof(msg), "the %s runtime could not open the %s's database: %s",
 			 schema_side_names[who], schema_side_names[owner], err.msg);
-		rc = schema_res_add(&res, PH_STRUCTURAL, "start", "", NULL, NULL, msg);
+		rc = ph_result_add(&res, PH_STRUCTURAL, "start", "", NULL, NULL, msg);
 	} else {
 		schema_list_memories(host, run, who, lr, &l);
 		rc = judge_listing(lr, who, owner, &l, before, &res);
@@ -111,7 +111,7 @@ int schema_cross_open(const struct ph_host *host, struct ph_run *run, const char
 				  schema_side_names[who], err.msg);
 	}
 	if (!rc)
-		rc = schema_record(host, run, feature, case_name, summary, &res, NULL);
+		rc = schema_record(host, run, feature, case_name, summary, &res);
 	host->result_release(&res);
 	return rc;
 }

@@ -50,10 +50,9 @@ static int table_result(const json_t *diffs, const char *key, struct ph_result *
 		if (!table || strcmp(table, key))
 			continue;
 		snprintf(path, sizeof(path), "%s%s%s", table, name ? "." : "", name ? name : "");
-		rc = schema_res_add(res, class_of(json_string_value(json_object_get(d, "class"))),
-				    kind ? kind : "schema", path,
-				    json_incref(json_object_get(d, "a")),
-				    json_incref(json_object_get(d, "b")), msg ? msg : "");
+		rc = ph_result_add(res, class_of(json_string_value(json_object_get(d, "class"))),
+				   kind ? kind : "schema", path, json_incref(json_object_get(d, "a")),
+				   json_incref(json_object_get(d, "b")), msg ? msg : "");
 		if (rc)
 			break;
 	}
@@ -76,7 +75,7 @@ static int table_row(const struct ph_host *host, struct ph_run *run, const char 
 	}
 	rc = table_result(diffs, key, &res);
 	if (!rc)
-		rc = schema_record(host, run, feature, case_name, summary, &res, NULL);
+		rc = schema_record(host, run, feature, case_name, summary, &res);
 	host->result_release(&res);
 	return rc;
 }
@@ -109,11 +108,11 @@ static int fresh_failed(const struct ph_host *host, struct ph_run *run, const ch
 	int rc;
 
 	if (cls == PH_ERROR)
-		return schema_record(host, run, database, case_name, "a database", NULL, why);
+		return ph_row_error(host, run, database, case_name, "a database", why);
 	memset(&res, 0, sizeof(res));
-	rc = schema_res_add(&res, cls, "missing", database, NULL, NULL, why);
+	rc = ph_result_add(&res, cls, "missing", database, NULL, NULL, why);
 	if (!rc)
-		rc = schema_record(host, run, database, case_name, "a database", &res, NULL);
+		rc = schema_record(host, run, database, case_name, "a database", &res);
 	host->result_release(&res);
 	return rc;
 }

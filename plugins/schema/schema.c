@@ -22,8 +22,6 @@
 
 /* A case as the run needs it; the strings are borrowed from the loaded suite. */
 struct schema_case {
-	const char *name;
-	const json_t *c;
 	const char *database;	   /* fresh-schema */
 	struct schema_list_req lr; /* cross-open */
 	struct listing before[2];  /* cross-open: each side on its own workspace */
@@ -51,9 +49,9 @@ static int bad_case(const struct ph_host *host, struct ph_run *run, const json_t
 			str(c, "file"), str(c, "name"), what);
 }
 
-/* Check a cross-open case's keys; the number of openings into *steps. */
+/* Check a cross-open case's keys. */
 static int check_cross(const struct ph_host *host, struct ph_run *run, const json_t *c,
-		       int *steps, struct ph_err *err)
+		       struct ph_err *err)
 {
 	const json_t *list = json_object_get(c, "list");
 	const json_t *open = json_object_get(c, "openings"), *o;
@@ -73,25 +71,21 @@ static int check_cross(const struct ph_host *host, struct ph_run *run, const jso
 					"or \"candidate\", \"feature\": \"...\"}",
 					err);
 	}
-	*steps += (int)json_array_size(open);
 	return 0;
 }
 
-/* Check every case before running any; fill v and the number of progress steps. */
+/* Check every case before running any; fill v. */
 static int read_cases(const struct ph_host *host, struct ph_run *run, const json_t *cases,
-		      struct schema_case *v, int *steps, struct ph_err *err)
+		      struct schema_case *v, struct ph_err *err)
 {
 	const json_t *c;
 	size_t i;
 	int rc;
 
-	*steps = 0;
 	json_array_foreach(cases, i, c)
 	{
 		const char *kind = str(c, "kind");
 
-		v[i].name = str(c, "name");
-		v[i].c = c;
 		if (!kind)
 			return bad_case(host, run, c, "no \"kind\" (" KINDS ")", err);
 		if (!strcmp(kind, "fresh-schema")) {
@@ -100,9 +94,8 @@ static int read_cases(const struct ph_host *host, struct ph_run *run, const json
 				return bad_case(host, run, c,
 						"\"database\" must be a path inside the workspace",
 						err);
-			++*steps;
 		} else if (!strcmp(kind, "cross-open")) {
-			if ((rc = check_cross(host, run, c, steps, err)))
+			if ((rc = check_cross(host, run, c, err)))
 				return rc;
 			v[i].lr.path = str(json_object_get(c, "list"), "path");
 			v[i].lr.array = str(json_object_get(c, "list"), "array");
@@ -116,90 +109,78 @@ static int read_cases(const struct ph_host *host, struct ph_run *run, const json
 	return 0;
 }
 
-/* Run one case's steps, reporting progress after each. */
-static int run_case(const struct ph_host *host, struct ph_run *run, struct schema_case *k,
-		    int *done, int steps)
-{
-	const json_t *o;
-	size_t i;
-	int rc;
+/* What the suite loop runs the cases with. */
+struct schema_pass {
+	const struct ph_host *host;
+	struct ph_run *run;
+	struct schema_case *v;
+};
 
-	if (k->database) {
-		rc = schema_fresh(host, run, k->name, k->database);
-		if (!rc)
-			host->progress(run, ++*done, steps);
-		return rc;
-	}
-	json_array_foreach(json_object_get(k->c, "openings"), i, o)
+/* Run case i: its database compared, or each of its openings made. */
+static int run_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
+{
+	struct schema_pass *p = ctx;
+	struct schema_case *k = &p->v[i];
+	const char *name = str(c, "name");
+	const json_t *o;
+	size_t j;
+	int rc = 0;
+
+	(void)err;
+	if (k->database)
+		return schema_fresh(p->host, p->run, name, k->database);
+	json_array_foreach(json_object_get(c, "openings"), j, o)
 	{
 		enum ph_side who = (enum ph_side)side_of(str(o, "runtime"));
 
-		rc = schema_cross_open(host, run, k->name, &k->lr, who, str(o, "feature"),
+		rc = schema_cross_open(p->host, p->run, name, &k->lr, who, str(o, "feature"),
 				       &k->before[!who]);
 		if (rc)
-			return rc;
-		host->progress(run, ++*done, steps);
+			break;
 	}
-	return 0;
+	return rc;
 }
 
 static int schema_run(void *state, const struct ph_host *host, struct ph_run *run,
 		      struct ph_err *err)
 {
-	struct schema_case *v = NULL;
+	struct schema_pass p = {.host = host, .run = run};
 	json_t *cases = NULL;
 	struct ph_err e;
 	size_t i, n;
-	int side, steps, done = 0, rc;
+	int side, rc;
 
 	(void)state;
-	if ((rc = ph_suite_load_dir(host->suite_dir(run), &cases, err)))
+	if ((rc = ph_suite_load(host, run, &cases, err)))
 		return rc;
 	n = json_array_size(cases);
-	if (!n) {
-		rc = ph_error(err, PH_E_INVALID, "%s: no cases", host->suite_dir(run));
-		goto out;
-	}
-	if (!(v = calloc(n, sizeof(*v)))) {
+	if (!(p.v = calloc(n, sizeof(*p.v)))) {
 		rc = ph_error(err, PH_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = read_cases(host, run, cases, v, &steps, err)))
+	if ((rc = read_cases(host, run, cases, p.v, err)))
 		goto out;
-	host->progress(run, 0, steps);
 	for (i = 0; i < n; i++)
-		for (side = 0; v[i].lr.path && side < 2; side++)
-			schema_list_memories(host, run, side, &v[i].lr, &v[i].before[side]);
+		for (side = 0; p.v[i].lr.path && side < 2; side++)
+			schema_list_memories(host, run, side, &p.v[i].lr, &p.v[i].before[side]);
 	for (side = 0; side < 2; side++) {
 		ph_err_clear(&e);
 		if (host->runtime_stop(run, side, 0, &e))
 			host->log(run, PH_LOG_WARN, "cannot stop the %s runtime: %s",
 				  schema_side_names[side], e.msg);
 	}
-	for (i = 0; !rc && i < n; i++)
-		rc = run_case(host, run, &v[i], &done, steps);
+	rc = ph_suite_each_case(host, run, cases, run_case, &p, err);
 	if (rc == PH_E_INTERRUPTED)
 		rc = ph_error(err, rc, "interrupted");
 	else if (rc)
 		rc = ph_error(err, rc, "schema domain: %s", ph_strerror(rc));
 out:
-	free(v);
+	free(p.v);
 	json_decref(cases);
 	return rc;
 }
 
-static const struct ph_plugin plugin = {
-    PH_PLUGIN_HEADER,
-    .name = "schema",
-    .version = "1.0.0",
-    .description = "fresh schemas compared table by table, migration ledger, and each "
-		   "runtime opening the other's database",
-    .run = schema_run,
-};
-
-const struct ph_plugin *ph_schema_plugin(void);
-
-const struct ph_plugin *ph_schema_plugin(void)
-{
-	return &plugin;
-}
+PH_PLUGIN_EXPORT(schema, "1.0.0",
+		 "fresh schemas compared table by table, migration ledger, and each runtime "
+		 "opening the other's database",
+		 NULL, schema_run, NULL)

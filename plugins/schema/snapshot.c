@@ -18,15 +18,18 @@
 #include <sqlite3.h>
 
 #include "parity/jsonio.h"
+#include "parity/path.h"
 
-/* a, b and c end to end (caller frees), NULL when out of memory. */
-static char *join(const char *a, const char *b, const char *c)
+/* A database file's companion ("<path>-wal"), a new string; NULL when out of memory. */
+static char *suffixed(const char *path, const char *suffix)
 {
-	size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
-	char *s = malloc(n);
+	size_t n = strlen(path);
+	char *s = malloc(n + strlen(suffix) + 1);
 
-	if (s)
-		snprintf(s, n, "%s%s%s", a, b, c);
+	if (s) {
+		memcpy(s, path, n);
+		strcpy(s + n, suffix);
+	}
 	return s;
 }
 
@@ -69,11 +72,11 @@ static int snapshot_to(const char *db, const char *dest_dir, const char *name, c
 		return ph_error(err, PH_E_IO, "'%s' is not a regular file", db);
 	if (mkdir(dest_dir, 0755) && errno != EEXIST)
 		return ph_error(err, PH_E_IO, "cannot create '%s': %s", dest_dir, strerror(errno));
-	dst = join(dest_dir, "/", name);
+	dst = ph_path_join(dest_dir, name);
 	if (!dst)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	/* -shm is rebuilt from the WAL; a stale copy of it must not survive. */
-	src_x = join(dst, "-shm", "");
+	src_x = suffixed(dst, "-shm");
 	if (!src_x || (unlink(src_x) && errno != ENOENT)) {
 		rc = src_x
 			 ? ph_error(err, PH_E_IO, "cannot remove '%s': %s", src_x, strerror(errno))
@@ -84,8 +87,8 @@ static int snapshot_to(const char *db, const char *dest_dir, const char *name, c
 	src_x = NULL;
 	/* The WAL and journal first: the main file is what a reader trusts last. */
 	for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		src_x = join(db, suffixes[i], "");
-		dst_x = join(dst, suffixes[i], "");
+		src_x = suffixed(db, suffixes[i]);
+		dst_x = suffixed(dst, suffixes[i]);
 		if (!src_x || !dst_x) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 			goto out;
@@ -118,7 +121,7 @@ out:
 int schema_snapshot(const char *ws, const char *database, char **out_path, struct ph_err *err)
 {
 	const char *name = strrchr(database, '/');
-	char *db = join(ws, "/", database), *dir = join(ws, "/.schema-snapshot", "");
+	char *db = ph_path_join(ws, database), *dir = ph_path_join(ws, ".schema-snapshot");
 	int rc;
 
 	*out_path = NULL;
@@ -279,6 +282,31 @@ static int is_shadow(const char *key, char **virt, size_t n)
 	return 0;
 }
 
+/* The virtual tables of a database, lower case. */
+#define VIRTUAL_TABLES                                                                     \
+	"SELECT lower(name) FROM sqlite_master WHERE type = 'table' AND"                   \
+	" sql LIKE 'create virtual table%'"
+
+/* Its tables (shadow tables too) and views, sqlite_* left out. */
+#define TABLES_AND_VIEWS                                                                   \
+	"SELECT name, type, sql FROM sqlite_master WHERE type IN ('table', 'view') AND"    \
+	" name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+
+/* The error of a database db whose schema cannot be read. */
+static int unreadable(sqlite3 *conn, const char *db, struct ph_err *err)
+{
+	return ph_error(err, PH_E_DB, "%s: cannot read the schema: %s", db, sqlite3_errmsg(conn));
+}
+
+/* Prepare sql, one of the schema queries, on conn (db's connection) into *st. */
+static int prepare(sqlite3 *conn, const char *db, const char *sql, sqlite3_stmt **st,
+		   struct ph_err *err)
+{
+	if (sqlite3_prepare_v2(conn, sql, -1, st, NULL) != SQLITE_OK)
+		return unreadable(conn, db, err);
+	return 0;
+}
+
 int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *err)
 {
 	sqlite3 *conn = NULL;
@@ -294,14 +322,8 @@ int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *e
 		goto out;
 	}
 	/* Virtual tables first, so that their shadow tables can be recognised. */
-	if (sqlite3_prepare_v2(conn,
-			       "SELECT lower(name) FROM sqlite_master WHERE type = 'table' AND"
-			       " sql LIKE 'create virtual table%'",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = ph_error(err, PH_E_DB, "%s: cannot read the schema: %s", db,
-			      sqlite3_errmsg(conn));
+	if ((rc = prepare(conn, db, VIRTUAL_TABLES, &st, err)))
 		goto out;
-	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		if (nvirt == cap) {
 			char **nv = realloc(virt, (cap = cap ? cap * 2 : 8) * sizeof(*nv));
@@ -320,14 +342,8 @@ int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *e
 	}
 	sqlite3_finalize(st);
 	st = NULL;
-	if (sqlite3_prepare_v2(conn,
-			       "SELECT name, type, sql FROM sqlite_master WHERE type IN ('table',"
-			       " 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-			       -1, &st, NULL) != SQLITE_OK) {
-		rc = ph_error(err, PH_E_DB, "%s: cannot read the schema: %s", db,
-			      sqlite3_errmsg(conn));
+	if ((rc = prepare(conn, db, TABLES_AND_VIEWS, &st, err)))
 		goto out;
-	}
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 0);
 		const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -367,8 +383,7 @@ int schema_list_tables(const char *db, struct schema_list *out, struct ph_err *e
 		out->v[out->n++] = t;
 	}
 	if (step != SQLITE_DONE) {
-		rc = ph_error(err, PH_E_DB, "%s: cannot read the schema: %s", db,
-			      sqlite3_errmsg(conn));
+		rc = unreadable(conn, db, err);
 		goto out;
 	}
 	if (out->n)

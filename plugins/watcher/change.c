@@ -68,22 +68,21 @@ static int record(const struct ph_host *host, struct ph_run *run, const char *fe
 	return rc;
 }
 
-int wt_finish(struct ctx *x, const char *feature, const char *case_name, const char *summary,
-	      struct ph_result *hr, struct ph_result *own, const json_t *drop,
-	      const double lat[2], const struct ph_err *failed)
+int wt_finish(struct ctx *x, const char *feature, const char *case_name, struct wt_outcome *o,
+	      const json_t *drop)
 {
-	const char *error = NULL;
+	const char *error = NULL, *summary = o->summary;
 	int rc;
 
-	if (failed) {
-		error = failed->msg[0] ? failed->msg : "the case could not run";
+	if (o->failed) {
+		error = o->why.msg[0] ? o->why.msg : "the case could not run";
 		summary = "not evaluated";
 	}
-	rc = record(x->host, x->run, feature, case_name, summary, hr, own, drop, lat[0], lat[1],
-		    error);
-	if (hr)
-		x->host->result_release(hr);
-	ph_result_clear(own);
+	rc = record(x->host, x->run, feature, case_name, summary, o->compared ? &o->hr : NULL,
+		    &o->own, drop, o->lat[0], o->lat[1], error);
+	if (o->compared)
+		x->host->result_release(&o->hr);
+	ph_result_clear(&o->own);
 	return rc;
 }
 
@@ -158,15 +157,12 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	long deadline = wt_num(c, "deadline_ms", x->set->deadline_ms);
 	long quiet = wt_num(c, "quiet_ms", x->set->quiet_ms);
 	char before_fp[2][WT_MAX_EXPECT][64];
-	double seen[2][WT_MAX_EXPECT], t_end[2], lat[2] = {-1, -1};
+	double seen[2][WT_MAX_EXPECT], t_end[2];
 	const char *keys[WT_MAX_EXPECT];
 	int exists[WT_MAX_EXPECT], done[2] = {0, 0}, missed[2] = {0, 0};
 	json_t *before[2] = {0}, *after[2] = {0}, *doc[2] = {0}, *skip = NULL, *drop = NULL;
-	struct ph_result hr = {0};
-	struct ph_result own = {0};
-	struct ph_err cerr = {0};
-	char summary[512];
-	int rc = 0, have_hr = 0, failed = 0;
+	struct wt_outcome o = {.lat = {-1, -1}};
+	int rc = 0;
 
 	if (!feature)
 		feature = "WATCHER /harness-sync";
@@ -174,7 +170,7 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 		wt_expectation(json_array_get(expect, i), &keys[i], &exists[i]);
 	/* the state before: trees for the change lists, fingerprints for the effects */
 	for (int s = 0; s < 2; s++) {
-		if (!(before[s] = load_tree(x, s, &cerr)))
+		if (!(before[s] = load_tree(x, s, &o.why)))
 			goto error;
 		for (i = 0; i < ne; i++) {
 			char *p = NULL;
@@ -186,7 +182,7 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 		}
 	}
 	t_end[0] = t_end[1] = ph_now_ms();
-	if (wt_apply_steps(x, steps, t_end, &cerr))
+	if (wt_apply_steps(x, steps, t_end, &o.why))
 		goto error;
 	if (!ne) {
 		ph_sleep_ms((double)quiet);
@@ -221,12 +217,12 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	skip = step_keys(steps);
 	drop = json_array();
 	for (int s = 0; s < 2; s++) {
-		if (!(after[s] = load_tree(x, s, &cerr)))
+		if (!(after[s] = load_tree(x, s, &o.why)))
 			goto error;
 		doc[s] = json_pack("{s:o, s:O}", "changed", wt_tree_changes(before[s], after[s], skip),
 				   "tree", after[s]);
 		if (!doc[s]) {
-			ph_error(&cerr, PH_E_NOMEM, "out of memory");
+			ph_error(&o.why, PH_E_NOMEM, "out of memory");
 			goto error;
 		}
 	}
@@ -235,13 +231,13 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 		double a = seen[0][i], b = seen[1][i];
 
 		if (a >= 0 && b < 0) {
-			ph_result_addf(&own, PH_SEMANTIC, "effect", keys[i], json_real(a), NULL,
+			ph_result_addf(&o.own, PH_SEMANTIC, "effect", keys[i], json_real(a), NULL,
 				"the candidate never %s %s within %ld ms (the reference did after "
 				"%.0f ms)",
 				exists[i] ? "wrote" : "changed", keys[i], deadline, a);
 			json_array_append_new(drop, json_string(keys[i]));
 		} else if (a < 0 && b >= 0) {
-			ph_result_addf(&own, PH_SEMANTIC, "effect", keys[i], NULL, json_real(b),
+			ph_result_addf(&o.own, PH_SEMANTIC, "effect", keys[i], NULL, json_real(b),
 				"the candidate %s %s after %.0f ms; the reference never did within "
 				"%ld ms",
 				exists[i] ? "wrote" : "changed", keys[i], b, deadline);
@@ -251,10 +247,10 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 				     "case '%s': neither runtime changed %s within %ld ms", name,
 				     keys[i], deadline);
 		}
-		if (a > lat[0])
-			lat[0] = a;
-		if (b > lat[1])
-			lat[1] = b;
+		if (a > o.lat[0])
+			o.lat[0] = a;
+		if (b > o.lat[1])
+			o.lat[1] = b;
 		if (a < 0)
 			missed[0] = 1;
 		if (b < 0)
@@ -263,12 +259,12 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 	/* a side's delay is when its last effect appeared; none when one never did */
 	for (int s = 0; s < 2; s++)
 		if (missed[s])
-			lat[s] = -1;
-	if (ne && lat[0] >= 0 && lat[1] >= 0)
-		wt_keep_delay(x, feature, lat); /* judged with the feature's other cases */
-	if ((rc = x->host->compare_json(x->run, feature, doc[0], doc[1], &hr, &cerr)))
+			o.lat[s] = -1;
+	if (ne && o.lat[0] >= 0 && o.lat[1] >= 0)
+		wt_keep_delay(x, feature, o.lat); /* judged with the feature's other cases */
+	if ((rc = x->host->compare_json(x->run, feature, doc[0], doc[1], &o.hr, &o.why)))
 		goto error;
-	have_hr = 1;
+	o.compared = 1;
 	{
 		size_t nch = json_array_size(json_object_get(doc[0], "changed")), got = 0;
 		double last = -1;
@@ -280,23 +276,22 @@ int wt_run_change(struct ctx *x, const json_t *c, struct ph_err *err)
 					last = seen[0][i];
 			}
 		if (!ne)
-			snprintf(summary, sizeof(summary), "%zu file%s changed in %ld ms", nch,
+			snprintf(o.summary, sizeof(o.summary), "%zu file%s changed in %ld ms", nch,
 				 nch == 1 ? "" : "s", quiet);
 		else if (got == ne)
-			snprintf(summary, sizeof(summary),
+			snprintf(o.summary, sizeof(o.summary),
 				 "%zu of %zu effects after %.0f ms, %zu file%s changed", got, ne,
 				 last, nch, nch == 1 ? "" : "s");
 		else
-			snprintf(summary, sizeof(summary),
+			snprintf(o.summary, sizeof(o.summary),
 				 "%zu of %zu effects within %ld ms, %zu file%s changed", got, ne,
 				 deadline, nch, nch == 1 ? "" : "s");
 	}
 	goto out;
 error:
-	failed = 1;
+	o.failed = 1;
 out:
-	rc = wt_finish(x, feature, name, summary, have_hr ? &hr : NULL, &own, drop, lat,
-		       failed ? &cerr : NULL);
+	rc = wt_finish(x, feature, name, &o, drop);
 	for (int s = 0; s < 2; s++) {
 		json_decref(before[s]);
 		json_decref(after[s]);

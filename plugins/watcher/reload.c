@@ -32,12 +32,10 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err)
 	long deadline = wt_num(c, "deadline_ms", x->set->deadline_ms);
 	struct ph_response r[2] = {0};
 	long s0[2], s1[2];
-	double t_end[2], lat[2] = {-1, -1}, start;
-	struct ph_result hr = {0};
-	struct ph_result own = {0};
-	struct ph_err cerr = {0};
-	char summary[256], endpoint[512];
-	int rc, have_hr = 0, failed = 0;
+	double t_end[2], start;
+	struct wt_outcome o = {.lat = {-1, -1}};
+	char endpoint[512];
+	int rc;
 
 	if (!feature)
 		feature = "WATCHER /config-reload";
@@ -48,57 +46,57 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err)
 		s0[s] = s1[s] = probe(x, s, p, &r[s]);
 		x->host->response_release(&r[s]);
 		if (s0[s] < 0) {
-			ph_error(&cerr, PH_E_HTTP, "%s did not answer the probe %s",
+			ph_error(&o.why, PH_E_HTTP, "%s did not answer the probe %s",
 				 s ? "candidate" : "reference", endpoint);
 			goto error;
 		}
 	}
 	t_end[0] = t_end[1] = ph_now_ms();
-	if (wt_apply_steps(x, json_object_get(c, "steps"), t_end, &cerr))
+	if (wt_apply_steps(x, json_object_get(c, "steps"), t_end, &o.why))
 		goto error;
 	start = t_end[0] < t_end[1] ? t_end[0] : t_end[1];
-	while ((lat[0] < 0 || lat[1] < 0) && ph_now_ms() - start <= (double)deadline) {
+	while ((o.lat[0] < 0 || o.lat[1] < 0) && ph_now_ms() - start <= (double)deadline) {
 		for (int s = 0; s < 2; s++) {
-			if (lat[s] >= 0)
+			if (o.lat[s] >= 0)
 				continue;
 			s1[s] = probe(x, s, p, &r[s]);
 			x->host->response_release(&r[s]);
 			if (s1[s] != s0[s])
-				lat[s] = ph_now_ms() - t_end[s];
+				o.lat[s] = ph_now_ms() - t_end[s];
 		}
-		if (lat[0] < 0 || lat[1] < 0)
+		if (o.lat[0] < 0 || o.lat[1] < 0)
 			ph_sleep_ms(50);
 	}
 	for (int s = 0; s < 2; s++)
 		probe(x, s, p, &r[s]);
-	if (lat[0] >= 0 && lat[1] < 0)
-		ph_result_addf(&own, PH_SEMANTIC, "effect", "", json_integer(s0[1]), NULL,
+	if (o.lat[0] >= 0 && o.lat[1] < 0)
+		ph_result_addf(&o.own, PH_SEMANTIC, "effect", "", json_integer(s0[1]), NULL,
 			"the candidate still answers %s with %ld %ld ms after the change (the "
 			"reference changed to %ld after %.0f ms): no reload without restart",
-			endpoint, s0[1], deadline, s1[0], lat[0]);
-	else if (lat[0] < 0 && lat[1] >= 0)
-		ph_result_addf(&own, PH_SEMANTIC, "effect", "", NULL, json_integer(s1[1]),
+			endpoint, s0[1], deadline, s1[0], o.lat[0]);
+	else if (o.lat[0] < 0 && o.lat[1] >= 0)
+		ph_result_addf(&o.own, PH_SEMANTIC, "effect", "", NULL, json_integer(s1[1]),
 			"the candidate changed its answer to %s (%ld -> %ld); the reference did not",
 			endpoint, s0[1], s1[1]);
-	else if (lat[0] < 0)
+	else if (o.lat[0] < 0)
 		x->host->log(x->run, PH_LOG_WARN,
 			     "case '%s': neither runtime changed its answer to %s within %ld ms "
 			     "(is the auth reload implemented?)",
 			     name, endpoint, deadline);
-	if ((rc = x->host->compare(x->run, endpoint, &r[0], &r[1], &hr, &cerr)))
+	if ((rc = x->host->compare(x->run, endpoint, &r[0], &r[1], &o.hr, &o.why)))
 		goto error;
-	have_hr = 1;
-	if (lat[0] >= 0)
-		snprintf(summary, sizeof(summary), "%.200s: %ld -> %ld after %.0f ms", endpoint, s0[0],
-			 r[0].status, lat[0]);
+	o.compared = 1;
+	if (o.lat[0] >= 0)
+		snprintf(o.summary, sizeof(o.summary), "%.200s: %ld -> %ld after %.0f ms", endpoint,
+			 s0[0], r[0].status, o.lat[0]);
 	else
-		snprintf(summary, sizeof(summary), "%.200s: %ld, unchanged", endpoint, r[0].status);
+		snprintf(o.summary, sizeof(o.summary), "%.200s: %ld, unchanged", endpoint,
+			 r[0].status);
 	goto out;
 error:
-	failed = 1;
+	o.failed = 1;
 out:
-	rc = wt_finish(x, feature, name, summary, have_hr ? &hr : NULL, &own, NULL, lat,
-		       failed ? &cerr : NULL);
+	rc = wt_finish(x, feature, name, &o, NULL);
 	for (int s = 0; s < 2; s++)
 		x->host->response_release(&r[s]);
 	(void)err;

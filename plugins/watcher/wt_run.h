@@ -40,15 +40,24 @@ int wt_run_reload(struct ctx *x, const json_t *c, struct ph_err *err);
  */
 int wt_apply_steps(struct ctx *x, const json_t *steps, double t_end[2], struct ph_err *err);
 
+/* What a case found, filled as it runs (zeroed, lat -1) and recorded by wt_finish. */
+struct wt_outcome {
+	struct ph_result hr;  /* the host's comparison, when compared */
+	int compared;
+	struct ph_result own; /* the case's own divergences */
+	char summary[512];    /* what the reference did */
+	double lat[2];        /* each side's delay, -1 when it showed no effect */
+	struct ph_err why;    /* why the case could not run, when failed */
+	int failed;
+};
+
 /*
- * Record a case's row from the host's comparison (hr, may be NULL) and the case's own
- * divergences (own), tree divergences beneath a key of drop left out, lat[s] each side's
- * delay; then release hr and own. failed: an error row "not evaluated" with its message
- * instead.
+ * Record a case's row from o: the host's comparison, tree divergences beneath a key of
+ * drop left out, and the case's own divergences; then release o's results. o->failed: an
+ * error row "not evaluated" with o->why's message instead.
  */
-int wt_finish(struct ctx *x, const char *feature, const char *case_name, const char *summary,
-	      struct ph_result *hr, struct ph_result *own, const json_t *drop,
-	      const double lat[2], const struct ph_err *failed);
+int wt_finish(struct ctx *x, const char *feature, const char *case_name, struct wt_outcome *o,
+	      const json_t *drop);
 
 /* watcher.c: keep one case's delays (both sides saw the effect) for its feature's delay row. */
 void wt_keep_delay(struct ctx *x, const char *feature, const double lat[2]);

@@ -63,9 +63,6 @@ void ph_write_fire(const struct ph_host *host, struct ph_run *run, int side,
 json_t *ph_write_get_json(const struct ph_host *host, struct ph_run *run, int side,
 			  const char *method, const char *path, const char *body);
 
-/* A response's body parsed as JSON (new reference), or NULL. */
-json_t *ph_write_body_json(const struct ph_response *r);
-
 /* ---- rows.c ---- */
 
 /* A new string printf makes, or NULL when out of memory. */

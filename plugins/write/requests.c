@@ -6,12 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/exchange.h"
 #include "parts.h"
-
-json_t *ph_write_body_json(const struct ph_response *r)
-{
-	return r->body ? json_loadb(r->body, r->body_len, 0, NULL) : NULL;
-}
 
 /* Send method path (body may be NULL) to side; resp is filled, to release. */
 static void ask(const struct ph_host *host, struct ph_run *run, int side, const char *method,
@@ -36,7 +32,7 @@ json_t *ph_write_get_json(const struct ph_host *host, struct ph_run *run, int si
 
 	ask(host, run, side, method, path, body, 0, &resp);
 	if (!resp.error && resp.status == 200)
-		doc = ph_write_body_json(&resp);
+		doc = ph_exchange_body_json(&resp);
 	host->response_release(&resp);
 	return doc;
 }

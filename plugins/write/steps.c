@@ -114,10 +114,9 @@ static int step_rewrite(void *ctx, enum ph_side side, struct ph_response pair[2]
 {
 	struct step *st = ctx;
 	json_t *doc, *id, *rw;
-	char *out;
 
 	(void)err;
-	if (pair[0].error || pair[1].error || !(doc = ph_write_body_json(&pair[side])))
+	if (pair[0].error || pair[1].error || !(doc = ph_exchange_body_json(&pair[side])))
 		return 0;
 	id = json_object_get(doc, "id");
 	if (json_is_string(id)) {
@@ -127,14 +126,10 @@ static int step_rewrite(void *ctx, enum ph_side side, struct ph_response pair[2]
 		json_object_set(st->captured[side], st->step_name, id);
 	}
 	rw = ph_write_rewrite_ids(st->ws, side, doc, 1);
-	out = json_dumps(rw, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+	/* out of memory: the answer is compared as it came */
+	ph_exchange_body_set(&pair[side], rw, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
 	json_decref(rw);
 	json_decref(doc);
-	if (out) {
-		free(pair[side].body);
-		pair[side].body = out;
-		pair[side].body_len = strlen(out);
-	}
 	return 0;
 }
 
@@ -155,7 +150,7 @@ static int step_check(void *ctx, const struct ph_response pair[2], struct ph_res
 /* "200 deleted", "200 deduped": the status and what the answer says it did. */
 static void step_summary(void *ctx, const struct ph_response *ref, char *buf, size_t cap)
 {
-	json_t *doc = ph_write_body_json(ref);
+	json_t *doc = ph_exchange_body_json(ref);
 	const char *status = json_string_value(json_object_get(doc, "status"));
 
 	(void)ctx;

@@ -74,31 +74,36 @@ static void test_egress_partial_tail_and_empty(void **state)
 	json_decref(e);
 }
 
-static void test_idmap_labels_generated_ids_by_content(void **state)
+/* The labels ph_pipeline_idmap_build gives the memory rows (JSON) past base_seq. */
+static void expect_idmap(const char *rows_json, json_int_t base_seq, const char *seed_sql,
+			 const char *want)
 {
-	json_t *rows = parse("[{\"seq\":3,\"id\":\"old-1\",\"content\":\"zzz\"},"
-			     "{\"seq\":11,\"id\":\"pm-0001\",\"content\":\"seeded\"},"
-			     "{\"seq\":12,\"id\":\"u-b\",\"content\":\"Zebra\"},"
-			     "{\"seq\":13,\"id\":\"u-a\",\"content\":\"Apple\"},"
-			     "{\"seq\":14,\"id\":\"u-c\",\"content\":\"Apple\"}]");
-	json_t *map = ph_pipeline_idmap_build(rows, 10, "INSERT ... VALUES ('pm-0001', 'x');");
+	json_t *rows = parse(rows_json);
+	json_t *map = ph_pipeline_idmap_build(rows, base_seq, seed_sql);
 
-	(void)state;
-	/* old-1 predates the scenario; pm-0001 is seeded; ties keep creation order */
-	assert_json_equal(map, "{\"u-a\":\"new-1\",\"u-c\":\"new-2\",\"u-b\":\"new-3\"}");
+	assert_json_equal(map, want);
 	json_decref(map);
 	json_decref(rows);
 }
 
+static void test_idmap_labels_generated_ids_by_content(void **state)
+{
+	(void)state;
+	/* old-1 predates the scenario; pm-0001 is seeded; ties keep creation order */
+	expect_idmap("[{\"seq\":3,\"id\":\"old-1\",\"content\":\"zzz\"},"
+		     "{\"seq\":11,\"id\":\"pm-0001\",\"content\":\"seeded\"},"
+		     "{\"seq\":12,\"id\":\"u-b\",\"content\":\"Zebra\"},"
+		     "{\"seq\":13,\"id\":\"u-a\",\"content\":\"Apple\"},"
+		     "{\"seq\":14,\"id\":\"u-c\",\"content\":\"Apple\"}]",
+		     10, "INSERT ... VALUES ('pm-0001', 'x');",
+		     "{\"u-a\":\"new-1\",\"u-c\":\"new-2\",\"u-b\":\"new-3\"}");
+}
+
 static void test_idmap_id_only_as_substring_of_seed_is_generated(void **state)
 {
-	json_t *rows = parse("[{\"seq\":5,\"id\":\"pm-00\",\"content\":\"c\"}]");
-	json_t *map = ph_pipeline_idmap_build(rows, 0, "VALUES ('pm-0001')");
-
 	(void)state;
-	assert_json_equal(map, "{\"pm-00\":\"new-1\"}");
-	json_decref(map);
-	json_decref(rows);
+	expect_idmap("[{\"seq\":5,\"id\":\"pm-00\",\"content\":\"c\"}]", 0, "VALUES ('pm-0001')",
+		     "{\"pm-00\":\"new-1\"}");
 }
 
 static void test_remap_replaces_inside_strings_not_keys(void **state)

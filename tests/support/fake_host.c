@@ -17,17 +17,20 @@ static struct fake_host *F(struct ph_run *run)
 	return (struct fake_host *)run;
 }
 
+/* Logged lines are kept whole: "<level>: <text>". */
 static void fake_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
 {
 	static const char *const names[] = {"debug", "info", "warning", "error"};
-	char line[2048];
+	json_t *text;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	text = json_vsprintf(fmt, ap);
 	va_end(ap);
-	if (run)
-		json_array_append_new(F(run)->log, json_sprintf("%s: %s", names[level], line));
+	if (run && text)
+		json_array_append_new(F(run)->log, json_sprintf("%s: %s", names[level],
+								json_string_value(text)));
+	json_decref(text);
 }
 
 static const char *fake_domain(struct ph_run *run)
@@ -393,6 +396,11 @@ void fake_host_release(struct fake_host *fh)
 struct ph_run *fake_host_run(struct fake_host *fh)
 {
 	return (struct ph_run *)fh;
+}
+
+struct fake_host *fake_host_of(struct ph_run *run)
+{
+	return F(run);
 }
 
 void fake_host_answer(struct fake_host *fh, enum ph_side side, long status, const char *body,

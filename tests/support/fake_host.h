@@ -58,8 +58,9 @@ struct fake_host {
 void fake_host_init(struct fake_host *fh);
 void fake_host_release(struct fake_host *fh);
 
-/* The run handle to pass to the plugin's hooks. */
+/* The run handle to pass to the plugin's hooks, and the fake behind a handle. */
 struct ph_run *fake_host_run(struct fake_host *fh);
+struct fake_host *fake_host_of(struct ph_run *run);
 
 /* Script side's next answer: status and body (NULL: none), latency (< 0: unknown). */
 void fake_host_answer(struct fake_host *fh, enum ph_side side, long status, const char *body,

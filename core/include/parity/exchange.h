@@ -3,7 +3,8 @@
  * matrix row. Every domain that asks over HTTP goes through it, so every such row is made
  * the same way: both sides asked (which one first alternates, since on a busy machine the
  * first answer after a pause is the slower), an error row when either did not answer, each
- * answer rewritten by the plugin (id labels, scrubbing, claims...), the pair compared under
+ * answer rewritten by the plugin (id labels, scrubbing, claims...), an error row when the
+ * plugin finds the answers say nothing to judge (not evaluable), the pair compared under
  * the run's rules, a timing divergence confirmed by re-sampling when the request may be
  * sent again, the plugin's own checks, the row recorded and annotated. Built only on the
  * host table's entries, so it runs the same over the core's table or a fake one in tests.
@@ -15,6 +16,9 @@
 #include <stddef.h>
 
 #include "parity/plugin.h"
+
+/* What an evaluable hook returns for a pair both sides answered that cannot be judged. */
+#define PH_EXCHANGE_NOT_EVALUABLE 1
 
 /*
  * One exchange, filled by the caller (zero what it does not set); every pointer is borrowed
@@ -53,6 +57,15 @@ struct ph_exchange {
 		     struct ph_err *why);
 	/* The row's reference summary from the reference's answer; default: its status. */
 	void (*summary)(void *ctx, const struct ph_response *ref, char *buf, size_t cap);
+	/*
+	 * Before the comparison, when both sides answered (their answers rewritten): can the
+	 * pair be evaluated at all? Return PH_EXCHANGE_NOT_EVALUABLE with why filled when
+	 * the answers say nothing the comparison could judge (an MCP tool that could not
+	 * reach its own daemon): the row is then an error row with why's message, the
+	 * summary as its reference and the latencies measured; nothing is compared, checked
+	 * or re-sampled. 0: judge the pair.
+	 */
+	int (*evaluable)(void *ctx, const struct ph_response pair[2], struct ph_err *why);
 
 	/* ---- what happened ---- */
 	struct ph_response resp[2];  /* the answers as rewritten, when keep; release with
@@ -71,5 +84,13 @@ int ph_exchange(const struct ph_host *host, struct ph_run *run, struct ph_exchan
 
 /* Release the answers ph_exchange kept (keep); x may be reused after. */
 void ph_exchange_release(const struct ph_host *host, struct ph_exchange *x);
+
+/*
+ * What a rewrite hook reads and writes: the body of answer r as JSON (a new reference;
+ * NULL when there is none or it is not JSON), and r's body replaced by doc (borrowed)
+ * serialised with json_dumps flags. Returns 0, or PH_E_NOMEM with the body left as it was.
+ */
+json_t *ph_exchange_body_json(const struct ph_response *r);
+int ph_exchange_body_set(struct ph_response *r, const json_t *doc, size_t flags);
 
 #endif

@@ -3,7 +3,7 @@
  * token encoding as CONTRACT.md §5 describes it (payload, dot, signature, no padding),
  * verification (tampering, another secret, expiry, malformed tokens and claims), the
  * agent.yaml auth block the plugin rewrites, and the run hook's refusal of a malformed
- * suite, driven through the shared fake host.
+ * suite, driven through the shared fake host and fixture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,13 +11,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "fake_host.h"
 #include "parity/plugin.h"
+#include "plugin_fixture.h"
 #include "token.h"
 
 const struct ph_plugin *ph_auth_plugin(void);
@@ -206,55 +205,43 @@ static void test_yaml_set(void **state)
 
 /* ---- the run hook through the fake host (tests/support) ---- */
 
-static char suite_dir[256];
-
 static void test_run_bad_suite(void **state)
 {
+	struct plugin_fixture *fx = *state;
 	const struct ph_plugin *p;
-	struct fake_host fh;
-	char path[300];
 	struct ph_err err;
-	FILE *f;
 
-	(void)state;
 	p = ph_auth_plugin();
 	assert_string_equal(p->name, "auth");
 	assert_int_equal(p->abi_major, PH_ABI_MAJOR);
-	fake_host_init(&fh);
-	fh.suite_dir = suite_dir;
-	snprintf(suite_dir, sizeof(suite_dir), "/tmp/test-plugin-auth-XXXXXX");
-	assert_non_null(mkdtemp(suite_dir));
-	snprintf(path, sizeof(path), "%s/bad.json", suite_dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"cases\": [{\"name\": \"x\", \"kind\": \"teapot\"}]}", f);
-	fclose(f);
-	assert_int_equal(p->run(NULL, &fh.host, fake_host_run(&fh), &err), PH_E_INVALID);
+	plugin_fixture_write(fx, "bad.json",
+			     "{\"cases\": [{\"name\": \"x\", \"kind\": \"teapot\"}]}");
+	assert_int_equal(plugin_fixture_run(fx, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "unknown kind 'teapot'"));
-	assert_non_null(strstr(err.msg, suite_dir));
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"cases\": [{\"name\": \"m\", \"kind\": \"mode\", \"mode\": \"team\","
-	      " \"rateLimits\": {\"forget\": {\"max\": -1}}}]}",
-	      f);
-	fclose(f);
-	assert_int_equal(p->run(NULL, &fh.host, fake_host_run(&fh), &err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, fx->dir));
+	plugin_fixture_write(fx, "bad.json",
+			     "{\"cases\": [{\"name\": \"m\", \"kind\": \"mode\","
+			     " \"mode\": \"team\", \"rateLimits\": {\"forget\": {\"max\": -1}}}]}");
+	assert_int_equal(plugin_fixture_run(fx, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "case 'm'"));
-	unlink(path);
-	rmdir(suite_dir);
-	fake_host_release(&fh);
 }
+
+/* Every test runs in a fresh plugin fixture (tests/support). */
+static const struct plugin_fixture_spec fixture = {.domain = "auth", .entry = ph_auth_plugin};
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_sign_rfc4231),  cmocka_unit_test(test_mint_format),
-	    cmocka_unit_test(test_verify),	  cmocka_unit_test(test_verify_claims),
-	    cmocka_unit_test(test_yaml_block),	  cmocka_unit_test(test_yaml_set),
+	    cmocka_unit_test(test_sign_rfc4231),
+	    cmocka_unit_test(test_mint_format),
+	    cmocka_unit_test(test_verify),
+	    cmocka_unit_test(test_verify_claims),
+	    cmocka_unit_test(test_yaml_block),
+	    cmocka_unit_test(test_yaml_set),
 	    cmocka_unit_test(test_run_bad_suite),
 	};
 
 	if (sodium_init() < 0)
 		return 1;
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&fixture, tests);
 }

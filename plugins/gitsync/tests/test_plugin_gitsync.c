@@ -19,27 +19,26 @@
 #include <git2.h>
 
 #include "compare/compare.h"
-#include "fake_host.h"
 #include "gitrepo.h"
+#include "plugin_fixture.h"
 #include "compare/rules.h"
 
+const struct ph_plugin *ph_gitsync_plugin(void);
+
+/* A test's repositories: a workspace and its bare remote in the fixture's folder. */
 struct fx {
-	char dir[64];
+	const char *dir; /* the fixture's folder */
 	char ws[128], remote[128];
 	json_t *opts_json;
 	struct gs_opts opts;
 };
 
-static int setup(void **state)
+static int gs_setup(struct plugin_fixture *pf)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct fx *f = pf->user;
 	json_error_t je;
 
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gitsync-test-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
+	f->dir = pf->dir;
 	snprintf(f->ws, sizeof(f->ws), "%s/workspace", f->dir);
 	snprintf(f->remote, sizeof(f->remote), "%s/remote.git", f->dir);
 	f->opts_json = json_loads(
@@ -55,22 +54,25 @@ static int setup(void **state)
 	f->opts.protected_entries = json_object_get(f->opts_json, "protected");
 	f->opts.gitignore_header = "# Signet generated data";
 	gs_git_init();
-	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
+static void gs_teardown(struct plugin_fixture *pf)
 {
-	struct fx *f = *state;
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cannot remove %s\n", f->dir);
-	json_decref(f->opts_json);
+	json_decref(((struct fx *)pf->user)->opts_json);
 	gs_git_shutdown();
-	free(f);
-	return 0;
+}
+
+static const struct plugin_fixture_spec fixture = {.domain = "gitsync",
+						    .entry = ph_gitsync_plugin,
+						    .user_size = sizeof(struct fx),
+						    .setup = gs_setup,
+						    .teardown = gs_teardown};
+
+/* The test's repositories, from the fixture cmocka hands it. */
+static struct fx *fx_of(void **state)
+{
+	return ((struct plugin_fixture *)*state)->user;
 }
 
 /* Apply changes given as JSON text to a workspace. */
@@ -152,7 +154,7 @@ static void test_normalise(void **state)
 
 static void test_setup_baseline(void **state)
 {
-	struct fx *f = *state;
+	struct fx *f = fx_of(state);
 	struct ph_err err = {0};
 	char ws_head[GS_OID_HEX], remote_head[GS_OID_HEX], tracking[GS_OID_HEX];
 	git_repository *repo;
@@ -191,7 +193,7 @@ static void test_setup_baseline(void **state)
 
 static void test_observe_commit(void **state)
 {
-	struct fx *f = *state;
+	struct fx *f = fx_of(state);
 	struct ph_err err = {0};
 	char base[GS_OID_HEX];
 	json_t *obs, *changes, *gi;
@@ -283,31 +285,34 @@ static enum ph_class compare_tree(const json_t *a, const json_t *b)
 
 static void test_masked_lines(void **state)
 {
-	struct fx *f = *state;
-	json_t *a =
-	    observe_content(f, "a", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
-	json_t *b =
-	    observe_content(f, "b", "<!--\n  Generated: 2026-05-01T12:00:09.123Z\n-->\nbody\n");
-	json_t *c =
-	    observe_content(f, "c", "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nother\n");
-	json_t *d =
-	    observe_content(f, "d", "<!--\n  Written: 2026-05-01T12:00:00.000Z\n-->\nbody\n");
+	/* a; b: another Generated: time; c: other content; d: another header line */
+	static const char *const content[4] = {
+	    "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nbody\n",
+	    "<!--\n  Generated: 2026-05-01T12:00:09.123Z\n-->\nbody\n",
+	    "<!--\n  Generated: 2026-05-01T12:00:00.000Z\n-->\nother\n",
+	    "<!--\n  Written: 2026-05-01T12:00:00.000Z\n-->\nbody\n",
+	};
+	static const char *const sub[4] = {"a", "b", "c", "d"};
+	struct fx *f = fx_of(state);
+	json_t *obs[4];
+	size_t i;
 
+	for (i = 0; i < 4; i++)
+		obs[i] = observe_content(f, sub[i], content[i]);
 	/* only the Generated: line differs: the same masked hash, parity */
-	assert_true(json_equal(json_object_get(a, "changes"), json_object_get(b, "changes")));
-	assert_int_equal(compare_tree(a, b), PH_PARITY);
+	assert_true(
+	    json_equal(json_object_get(obs[0], "changes"), json_object_get(obs[1], "changes")));
+	assert_int_equal(compare_tree(obs[0], obs[1]), PH_PARITY);
 	/* other content, or another header line, is a different blob: semantic */
-	assert_int_equal(compare_tree(a, c), PH_SEMANTIC);
-	assert_int_equal(compare_tree(a, d), PH_SEMANTIC);
-	json_decref(a);
-	json_decref(b);
-	json_decref(c);
-	json_decref(d);
+	assert_int_equal(compare_tree(obs[0], obs[2]), PH_SEMANTIC);
+	assert_int_equal(compare_tree(obs[0], obs[3]), PH_SEMANTIC);
+	for (i = 0; i < 4; i++)
+		json_decref(obs[i]);
 }
 
 static void test_remote_commit(void **state)
 {
-	struct fx *f = *state;
+	struct fx *f = fx_of(state);
 	struct ph_err err = {0};
 	char base[GS_OID_HEX], h1[GS_OID_HEX], h2[GS_OID_HEX], remote2[200];
 	json_t *files, *obs;
@@ -353,7 +358,7 @@ static void test_remote_commit(void **state)
 
 static void test_apply_changes_paths(void **state)
 {
-	struct fx *f = *state;
+	struct fx *f = fx_of(state);
 	struct ph_err err = {0};
 	json_t *c;
 	struct stat st;
@@ -381,56 +386,38 @@ static void test_apply_changes_paths(void **state)
 
 /* ---- the run hook through the fake host (tests/support) ---- */
 
-const struct ph_plugin *ph_gitsync_plugin(void);
-
-/* Write suite (a "cases" array's items) into f->dir and run the plugin on it. */
-static int run_suite(struct fx *f, struct fake_host *fh, const char *cases, struct ph_err *err)
-{
-	char path[128];
-	FILE *out;
-
-	snprintf(path, sizeof(path), "%s/cases.json", f->dir);
-	out = fopen(path, "w");
-	assert_non_null(out);
-	fprintf(out, "{\"cases\": [%s]}", cases);
-	fclose(out);
-	fh->suite_dir = f->dir;
-	return ph_gitsync_plugin()->run(NULL, &fh->host, fake_host_run(fh), err);
-}
-
 static void test_run_http_and_order(void **state)
 {
-	struct fx *f = *state;
-	struct fake_host fh;
+	struct plugin_fixture *pf = *state;
 	struct ph_err err;
 
-	fake_host_init(&fh);
 	/* an HTTP case needs no repository: the shared case exchange runs it */
-	assert_int_equal(run_suite(f, &fh,
-				   "{\"name\": \"status\", \"method\": \"GET\", \"path\": "
-				   "\"/api/git/status\"}",
-				   &err),
+	assert_int_equal(plugin_fixture_run_cases(pf,
+						  "{\"name\": \"status\", \"method\": \"GET\","
+						  " \"path\": \"/api/git/status\"}",
+						  &err),
 			 0);
-	assert_string_equal(fake_host_row_class(&fh, "status"), "parity");
-	assert_int_equal(json_array_size(fh.requests), 2);
+	assert_string_equal(fake_host_row_class(&pf->fh, "status"), "parity");
+	assert_int_equal(json_array_size(pf->fh.requests), 2);
 	/* anything else needs the setup case first */
-	assert_int_equal(run_suite(f, &fh, "{\"name\": \"c1\", \"kind\": \"change\"}", &err),
-			 PH_E_INVALID);
+	assert_int_equal(
+	    plugin_fixture_run_cases(pf, "{\"name\": \"c1\", \"kind\": \"change\"}", &err),
+	    PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "comes before the setup case"));
-	assert_non_null(strstr(err.msg, f->dir));
-	fake_host_release(&fh);
+	assert_non_null(strstr(err.msg, pf->dir));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalise),
-	    cmocka_unit_test_setup_teardown(test_setup_baseline, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_observe_commit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_masked_lines, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_remote_commit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_apply_changes_paths, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_run_http_and_order, setup, teardown),
+	    cmocka_unit_test(test_setup_baseline),
+	    cmocka_unit_test(test_observe_commit),
+	    cmocka_unit_test(test_masked_lines),
+	    cmocka_unit_test(test_remote_commit),
+	    cmocka_unit_test(test_apply_changes_paths),
+	    cmocka_unit_test(test_run_http_and_order),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+
+	return plugin_fixture_run_tests(&fixture, tests);
 }

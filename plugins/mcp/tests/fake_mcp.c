@@ -1,7 +1,6 @@
 /*
  * The MCP plugin's test runtimes (fake_mcp.h): the shared fake host's table with a
- * JSON-RPC responder behind its HTTP, fake MCP stdio servers, and rows kept as these
- * tests read them.
+ * JSON-RPC responder behind its HTTP, and fake MCP stdio servers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -103,20 +101,6 @@ static int fake_http(struct fake_host *fh, enum ph_side side, const struct ph_re
 	resp->content_type = strdup("application/json");
 	json_decref(doc);
 	json_decref(msg);
-	return 0;
-}
-
-static int fake_record(struct ph_run *run, const struct ph_row *row)
-{
-	enum ph_class cls = row->cls;
-
-	(void)run;
-	if (row->result && row->result->verdict > cls)
-		cls = row->result->verdict;
-	json_array_append_new(F.rows,
-			      json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "feature", row->feature,
-					"case", row->case_name, "cls", ph_class_name(cls),
-					"reference", row->reference, "error", row->error));
 	return 0;
 }
 
@@ -233,82 +217,47 @@ static const char SUITE[] =
 
 int write_suite(const char *text)
 {
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/cases.json", F.dir);
-	if (!(f = fopen(path, "w")))
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-int setup(void **st)
-{
-	(void)st;
-	memset(&F, 0, sizeof(F));
-	strcpy(F.dir, "/tmp/test-plugin-mcp-XXXXXX");
-	if (!mkdtemp(F.dir))
-		return -1;
-	F.rows = json_array();
-	fake_host_init(&F.fh);
-	F.fh.suite_dir = F.dir;
-	F.fh.respond = fake_http;
-	F.fh.host.record = fake_record; /* rows as these tests read them */
-	return write_suite(SUITE);
-}
-
-int teardown(void **st)
-{
-	char path[128];
-
-	(void)st;
-	snprintf(path, sizeof(path), "%s/cases.json", F.dir);
-	unlink(path);
-	rmdir(F.dir);
-	json_decref(F.rows);
-	fake_host_release(&F.fh);
+	plugin_fixture_write(F.fx, "cases.json", text);
 	return 0;
 }
 
+static int mcp_setup(struct plugin_fixture *fx)
+{
+	memset(&F, 0, sizeof(F));
+	F.fx = fx;
+	F.rows = fx->fh.rows;
+	fx->fh.respond = fake_http;
+	return write_suite(SUITE);
+}
+
+const struct plugin_fixture_spec mcp_fixture = {
+    .domain = "mcp", .entry = ph_mcp_plugin, .setup = mcp_setup};
+
 const char *row_cls(const char *case_name)
 {
-	size_t i;
-	json_t *r;
+	return fake_host_row_class(&F.fx->fh, case_name);
+}
 
-	json_array_foreach(F.rows, i, r) if (!strcmp(json_string_value(json_object_get(r, "case")),
-						       case_name)) return json_string_value(json_object_get(r, "cls"));
-	return NULL;
+const char *row_field(const char *case_name, const char *key)
+{
+	return json_string_value(json_object_get(fake_host_row(&F.fx->fh, case_name), key));
 }
 
 int run_plugin(struct ph_err *err)
 {
-	const struct ph_plugin *p = ph_mcp_plugin();
-
-	assert_string_equal(p->name, "mcp");
-	return p->run(NULL, &F.fh.host, fake_host_run(&F.fh), err);
+	assert_string_equal(ph_mcp_plugin()->name, "mcp");
+	return plugin_fixture_run(F.fx, err);
 }
 
 /* Run with a host that has the stdio services (ABI 1.1). */
 int run_plugin_stdio(struct ph_err *err)
 {
-	struct ph_host h = F.fh.host;
+	struct ph_host h = F.fx->fh.host;
 
 	h.stdio_open = fake_stdio_open;
 	h.stdio_send = fake_stdio_send;
 	h.stdio_recv = fake_stdio_recv;
 	h.stdio_close = fake_stdio_close;
 	h.runtimes_fresh = fake_runtimes_fresh;
-	return ph_mcp_plugin()->run(NULL, &h, fake_host_run(&F.fh), err);
-}
-
-const char *row_field(const char *case_name, const char *key)
-{
-	size_t i;
-	json_t *r;
-
-	json_array_foreach(F.rows, i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "case")), case_name))
-			return json_string_value(json_object_get(r, key));
-	return NULL;
+	return ph_mcp_plugin()->run(NULL, &h, fake_host_run(&F.fx->fh), err);
 }

@@ -1,15 +1,15 @@
 /*
  * The MCP plugin's test runtimes, on the shared fake host (tests/support): two small
  * JSON-RPC servers answering over HTTP and over stdio, each able to misbehave one way
- * (a quirk), the rows the plugin records, and the suite the run-hook tests drive.
+ * (a quirk), and the suite the run-hook tests drive, in the shared plugin fixture.
  */
 #ifndef PARITY_TEST_FAKE_MCP_H
 #define PARITY_TEST_FAKE_MCP_H
 
 #include <jansson.h>
 
-#include "fake_host.h"
 #include "parity/plugin.h"
+#include "plugin_fixture.h"
 
 /* How a fake runtime misbehaves. */
 enum quirk {
@@ -30,12 +30,11 @@ enum stdio_quirk {
 };
 
 struct fake {
-	char dir[64];
-	struct fake_host fh; /* the shared fake host (tests/support), with the entries below */
+	struct plugin_fixture *fx; /* the shared fixture (tests/support): folder and fake host */
 	enum quirk quirk[2];
 	enum stdio_quirk squirk[2];
 	int stored[2]; /* memories stored per side */
-	json_t *rows;  /* recorded rows: {feature, case, cls, reference, error} */
+	json_t *rows;  /* the fake host's recorded rows (borrowed) */
 	int accept_seen[2];
 	int fresh;     /* runtimes_fresh calls */
 	int open_io;   /* stdio channels open */
@@ -43,12 +42,11 @@ struct fake {
 
 extern struct fake F;
 
-/* Write the suite folder's one file, cases.json. Returns 0 or -1. */
-int write_suite(const char *text);
+/* The fixtures of this program: F made fresh, the fake host answering as the runtimes. */
+extern const struct plugin_fixture_spec mcp_fixture;
 
-/* cmocka setup and teardown: a fresh F with the default suite. */
-int setup(void **st);
-int teardown(void **st);
+/* Write the suite folder's one file, cases.json. Returns 0. */
+int write_suite(const char *text);
 
 /* Run the plugin's hook on the fake host; with the stdio services (ABI 1.1) added. */
 int run_plugin(struct ph_err *err);

@@ -1,11 +1,12 @@
 /*
  * Unit tests of the MCP plugin: the pure helpers of mcp.h (messages from cases, features,
- * normalisation, summaries) and the run hook driven through the shared fake host
- * (tests/support) whose two "runtimes" are small JSON-RPC responders (fake_mcp.c), so the
- * tests need no process. The fake host's comparison is plain equality of the bodies the
- * plugin hands it, which is exactly what shows whether the plugin's normalisation made two
- * answers alike. The stdio runs add the stdio services to its table, with fake MCP stdio
- * servers that talk more than asked, answer notifications, or die, to drive the stdio pass.
+ * normalisation, summaries) and the run hook driven through the shared fake host and
+ * fixture (tests/support) whose two "runtimes" are small JSON-RPC responders (fake_mcp.c),
+ * so the tests need no process. The fake host's comparison is plain equality of the bodies
+ * the plugin hands it, which is exactly what shows whether the plugin's normalisation made
+ * two answers alike. The stdio runs add the stdio services to its table, with fake MCP
+ * stdio servers that talk more than asked, answer notifications, or die, to drive the
+ * stdio pass.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +34,28 @@ static json_t *parse(const char *s)
 	return v;
 }
 
+/* The message ph_mcp_case_body sends for case (JSON) to side as id, parsed. */
+static json_t *message_of(const char *case_json, json_int_t id, const struct ph_mcp_labels *l,
+			  int side)
+{
+	json_t *c = parse(case_json), *msg;
+	struct ph_err err;
+	char *body;
+
+	assert_int_equal(ph_mcp_case_body(c, id, l, side, &body, &err), 0);
+	msg = parse(body);
+	free(body);
+	json_decref(c);
+	return msg;
+}
+
+/* The "id" argument of a tools/call message. */
+static const char *call_id(const json_t *msg)
+{
+	return json_string_value(
+	    json_object_get(json_object_get(json_object_get(msg, "params"), "arguments"), "id"));
+}
+
 static void test_case_body_kinds(void **st)
 {
 	struct ph_mcp_labels l;
@@ -43,35 +66,25 @@ static void test_case_body_kinds(void **st)
 	(void)st;
 	assert_int_equal(ph_mcp_labels_init(&l), 0);
 
-	c = parse("{\"name\": \"a\", \"rpc\": {\"method\": \"ping\"}}");
-	assert_int_equal(ph_mcp_case_body(c, 7, &l, 0, &body, &err), 0);
-	msg = parse(body);
+	msg = message_of("{\"name\": \"a\", \"rpc\": {\"method\": \"ping\"}}", 7, &l, 0);
 	assert_string_equal(json_string_value(json_object_get(msg, "jsonrpc")), "2.0");
 	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 7);
 	assert_string_equal(json_string_value(json_object_get(msg, "method")), "ping");
 	json_decref(msg);
-	free(body);
-	json_decref(c);
 
 	/* a notification carries no id at all */
-	c = parse("{\"name\": \"n\", \"notify\": {\"method\": \"notifications/initialized\"}}");
-	assert_int_equal(ph_mcp_case_body(c, 8, &l, 0, &body, &err), 0);
-	msg = parse(body);
+	msg = message_of("{\"name\": \"n\", \"notify\": {\"method\":"
+			 " \"notifications/initialized\"}}",
+			 8, &l, 0);
 	assert_null(json_object_get(msg, "id"));
 	json_decref(msg);
-	free(body);
-	json_decref(c);
 
-	c = parse("{\"name\": \"c\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"x\"}}}");
-	assert_int_equal(ph_mcp_case_body(c, 9, &l, 1, &body, &err), 0);
-	msg = parse(body);
+	msg = message_of("{\"name\": \"c\", \"call\": {\"name\": \"memory_get\", \"arguments\":"
+			 " {\"id\": \"x\"}}}",
+			 9, &l, 1);
 	assert_string_equal(json_string_value(json_object_get(msg, "method")), "tools/call");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(msg, "params"), "arguments"), "id")),
-			    "x");
+	assert_string_equal(call_id(msg), "x");
 	json_decref(msg);
-	free(body);
-	json_decref(c);
 
 	/* raw bodies go out untouched, whatever they hold */
 	c = parse("{\"name\": \"r\", \"body_text\": \"{\\\"jsonrpc\\\": \"}");
@@ -79,13 +92,10 @@ static void test_case_body_kinds(void **st)
 	assert_string_equal(body, "{\"jsonrpc\": ");
 	free(body);
 	json_decref(c);
-	c = parse("{\"name\": \"b\", \"body\": {\"jsonrpc\": \"1.0\", \"id\": 3}}");
-	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &body, &err), 0);
-	msg = parse(body);
+	msg = message_of("{\"name\": \"b\", \"body\": {\"jsonrpc\": \"1.0\", \"id\": 3}}", 1, &l,
+			 0);
 	assert_int_equal(json_integer_value(json_object_get(msg, "id")), 3);
 	json_decref(msg);
-	free(body);
-	json_decref(c);
 	ph_mcp_labels_release(&l);
 }
 
@@ -119,55 +129,44 @@ static void test_case_body_errors(void **st)
 
 static void test_labels_substitute_per_side(void **st)
 {
+	static const char get_m[] = "{\"name\": \"g\", \"call\": {\"name\": \"memory_get\","
+				    " \"arguments\": {\"id\": \"{id:m}\"}}}";
 	struct ph_mcp_labels l;
-	struct ph_err err;
-	char *b0, *b1;
-	json_t *c, *m0, *m1;
+	json_t *m0, *m1;
 
 	(void)st;
 	assert_int_equal(ph_mcp_labels_init(&l), 0);
 	assert_int_equal(ph_mcp_labels_set(&l, 0, "m", "id-ref"), 0);
 	assert_int_equal(ph_mcp_labels_set(&l, 1, "m", "id-cand"), 0);
-	c = parse("{\"name\": \"g\", \"call\": {\"name\": \"memory_get\", \"arguments\": {\"id\": \"{id:m}\"}}}");
-	assert_int_equal(ph_mcp_case_body(c, 1, &l, 0, &b0, &err), 0);
-	assert_int_equal(ph_mcp_case_body(c, 1, &l, 1, &b1, &err), 0);
-	m0 = parse(b0);
-	m1 = parse(b1);
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(m0, "params"), "arguments"), "id")),
-			    "id-ref");
-	assert_string_equal(json_string_value(json_object_get(
-				    json_object_get(json_object_get(m1, "params"), "arguments"), "id")),
-			    "id-cand");
+	m0 = message_of(get_m, 1, &l, 0);
+	m1 = message_of(get_m, 1, &l, 1);
+	assert_string_equal(call_id(m0), "id-ref");
+	assert_string_equal(call_id(m1), "id-cand");
 	json_decref(m0);
 	json_decref(m1);
-	free(b0);
-	free(b1);
-	json_decref(c);
 	ph_mcp_labels_release(&l);
 }
 
 static void test_feature(void **st)
 {
-	json_t *c;
-	char *f;
+	/* a case, the feature it is recorded under */
+	static const char *const cases[][2] = {
+	    {"{\"name\": \"a\", \"rpc\": {\"method\": \"tools/list\"}}", "MCP /tools/list"},
+	    {"{\"name\": \"a\", \"call\": {\"name\": \"memory_search\"}}",
+	     "MCP /tools/call/memory_search"},
+	    {"{\"name\": \"a\", \"feature\": \"MCP /errors/x\", \"body_text\": \"\"}",
+	     "MCP /errors/x"},
+	};
 
 	(void)st;
-	c = parse("{\"name\": \"a\", \"rpc\": {\"method\": \"tools/list\"}}");
-	f = ph_mcp_case_feature(c);
-	assert_string_equal(f, "MCP /tools/list");
-	free(f);
-	json_decref(c);
-	c = parse("{\"name\": \"a\", \"call\": {\"name\": \"memory_search\"}}");
-	f = ph_mcp_case_feature(c);
-	assert_string_equal(f, "MCP /tools/call/memory_search");
-	free(f);
-	json_decref(c);
-	c = parse("{\"name\": \"a\", \"feature\": \"MCP /errors/x\", \"body_text\": \"\"}");
-	f = ph_mcp_case_feature(c);
-	assert_string_equal(f, "MCP /errors/x");
-	free(f);
-	json_decref(c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *c = parse(cases[i][0]);
+		char *f = ph_mcp_case_feature(c);
+
+		assert_string_equal(f, cases[i][1]);
+		free(f);
+		json_decref(c);
+	}
 }
 
 static json_t *norm(const char *doc, const struct ph_mcp_labels *l, int side, int http_error)
@@ -330,16 +329,38 @@ static void test_unreachable(void **st)
 
 /* ---- the run hook through the fake runtimes (fake_mcp.c) ---- */
 
-static void test_stdio_self_parity(void **st)
+/* Run the plugin (over stdio too when stdio is set): it must run through. */
+static void run_ok(int stdio)
 {
 	struct ph_err err;
 
+	assert_int_equal(stdio ? run_plugin_stdio(&err) : run_plugin(&err), 0);
+}
+
+/*
+ * Run the plugin (over stdio too when stdio is set) with side's runtime misbehaving as q:
+ * it must run through. Returns the number of rows recorded.
+ */
+static size_t run_with(enum ph_side side, enum quirk q, int stdio)
+{
+	F.quirk[side] = q;
+	run_ok(stdio);
+	return json_array_size(F.rows);
+}
+
+/* The class of each row: want holds case, class pairs, then NULL. */
+static void expect_classes(const char *const *want)
+{
+	for (; want[0]; want += 2)
+		assert_string_equal(row_cls(want[0]), want[1]);
+}
+
+static void test_stdio_self_parity(void **st)
+{
 	(void)st;
 	/* the candidate talks more (its own notifications) and generates other ids */
 	F.squirk[1] = S_CHATTY;
-	F.quirk[1] = Q_REVERSED_TOOLS;
-	assert_int_equal(run_plugin_stdio(&err), 0);
-	assert_int_equal(json_array_size(F.rows), 10);
+	assert_int_equal(run_with(PH_CANDIDATE, Q_REVERSED_TOOLS, 1), 10);
 	assert_int_equal(F.fresh, 1);
 	assert_int_equal(F.open_io, 0); /* both closed */
 	assert_string_equal(row_cls("init-note (stdio)"), "parity");
@@ -348,19 +369,16 @@ static void test_stdio_self_parity(void **st)
 	assert_string_equal(row_field("tools (stdio)", "reference"), "2 tools");
 	assert_string_equal(row_field("tools (stdio)", "feature"), "MCP /tools/list");
 	/* ids saved over stdio are the stdio pass's own */
-	assert_string_equal(row_cls("store (stdio)"), "parity");
-	assert_string_equal(row_cls("get (stdio)"), "parity");
-	assert_string_equal(row_cls("nope (stdio)"), "parity");
+	expect_classes((const char *const[]){"store (stdio)", "parity", "get (stdio)", "parity",
+					     "nope (stdio)", "parity", NULL});
 	assert_string_equal(row_field("nope (stdio)", "reference"), "error -32601");
 }
 
 static void test_stdio_reply_to_notification(void **st)
 {
-	struct ph_err err;
-
 	(void)st;
 	F.squirk[1] = S_NOTIFY_REPLY;
-	assert_int_equal(run_plugin_stdio(&err), 0);
+	run_ok(1);
 	assert_string_equal(row_cls("init-note"), "parity"); /* HTTP is fine */
 	assert_string_equal(row_cls("init-note (stdio)"), "semantic"); /* the fake's "differs" */
 	assert_string_equal(row_cls("tools (stdio)"), "parity");
@@ -369,18 +387,16 @@ static void test_stdio_reply_to_notification(void **st)
 
 static void test_stdio_not_configured(void **st)
 {
-	struct ph_err err;
-
 	(void)st;
 	/* neither side: no stdio rows, no restart */
 	F.squirk[0] = F.squirk[1] = S_NOT_CONFIGURED;
-	assert_int_equal(run_plugin_stdio(&err), 0);
+	run_ok(1);
 	assert_int_equal(json_array_size(F.rows), 5);
 	assert_int_equal(F.fresh, 0);
 	/* only one side: one error row saying which */
 	json_array_clear(F.rows);
 	F.squirk[0] = S_NONE;
-	assert_int_equal(run_plugin_stdio(&err), 0);
+	run_ok(1);
 	assert_int_equal(json_array_size(F.rows), 6);
 	assert_string_equal(row_cls("stdio transport"), "error");
 	assert_string_equal(row_field("stdio transport", "feature"), "MCP stdio");
@@ -391,12 +407,10 @@ static void test_stdio_not_configured(void **st)
 
 static void test_stdio_server_dies(void **st)
 {
-	struct ph_err err;
-
 	(void)st;
 	/* the candidate takes two messages (the notification and its fence), then exits */
 	F.squirk[1] = S_DIES;
-	assert_int_equal(run_plugin_stdio(&err), 0);
+	run_ok(1);
 	assert_string_equal(row_cls("init-note (stdio)"), "parity");
 	assert_string_equal(row_cls("tools (stdio)"), "error");
 	assert_non_null(strstr(row_field("tools (stdio)", "error"), "candidate over stdio"));
@@ -418,7 +432,7 @@ static void test_transports_key(void **st)
 				     "{\"name\": \"s\", \"rpc\": {\"method\": \"ping\"}, "
 				     "\"transports\": [\"stdio\"]}]}"),
 			 0);
-	assert_int_equal(run_plugin_stdio(&err), 0);
+	run_ok(1);
 	assert_int_equal(json_array_size(F.rows), 2);
 	assert_string_equal(row_cls("h"), "parity");
 	assert_string_equal(row_cls("s (stdio)"), "parity");
@@ -433,19 +447,13 @@ static void test_transports_key(void **st)
 
 static void test_run_self_parity(void **st)
 {
-	struct ph_err err;
 	json_t *r;
 
 	(void)st;
 	/* candidate lists tools in another order and generates other ids: still parity */
-	F.quirk[1] = Q_REVERSED_TOOLS;
-	assert_int_equal(run_plugin(&err), 0);
-	assert_int_equal(json_array_size(F.rows), 5);
-	assert_string_equal(row_cls("init-note"), "parity");
-	assert_string_equal(row_cls("tools"), "parity");
-	assert_string_equal(row_cls("store"), "parity");
-	assert_string_equal(row_cls("get"), "parity");
-	assert_string_equal(row_cls("nope"), "parity");
+	assert_int_equal(run_with(PH_CANDIDATE, Q_REVERSED_TOOLS, 0), 5);
+	expect_classes((const char *const[]){"init-note", "parity", "tools", "parity", "store",
+					     "parity", "get", "parity", "nope", "parity", NULL});
 	r = json_array_get(F.rows, 1);
 	assert_string_equal(json_string_value(json_object_get(r, "feature")), "MCP /tools/list");
 	assert_string_equal(json_string_value(json_object_get(r, "reference")), "200, 2 tools");
@@ -461,11 +469,8 @@ static void test_run_self_parity(void **st)
 
 static void test_run_missing_tool(void **st)
 {
-	struct ph_err err;
-
 	(void)st;
-	F.quirk[1] = Q_MISSING_TOOL;
-	assert_int_equal(run_plugin(&err), 0);
+	run_with(PH_CANDIDATE, Q_MISSING_TOOL, 0);
 	assert_string_equal(row_cls("tools"), "semantic"); /* the fake compare's "differs" */
 	assert_string_equal(row_cls("store"), "parity");
 	assert_string_equal(row_cls("get"), "parity");
@@ -473,17 +478,14 @@ static void test_run_missing_tool(void **st)
 
 static void test_run_runtime_down(void **st)
 {
-	struct ph_err err;
 	size_t i;
 	json_t *r;
 
 	(void)st;
-	F.quirk[1] = Q_DOWN;
-	assert_int_equal(run_plugin(&err), 0);
-	assert_int_equal(json_array_size(F.rows), 5);
+	assert_int_equal(run_with(PH_CANDIDATE, Q_DOWN, 0), 5);
 	json_array_foreach(F.rows, i, r)
 	{
-		const char *cls = json_string_value(json_object_get(r, "cls"));
+		const char *cls = json_string_value(json_object_get(r, "class"));
 
 		/* "get" cannot even be built for the candidate: its saved id is missing */
 		assert_string_equal(cls, "error");
@@ -495,19 +497,16 @@ static void test_run_runtime_down(void **st)
 
 static void test_run_unreachable(void **st)
 {
-	struct ph_err err;
 	const char *want = "not evaluated: reference's MCP tool could not reach its daemon API "
 			   "(the TS /mcp route calls http://localhost:3850 unless the daemon "
 			   "listens there)";
+	json_t *lat;
 
 	(void)st;
 	/* the reference's tools cannot reach its daemon: its tool calls are not compared */
-	F.quirk[0] = Q_UNREACHABLE;
-	assert_int_equal(run_plugin(&err), 0);
-	assert_int_equal(json_array_size(F.rows), 5);
-	assert_string_equal(row_cls("init-note"), "parity");
-	assert_string_equal(row_cls("tools"), "parity");
-	assert_string_equal(row_cls("nope"), "parity");
+	assert_int_equal(run_with(PH_REFERENCE, Q_UNREACHABLE, 0), 5);
+	expect_classes((const char *const[]){"init-note", "parity", "tools", "parity", "nope",
+					     "parity", NULL});
 	/* neither a divergence nor parity: an error row that says why */
 	assert_string_equal(row_cls("store"), "error");
 	assert_string_equal(row_field("store", "reference"), want);
@@ -515,6 +514,13 @@ static void test_run_unreachable(void **st)
 	assert_non_null(strstr(row_field("store", "error"), want));
 	assert_non_null(strstr(row_field("store", "error"),
 			       "reference: Memory store failed: Unable to connect"));
+	/* not evaluable, yet both answered: the latencies measured stay in the row */
+	lat = json_object_get(fake_host_row(&F.fx->fh, "store"), "latency_ms");
+	assert_true(json_real_value(json_object_get(lat, "reference")) == 1.0);
+	assert_true(json_real_value(json_object_get(lat, "candidate")) == 1.0);
+	assert_int_equal(json_array_size(json_object_get(fake_host_row(&F.fx->fh, "store"),
+							 "divergences")),
+			 0);
 	/* the reference saved no id; the next call goes out ("$s") and is not evaluated */
 	assert_string_equal(row_cls("get"), "error");
 	assert_string_equal(row_field("get", "reference"), want);
@@ -522,13 +528,9 @@ static void test_run_unreachable(void **st)
 
 static void test_stdio_unreachable(void **st)
 {
-	struct ph_err err;
-
 	(void)st;
 	/* the candidate's stdio server (and daemon) cannot reach its API */
-	F.quirk[1] = Q_UNREACHABLE;
-	assert_int_equal(run_plugin_stdio(&err), 0);
-	assert_int_equal(json_array_size(F.rows), 10);
+	assert_int_equal(run_with(PH_CANDIDATE, Q_UNREACHABLE, 1), 10);
 	assert_string_equal(row_cls("tools (stdio)"), "parity");
 	assert_string_equal(row_cls("store (stdio)"), "error");
 	assert_string_equal(row_field("store (stdio)", "reference"),
@@ -562,18 +564,18 @@ int main(void)
 		cmocka_unit_test(test_normalise_text_and_ids),
 		cmocka_unit_test(test_summary_and_result_id),
 		cmocka_unit_test(test_unreachable),
-		cmocka_unit_test_setup_teardown(test_run_self_parity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_missing_tool, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_runtime_down, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_malformed_case, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_run_unreachable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdio_unreachable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdio_self_parity, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdio_reply_to_notification, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdio_not_configured, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdio_server_dies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_transports_key, setup, teardown),
+		cmocka_unit_test(test_run_self_parity),
+		cmocka_unit_test(test_run_missing_tool),
+		cmocka_unit_test(test_run_runtime_down),
+		cmocka_unit_test(test_run_malformed_case),
+		cmocka_unit_test(test_run_unreachable),
+		cmocka_unit_test(test_stdio_unreachable),
+		cmocka_unit_test(test_stdio_self_parity),
+		cmocka_unit_test(test_stdio_reply_to_notification),
+		cmocka_unit_test(test_stdio_not_configured),
+		cmocka_unit_test(test_stdio_server_dies),
+		cmocka_unit_test(test_transports_key),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&mcp_fixture, tests);
 }

@@ -1,7 +1,8 @@
 /*
  * Unit tests of the read plugin and, through it, of the shared case exchange
- * (parity/exchange.h, parity/http_case.h): suites written to a temporary folder, run
- * through the fake host (tests/support) with scripted answers, rows checked as recorded.
+ * (parity/exchange.h, parity/http_case.h): suites written to each test's temporary folder
+ * and run through the fake host with scripted answers (the shared plugin fixture,
+ * tests/support), rows checked as recorded.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,59 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
-#include "fake_host.h"
-#include "parity/plugin.h"
+#include "plugin_fixture.h"
 
 const struct ph_plugin *ph_read_plugin(void);
 
-struct fx {
-	struct fake_host fh;
-	char dir[64], file[128];
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	if (!f)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test-plugin-read-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	snprintf(f->file, sizeof(f->file), "%s/cases.json", f->dir);
-	fake_host_init(&f->fh);
-	f->fh.suite_dir = f->dir;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	unlink(f->file);
-	rmdir(f->dir);
-	fake_host_release(&f->fh);
-	free(f);
-	return 0;
-}
-
-static int run_suite(struct fx *f, const char *cases, struct ph_err *err)
-{
-	FILE *out = fopen(f->file, "w");
-
-	assert_non_null(out);
-	fprintf(out, "{\"cases\": [%s]}", cases);
-	fclose(out);
-	return ph_read_plugin()->run(NULL, &f->fh.host, fake_host_run(&f->fh), err);
-}
+/* Every test runs in a fresh plugin fixture (tests/support). */
+static const struct plugin_fixture_spec fixture = {.domain = "read", .entry = ph_read_plugin};
 
 /* Script one answer per side: both 200 with these bodies and latencies. */
-static void answers(struct fx *f, const char *ref, double ref_ms, const char *cand,
+static void answers(struct plugin_fixture *f, const char *ref, double ref_ms, const char *cand,
 		    double cand_ms)
 {
 	fake_host_answer(&f->fh, PH_REFERENCE, 200, ref, ref_ms);
@@ -69,14 +29,14 @@ static void answers(struct fx *f, const char *ref, double ref_ms, const char *ca
 }
 
 /* Run a suite that must run through. */
-static void run_ok(struct fx *f, const char *cases)
+static void run_ok(struct plugin_fixture *f, const char *cases)
 {
 	struct ph_err err;
 
-	assert_int_equal(run_suite(f, cases, &err), 0);
+	assert_int_equal(plugin_fixture_run_cases(f, cases, &err), 0);
 }
 
-static const char *row_str(struct fx *f, const char *case_name, const char *key)
+static const char *row_str(struct plugin_fixture *f, const char *case_name, const char *key)
 {
 	return json_string_value(json_object_get(fake_host_row(&f->fh, case_name), key));
 }
@@ -93,9 +53,31 @@ static void test_descriptor(void **state)
 	assert_null(p->init);
 }
 
+static void test_malformed_and_empty(void **state)
+{
+	struct plugin_fixture *f = *state;
+	struct ph_err err;
+
+	assert_int_equal(
+	    plugin_fixture_run_cases(f, "{\"name\": \"bad\", \"method\": \"GET\", \"path\": \"x\"}",
+				     &err),
+	    PH_E_INVALID);
+	assert_non_null(strstr(err.msg, f->dir));
+	assert_non_null(strstr(err.msg, "case 'bad'"));
+	assert_int_equal(plugin_fixture_run_cases(f,
+						  "{\"name\": \"e\", \"method\": \"GET\","
+						  " \"path\": \"/e\", \"expect\": {\"array\":"
+						  " \"results\"}}",
+						  &err),
+			 PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "expect"));
+	assert_int_equal(plugin_fixture_run_cases(f, "", &err), PH_E_INVALID);
+	assert_non_null(strstr(err.msg, "no cases"));
+}
+
 static void test_parity_and_count(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 
 	answers(f, "{\"memories\": [1, 2]}", 3, "{\"memories\": [1, 2]}", 4);
 	run_ok(f, "{\"name\": \"list\", \"method\": \"GET\", \"path\": \"/m\", "
@@ -110,7 +92,7 @@ static void test_parity_and_count(void **state)
 /* Case by case, the side asked first alternates. */
 static void test_alternates_first_side(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 
 	run_ok(f, "{\"name\": \"a\", \"method\": \"GET\", \"path\": \"/a\"},"
 		  "{\"name\": \"b\", \"method\": \"GET\", \"path\": \"/b\"}");
@@ -125,7 +107,7 @@ static void test_alternates_first_side(void **state)
 
 static void test_no_answer_is_error_row(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 
 	fake_host_fail(&f->fh, PH_REFERENCE, "connection refused");
 	run_ok(f, "{\"name\": \"down\", \"method\": \"GET\", \"path\": \"/x\", "
@@ -143,7 +125,7 @@ static const char RECALL[] =
 
 static void test_expect_candidate_misses(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 	json_t *d;
 
 	answers(f, "{\"results\": [{\"id\": \"m1\"}]}", 1, "{\"results\": [{\"id\": \"m1\"}]}", 1);
@@ -164,7 +146,7 @@ static void test_expect_candidate_misses(void **state)
 
 static void test_expect_reference_misses(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 
 	answers(f, "{\"results\": []}", 1, "{\"results\": []}", 1);
 	run_ok(f, RECALL);
@@ -177,7 +159,7 @@ static void test_expect_reference_misses(void **state)
 /* A slow answer is re-sampled: dropped when it does not reproduce, kept when it does. */
 static void test_timing_confirmed_or_flaky(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 	json_t *row;
 
 	answers(f, "{}", 1, "{}", 300);
@@ -199,7 +181,7 @@ static void test_timing_confirmed_or_flaky(void **state)
 /* A request that may not be sent again is one sample: kept in the row, never judged. */
 static void test_one_sample_not_judged(void **state)
 {
-	struct fx *f = *state;
+	struct plugin_fixture *f = *state;
 	json_t *row;
 
 	answers(f, "{}", 1, "{}", 300);
@@ -212,38 +194,19 @@ static void test_one_sample_not_judged(void **state)
 						    "candidate")) == 300.0);
 }
 
-static void test_malformed_and_empty(void **state)
-{
-	struct fx *f = *state;
-	struct ph_err err;
-
-	assert_int_equal(run_suite(f, "{\"name\": \"bad\", \"method\": \"GET\", \"path\": \"x\"}",
-				   &err),
-			 PH_E_INVALID);
-	assert_non_null(strstr(err.msg, f->dir));
-	assert_non_null(strstr(err.msg, "case 'bad'"));
-	assert_int_equal(run_suite(f, "{\"name\": \"e\", \"method\": \"GET\", \"path\": \"/e\","
-				      " \"expect\": {\"array\": \"results\"}}",
-				   &err),
-			 PH_E_INVALID);
-	assert_non_null(strstr(err.msg, "expect"));
-	assert_int_equal(run_suite(f, "", &err), PH_E_INVALID);
-	assert_non_null(strstr(err.msg, "no cases"));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_descriptor),
-		cmocka_unit_test_setup_teardown(test_parity_and_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alternates_first_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_answer_is_error_row, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_candidate_misses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expect_reference_misses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_timing_confirmed_or_flaky, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_one_sample_not_judged, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_and_empty, setup, teardown),
+		cmocka_unit_test(test_malformed_and_empty),
+		cmocka_unit_test(test_parity_and_count),
+		cmocka_unit_test(test_alternates_first_side),
+		cmocka_unit_test(test_no_answer_is_error_row),
+		cmocka_unit_test(test_expect_candidate_misses),
+		cmocka_unit_test(test_expect_reference_misses),
+		cmocka_unit_test(test_timing_confirmed_or_flaky),
+		cmocka_unit_test(test_one_sample_not_judged),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&fixture, tests);
 }

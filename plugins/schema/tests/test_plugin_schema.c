@@ -1,14 +1,13 @@
 /*
- * Unit tests of the schema plugin, driven through a fake host: the workspaces are
- * temporary folders holding databases this test builds, verify_schema is the core's
- * schema comparison, and HTTP, restarts and stops are scripted per side. The tests check
- * the rows a user reads in the matrix: one per table with the worst class of that
- * table's differences, candidate-only tables, no rows for FTS shadow tables, the ledger
- * row, the cross-opening rows (a runtime that cannot start is a structural row with the
- * reason), and that a schema still in a WAL file is seen.
+ * Unit tests of the schema plugin, driven through the shared fake host and fixture
+ * (tests/support): the workspaces are folders of the fixture holding databases this test
+ * builds, verify_schema is the core's schema comparison, and HTTP, restarts and stops
+ * are scripted per side. The tests check the rows a user reads in the matrix: one per
+ * table with the worst class of that table's differences, candidate-only tables, no rows
+ * for FTS shadow tables, the ledger row, the cross-opening rows (a runtime that cannot
+ * start is a structural row with the reason), and that a schema still in a WAL file is
+ * seen.
  */
-#define _XOPEN_SOURCE 700 /* nftw */
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,9 +20,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "compare/compare.h"
 #include "parity/plugin.h"
-#include "schema/schema.h"
+#include "plugin_fixture.h"
+#include "run/host_impl.h"
 
 const struct ph_plugin *ph_schema_plugin(void);
 
@@ -44,6 +43,7 @@ static void find_suite_dir(void)
 	strncat(shipped_suite, "/suites/schema", sizeof(shipped_suite) - strlen(shipped_suite) - 1);
 }
 
+/* A recorded row as these tests read it. */
 struct got_row {
 	char feature[128];
 	char case_name[64];
@@ -64,84 +64,39 @@ struct fake_side {
 	int stops;
 };
 
-struct ph_run {
-	char tmp[256];
-	char suite[512]; /* the suite folder the plugin reads */
+/* A test's runtimes and rows, on the shared fixture's fake host (fh.user). */
+struct sfx {
+	struct plugin_fixture *pf;
+	char suite[512]; /* the suite folder use_suite writes */
 	struct fake_side side[2];
 	struct got_row rows[MAX_ROWS];
 	int n_rows;
 };
 
-static void fake_log(struct ph_run *run, enum ph_log_level level, const char *fmt, ...)
+static struct sfx *sfx_of(struct ph_run *run)
 {
-	(void)run;
-	(void)level;
-	(void)fmt;
+	return fake_host_of(run)->user;
 }
 
-static const char *fake_suite_dir(struct ph_run *run)
+/* The fake host's responder: own_count memories, or cross_count on the other's workspace. */
+static int fake_http(struct fake_host *fh, enum ph_side side, const struct ph_request *req,
+		     struct ph_response *resp)
 {
-	return run->suite;
-}
-
-static const char *fake_workspace(struct ph_run *run, enum ph_side side)
-{
-	return run->side[side].ws;
-}
-
-static int fake_http(struct ph_run *run, enum ph_side side, const struct ph_request *req,
-		     struct ph_response *resp, struct ph_err *err)
-{
-	struct fake_side *s = &run->side[side];
+	struct fake_side *s = &((struct sfx *)fh->user)->side[side];
 	long status = s->on_other ? s->cross_status : 200;
 	int n = s->on_other ? s->cross_count : s->own_count, i;
 	json_t *doc = json_pack("{s:[], s:{s:i}}", "memories", "stats", "total", n);
 
-	(void)err;
 	assert_string_equal(req->method, "GET");
 	assert_true(!strncmp(req->path, "/api/memories", 13));
 	for (i = 0; i < n; i++)
 		json_array_append_new(json_object_get(doc, "memories"),
 				      json_pack("{s:i}", "id", i));
-	memset(resp, 0, sizeof(*resp));
 	resp->status = status;
 	resp->body = status == 200 ? json_dumps(doc, 0) : strdup("{\"error\":\"boom\"}");
 	resp->body_len = strlen(resp->body);
 	resp->latency_ms = 1;
 	json_decref(doc);
-	return 0;
-}
-
-static void fake_response_release(struct ph_response *resp)
-{
-	free(resp->body);
-	memset(resp, 0, sizeof(*resp));
-}
-
-static int fake_record(struct ph_run *run, const struct ph_row *row)
-{
-	struct got_row *g;
-	size_t i;
-
-	assert_true(run->n_rows < MAX_ROWS);
-	g = &run->rows[run->n_rows++];
-	memset(g, 0, sizeof(*g));
-	snprintf(g->feature, sizeof(g->feature), "%s", row->feature);
-	snprintf(g->case_name, sizeof(g->case_name), "%s", row->case_name);
-	snprintf(g->reference, sizeof(g->reference), "%s", row->reference ? row->reference : "");
-	g->cls = row->cls;
-	if (row->result && row->result->verdict > g->cls)
-		g->cls = row->result->verdict;
-	for (i = 0; row->result && i < row->result->count; i++) {
-		const struct ph_divergence *d = &row->result->items[i];
-
-		snprintf(g->kinds + strlen(g->kinds), sizeof(g->kinds) - strlen(g->kinds), "%s%s",
-			 i ? "," : "", d->kind);
-		snprintf(g->messages + strlen(g->messages),
-			 sizeof(g->messages) - strlen(g->messages), "%s|", d->message);
-	}
-	if (row->error)
-		snprintf(g->messages, sizeof(g->messages), "%s", row->error);
 	return 0;
 }
 
@@ -154,10 +109,11 @@ static void fake_progress(struct ph_run *run, int done, int total)
 static int fake_restart(struct ph_run *run, enum ph_side side, const char *workspace,
 			struct ph_err *err)
 {
-	struct fake_side *s = &run->side[side];
+	struct sfx *t = sfx_of(run);
+	struct fake_side *s = &t->side[side];
 
 	/* The plugin starts a side only on the other side's workspace. */
-	assert_string_equal(workspace, run->side[!side].ws);
+	assert_string_equal(workspace, t->side[!side].ws);
 	if (s->restart_rc)
 		return ph_error(err, s->restart_rc, "boom: database refused");
 	s->on_other = 1;
@@ -166,46 +122,60 @@ static int fake_restart(struct ph_run *run, enum ph_side side, const char *works
 
 static int fake_stop(struct ph_run *run, enum ph_side side, int hard, struct ph_err *err)
 {
+	struct fake_side *s = &sfx_of(run)->side[side];
+
 	(void)hard;
 	(void)err;
-	run->side[side].stops++;
-	run->side[side].on_other = 0;
+	s->stops++;
+	s->on_other = 0;
 	return 0;
 }
 
-static int fake_verify_schema(struct ph_run *run, const char *a, const char *b,
-			      json_t **differences, struct ph_err *err)
+static enum ph_class class_named(const char *name)
 {
-	json_t *sa = NULL, *sb = NULL;
-	int rc;
+	enum ph_class c;
 
-	(void)run;
-	rc = ph_schema_load(a, &sa, err);
-	if (!rc)
-		rc = ph_schema_load(b, &sb, err);
-	if (!rc)
-		rc = ph_schema_diff(sa, sb, differences, err);
-	json_decref(sa);
-	json_decref(sb);
-	return rc;
+	for (c = PH_PARITY; c < PH_ERROR; c++)
+		if (name && !strcmp(name, ph_class_name(c)))
+			break;
+	return c;
 }
 
-static const struct ph_host fake_host = {
-    .abi_major = PH_ABI_MAJOR,
-    .abi_minor = PH_ABI_MINOR,
-    .size = sizeof(struct ph_host),
-    .log = fake_log,
-    .suite_dir = fake_suite_dir,
-    .workspace = fake_workspace,
-    .http = fake_http,
-    .response_release = fake_response_release,
-    .result_release = ph_result_release,
-    .record = fake_record,
-    .progress = fake_progress,
-    .runtime_restart = fake_restart,
-    .runtime_stop = fake_stop,
-    .verify_schema = fake_verify_schema,
-};
+/* The fake host's recorded rows, as got_rows. */
+static void collect_rows(struct sfx *t)
+{
+	json_t *row, *d;
+	size_t i, k;
+
+	t->n_rows = 0;
+	json_array_foreach(t->pf->fh.rows, i, row)
+	{
+		struct got_row *g = &t->rows[t->n_rows];
+		const char *ref = json_string_value(json_object_get(row, "reference"));
+		const char *error = json_string_value(json_object_get(row, "error"));
+
+		assert_true(t->n_rows++ < MAX_ROWS);
+		memset(g, 0, sizeof(*g));
+		snprintf(g->feature, sizeof(g->feature), "%s",
+			 json_string_value(json_object_get(row, "feature")));
+		snprintf(g->case_name, sizeof(g->case_name), "%s",
+			 json_string_value(json_object_get(row, "case")));
+		snprintf(g->reference, sizeof(g->reference), "%s", ref ? ref : "");
+		g->cls = class_named(json_string_value(json_object_get(row, "class")));
+		json_array_foreach(json_object_get(row, "divergences"), k, d)
+		{
+			const char *kind = json_string_value(json_object_get(d, "kind"));
+			const char *msg = json_string_value(json_object_get(d, "message"));
+
+			snprintf(g->kinds + strlen(g->kinds), sizeof(g->kinds) - strlen(g->kinds),
+				 "%s%s", k ? "," : "", kind);
+			snprintf(g->messages + strlen(g->messages),
+				 sizeof(g->messages) - strlen(g->messages), "%s|", msg);
+		}
+		if (error)
+			snprintf(g->messages, sizeof(g->messages), "%s", error);
+	}
+}
 
 /* ---- databases ---- */
 
@@ -240,87 +210,110 @@ static void make_db(const char *ws, const char *sql)
 	sqlite3_close(db);
 }
 
-static int setup(void **state)
+/* The databases each side created: ref_sql's and cand_sql's. */
+static void make_dbs(struct sfx *t, const char *ref_sql, const char *cand_sql)
 {
-	struct ph_run *run = calloc(1, sizeof(*run));
+	make_db(t->side[PH_REFERENCE].ws, ref_sql);
+	make_db(t->side[PH_CANDIDATE].ws, cand_sql);
+}
+
+/*
+ * Both sides' workspaces in the fixture's folder, each listing 10 memories on its own and
+ * on the other's; the fake host's table with the runtimes above and the core's schema
+ * comparison as verify_schema; the shipped suite.
+ */
+static int schema_setup(struct plugin_fixture *pf)
+{
+	struct sfx *t = pf->user;
 	int i;
 
-	assert_non_null(run);
-	snprintf(run->tmp, sizeof(run->tmp), "/tmp/parity-schema-test-XXXXXX");
-	assert_non_null(mkdtemp(run->tmp));
-	snprintf(run->suite, sizeof(run->suite), "%s", shipped_suite);
+	t->pf = pf;
 	for (i = 0; i < 2; i++) {
-		snprintf(run->side[i].ws, sizeof(run->side[i].ws), "%s/%s", run->tmp,
+		snprintf(t->side[i].ws, sizeof(t->side[i].ws), "%s/%s", pf->dir,
 			 i ? "cand" : "ref");
-		assert_int_equal(mkdir(run->side[i].ws, 0755), 0);
-		run->side[i].own_count = 10;
-		run->side[i].cross_status = 200;
-		run->side[i].cross_count = 10;
+		if (mkdir(t->side[i].ws, 0755))
+			return -1;
+		t->side[i].own_count = 10;
+		t->side[i].cross_status = 200;
+		t->side[i].cross_count = 10;
+		pf->fh.workspace[i] = t->side[i].ws;
 	}
-	*state = run;
+	pf->fh.suite_dir = shipped_suite;
+	pf->fh.user = t;
+	pf->fh.respond = fake_http;
+	pf->fh.host.progress = fake_progress;
+	pf->fh.host.runtime_restart = fake_restart;
+	pf->fh.host.runtime_stop = fake_stop;
+	pf->fh.host.verify_schema = ph_host_verify_schema;
 	return 0;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static const struct plugin_fixture_spec fixture = {.domain = "schema",
+						    .entry = ph_schema_plugin,
+						    .user_size = sizeof(struct sfx),
+						    .setup = schema_setup};
+
+static struct sfx *fx_of(void **state)
 {
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
+	return ((struct plugin_fixture *)*state)->user;
 }
 
-static int teardown(void **state)
+static int run_plugin_err(struct sfx *t, struct ph_err *err)
 {
-	struct ph_run *run = *state;
+	int rc = plugin_fixture_run(t->pf, err);
 
-	nftw(run->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(run);
-	return 0;
+	collect_rows(t);
+	return rc;
 }
 
-static int run_plugin_err(struct ph_run *run, struct ph_err *err)
-{
-	ph_err_clear(err);
-	return ph_schema_plugin()->run(NULL, &fake_host, run, err);
-}
-
-static int run_plugin(struct ph_run *run)
+static int run_plugin(struct sfx *t)
 {
 	struct ph_err err;
 
-	return run_plugin_err(run, &err);
+	return run_plugin_err(t, &err);
 }
 
 /* Make the plugin read a suite folder holding one file, schema.json, with text. */
-static void use_suite(struct ph_run *run, const char *text)
+static void use_suite(struct sfx *t, const char *text)
 {
 	char path[1024];
 	FILE *f;
 
-	snprintf(run->suite, sizeof(run->suite), "%s/suite", run->tmp);
-	assert_int_equal(mkdir(run->suite, 0755), 0);
-	snprintf(path, sizeof(path), "%s/schema.json", run->suite);
+	snprintf(t->suite, sizeof(t->suite), "%s/suite", t->pf->dir);
+	assert_int_equal(mkdir(t->suite, 0755), 0);
+	snprintf(path, sizeof(path), "%s/schema.json", t->suite);
 	assert_non_null(f = fopen(path, "w"));
 	fputs(text, f);
 	assert_int_equal(fclose(f), 0);
+	t->pf->fh.suite_dir = t->suite;
 }
 
-static const struct got_row *row_of(const struct ph_run *run, const char *feature)
+static const struct got_row *row_of(const struct sfx *t, const char *feature)
 {
-	int i;
-
-	for (i = 0; i < run->n_rows; i++)
-		if (!strcmp(run->rows[i].feature, feature))
-			return &run->rows[i];
+	for (const struct got_row *r = t->rows; r < t->rows + t->n_rows; r++)
+		if (!strcmp(r->feature, feature))
+			return r;
 	return NULL;
 }
 
-static const struct got_row *must_row(const struct ph_run *run, const char *feature)
+static const struct got_row *must_row(const struct sfx *t, const char *feature)
 {
-	const struct got_row *r = row_of(run, feature);
+	const struct got_row *r = row_of(t, feature);
 
 	if (!r)
 		fail_msg("no row for '%s'", feature);
+	return r;
+}
+
+/* The row of feature, of class cls and, when kinds is set, with those divergence kinds. */
+static const struct got_row *expect_row(const struct sfx *t, const char *feature,
+					enum ph_class cls, const char *kinds)
+{
+	const struct got_row *r = must_row(t, feature);
+
+	assert_int_equal(r->cls, cls);
+	if (kinds)
+		assert_string_equal(r->kinds, kinds);
 	return r;
 }
 
@@ -338,111 +331,90 @@ static void test_descriptor(void **state)
 
 static void test_self_parity(void **state)
 {
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	int i;
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, BASE);
-	assert_int_equal(run_plugin(run), 0);
+	make_dbs(t, BASE, BASE);
+	assert_int_equal(run_plugin(t), 0);
 	/* items, items_fts, notes, ledger, two cross rows; no row for items_fts shadows */
-	assert_int_equal(run->n_rows, 6);
-	for (i = 0; i < run->n_rows; i++)
-		if (run->rows[i].cls != PH_PARITY)
-			fail_msg("row '%s' is %s: %s", run->rows[i].feature,
-				 ph_class_name(run->rows[i].cls), run->rows[i].messages);
+	assert_int_equal(t->n_rows, 6);
+	for (i = 0; i < t->n_rows; i++)
+		if (t->rows[i].cls != PH_PARITY)
+			fail_msg("row '%s' is %s: %s", t->rows[i].feature,
+				 ph_class_name(t->rows[i].cls), t->rows[i].messages);
 	/* the shipped suite names the rows' cases */
-	for (i = 0; i < run->n_rows; i++)
-		assert_string_equal(run->rows[i].case_name,
-				    strstr(run->rows[i].feature, " opened by ") ? "cross-open"
+	for (i = 0; i < t->n_rows; i++)
+		assert_string_equal(t->rows[i].case_name,
+				    strstr(t->rows[i].feature, " opened by ") ? "cross-open"
 										 : "fresh-schema");
-	assert_string_equal(must_row(run, "table items")->reference,
+	assert_string_equal(must_row(t, "table items")->reference,
 			    "3 columns, 1 index, 1 trigger");
-	assert_string_equal(must_row(run, "table items_fts")->reference, "virtual table (fts5)");
-	assert_string_equal(must_row(run, "schema_migrations")->reference, "versions 1-3");
-	assert_null(row_of(run, "table items_fts_data"));
-	assert_null(row_of(run, "table schema_migrations"));
-	assert_string_equal(must_row(run, "candidate db opened by reference")->reference,
+	assert_string_equal(must_row(t, "table items_fts")->reference, "virtual table (fts5)");
+	assert_string_equal(must_row(t, "schema_migrations")->reference, "versions 1-3");
+	assert_null(row_of(t, "table items_fts_data"));
+	assert_null(row_of(t, "table schema_migrations"));
+	assert_string_equal(must_row(t, "candidate db opened by reference")->reference,
 			    "healthy, 200, 10 memories");
-	must_row(run, "reference db opened by candidate");
+	must_row(t, "reference db opened by candidate");
 	/* both stopped before the comparison, each again after its cross-opening */
-	assert_int_equal(run->side[0].stops, 2);
-	assert_int_equal(run->side[1].stops, 2);
+	assert_int_equal(t->side[0].stops, 2);
+	assert_int_equal(t->side[1].stops, 2);
 }
 
 static void test_drift(void **state)
 {
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, DRIFT);
-	assert_int_equal(run_plugin(run), 0);
-	r = must_row(run, "table items");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "missing-index");
-	r = must_row(run, "table notes");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "column-order");
-	r = must_row(run, "table extra_t");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
+	make_dbs(t, BASE, DRIFT);
+	assert_int_equal(run_plugin(t), 0);
+	expect_row(t, "table items", PH_STRUCTURAL, "missing-index");
+	expect_row(t, "table notes", PH_SEMANTIC, "column-order");
+	r = expect_row(t, "table extra_t", PH_STRUCTURAL, "extra-table");
 	assert_string_equal(r->reference, "absent");
-	assert_string_equal(r->kinds, "extra-table");
-	assert_int_equal(must_row(run, "table items_fts")->cls, PH_PARITY);
+	expect_row(t, "table items_fts", PH_PARITY, NULL);
 	/* versions compared as a set: the differing checksums are not reported */
-	r = must_row(run, "schema_migrations");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "migration-versions");
-	assert_int_equal(must_row(run, "candidate db opened by reference")->cls, PH_PARITY);
+	expect_row(t, "schema_migrations", PH_SEMANTIC, "migration-versions");
+	expect_row(t, "candidate db opened by reference", PH_PARITY, NULL);
 }
 
 static void test_cross_failures(void **state)
 {
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, BASE);
-	run->side[PH_REFERENCE].restart_rc = PH_E_RUNTIME;
-	run->side[PH_CANDIDATE].cross_count = 7;
-	assert_int_equal(run_plugin(run), 0);
-	r = must_row(run, "candidate db opened by reference");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "start");
+	make_dbs(t, BASE, BASE);
+	t->side[PH_REFERENCE].restart_rc = PH_E_RUNTIME;
+	t->side[PH_CANDIDATE].cross_count = 7;
+	assert_int_equal(run_plugin(t), 0);
+	r = expect_row(t, "candidate db opened by reference", PH_STRUCTURAL, "start");
 	assert_non_null(strstr(r->messages, "could not open the candidate's database"));
 	assert_non_null(strstr(r->messages, "boom: database refused"));
-	r = must_row(run, "reference db opened by candidate");
-	assert_int_equal(r->cls, PH_SEMANTIC);
-	assert_string_equal(r->kinds, "length");
-	assert_int_equal(must_row(run, "table items")->cls, PH_PARITY);
+	expect_row(t, "reference db opened by candidate", PH_SEMANTIC, "length");
+	expect_row(t, "table items", PH_PARITY, NULL);
 }
 
 static void test_cross_status(void **state)
 {
-	struct ph_run *run = *state;
-	const struct got_row *r;
+	struct sfx *t = fx_of(state);
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, BASE);
-	run->side[PH_CANDIDATE].cross_status = 500;
-	assert_int_equal(run_plugin(run), 0);
-	r = must_row(run, "reference db opened by candidate");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "status");
-	assert_int_equal(must_row(run, "candidate db opened by reference")->cls, PH_PARITY);
+	make_dbs(t, BASE, BASE);
+	t->side[PH_CANDIDATE].cross_status = 500;
+	assert_int_equal(run_plugin(t), 0);
+	expect_row(t, "reference db opened by candidate", PH_STRUCTURAL, "status");
+	expect_row(t, "candidate db opened by reference", PH_PARITY, NULL);
 }
 
 /* A schema change still in the -wal (runtime stopped without checkpoint) is compared. */
 static void test_wal_schema_seen(void **state)
 {
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	char path[1024], wal[1040];
 	struct stat before, after;
 	sqlite3 *db = NULL;
-	const struct got_row *r;
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, BASE);
-	snprintf(path, sizeof(path), "%s/memory/memories.db", run->side[1].ws);
+	make_dbs(t, BASE, BASE);
+	snprintf(path, sizeof(path), "%s/memory/memories.db", t->side[1].ws);
 	snprintf(wal, sizeof(wal), "%s-wal", path);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
@@ -452,64 +424,65 @@ static void test_wal_schema_seen(void **state)
 			 SQLITE_OK);
 	assert_int_equal(stat(wal, &before), 0);
 	assert_true(before.st_size > 0);
-	assert_int_equal(run_plugin(run), 0);
+	assert_int_equal(run_plugin(t), 0);
 	/* the runtime's own files are not touched: the snapshot is a copy */
 	assert_int_equal(stat(wal, &after), 0);
 	assert_int_equal(after.st_size, before.st_size);
 	sqlite3_close(db);
-	r = must_row(run, "table late_t");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_string_equal(r->kinds, "extra-table");
+	expect_row(t, "table late_t", PH_STRUCTURAL, "extra-table");
+}
+
+/*
+ * Only side with_db created its database: one row for the database, of class cls, its
+ * message naming the side without one (names).
+ */
+static struct sfx *only_database(void **state, enum ph_side with_db, enum ph_class cls,
+				 const char *names)
+{
+	struct sfx *t = fx_of(state);
+	const struct got_row *r;
+
+	make_db(t->side[with_db].ws, BASE);
+	assert_int_equal(run_plugin(t), 0);
+	r = expect_row(t, "memory/memories.db", cls, NULL);
+	assert_non_null(strstr(r->messages, names));
+	return t;
 }
 
 static void test_missing_databases(void **state)
 {
-	struct ph_run *run = *state;
-	const struct got_row *r;
+	struct sfx *t = only_database(state, PH_REFERENCE, PH_STRUCTURAL, "candidate");
 
-	make_db(run->side[0].ws, BASE);
-	assert_int_equal(run_plugin(run), 0);
-	r = must_row(run, "memory/memories.db");
-	assert_int_equal(r->cls, PH_STRUCTURAL);
-	assert_non_null(strstr(r->messages, "candidate"));
-	assert_null(row_of(run, "table items"));
+	assert_null(row_of(t, "table items"));
 }
 
 static void test_missing_reference_database(void **state)
 {
-	struct ph_run *run = *state;
-	const struct got_row *r;
-
-	make_db(run->side[1].ws, BASE);
-	assert_int_equal(run_plugin(run), 0);
-	r = must_row(run, "memory/memories.db");
 	/* the harness cannot evaluate without the reference's schema: an error, not parity */
-	assert_int_equal(r->cls, PH_ERROR);
-	assert_non_null(strstr(r->messages, "reference"));
+	only_database(state, PH_CANDIDATE, PH_ERROR, "reference");
 }
 
 /* The suite says what is checked: here one opening only, under the suite's names. */
 static void test_suite_drives_checks(void **state)
 {
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	const struct got_row *r;
 
-	make_db(run->side[0].ws, BASE);
-	make_db(run->side[1].ws, BASE);
-	use_suite(run, "{\"cases\": [{\"name\": \"reopen\", \"kind\": \"cross-open\","
+	make_dbs(t, BASE, BASE);
+	use_suite(t, "{\"cases\": [{\"name\": \"reopen\", \"kind\": \"cross-open\","
 		       " \"list\": {\"path\": \"/api/memories?limit=5\", \"array\": \"memories\"},"
 		       " \"openings\": [{\"runtime\": \"candidate\", \"feature\": \"rollback\"}]}]}");
-	run->side[PH_REFERENCE].own_count = 4;
-	run->side[PH_CANDIDATE].cross_count = 4;
-	assert_int_equal(run_plugin(run), 0);
-	assert_int_equal(run->n_rows, 1);
-	r = must_row(run, "rollback");
+	t->side[PH_REFERENCE].own_count = 4;
+	t->side[PH_CANDIDATE].cross_count = 4;
+	assert_int_equal(run_plugin(t), 0);
+	assert_int_equal(t->n_rows, 1);
+	r = must_row(t, "rollback");
 	assert_string_equal(r->case_name, "reopen");
 	assert_string_equal(r->reference, "healthy, 200, 4 memories");
 	assert_int_equal(r->cls, PH_PARITY);
 	/* only the candidate was started on the other's workspace */
-	assert_int_equal(run->side[PH_REFERENCE].stops, 1);
-	assert_int_equal(run->side[PH_CANDIDATE].stops, 2);
+	assert_int_equal(t->side[PH_REFERENCE].stops, 1);
+	assert_int_equal(t->side[PH_CANDIDATE].stops, 2);
 }
 
 static void test_bad_suite(void **state)
@@ -534,24 +507,24 @@ static void test_bad_suite(void **state)
 	     " \"openings\": [{\"runtime\": \"both\", \"feature\": \"f\"}]}]}",
 	     "each of \"openings\" must be"},
 	};
-	struct ph_run *run = *state;
+	struct sfx *t = fx_of(state);
 	struct ph_err err;
 	char path[1024];
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (i) {
-			snprintf(path, sizeof(path), "%s/schema.json", run->suite);
+			snprintf(path, sizeof(path), "%s/schema.json", t->suite);
 			assert_int_equal(unlink(path), 0);
-			assert_int_equal(rmdir(run->suite), 0);
+			assert_int_equal(rmdir(t->suite), 0);
 		}
-		use_suite(run, bad[i].text);
-		assert_int_equal(run_plugin_err(run, &err), PH_E_INVALID);
+		use_suite(t, bad[i].text);
+		assert_int_equal(run_plugin_err(t, &err), PH_E_INVALID);
 		if (!strstr(err.msg, bad[i].want))
 			fail_msg("suite %zu: '%s' does not say '%s'", i, err.msg, bad[i].want);
 		/* nothing ran: no row, no runtime stopped */
-		assert_int_equal(run->n_rows, 0);
-		assert_int_equal(run->side[0].stops + run->side[1].stops, 0);
+		assert_int_equal(t->n_rows, 0);
+		assert_int_equal(t->side[0].stops + t->side[1].stops, 0);
 	}
 }
 
@@ -559,17 +532,17 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_descriptor),
-	    cmocka_unit_test_setup_teardown(test_self_parity, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_drift, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cross_failures, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_cross_status, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_wal_schema_seen, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_databases, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_missing_reference_database, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_suite_drives_checks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_bad_suite, setup, teardown),
+	    cmocka_unit_test(test_self_parity),
+	    cmocka_unit_test(test_drift),
+	    cmocka_unit_test(test_cross_failures),
+	    cmocka_unit_test(test_cross_status),
+	    cmocka_unit_test(test_wal_schema_seen),
+	    cmocka_unit_test(test_missing_databases),
+	    cmocka_unit_test(test_missing_reference_database),
+	    cmocka_unit_test(test_suite_drives_checks),
+	    cmocka_unit_test(test_bad_suite),
 	};
 
 	find_suite_dir();
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&fixture, tests);
 }

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "fake_host.h"
 #include "parity/jsonio.h"
+#include "plugin_fixture.h"
 #include "tree.h"
 #include "watcher.h"
 
@@ -108,13 +108,13 @@ static void test_masks_bad_patterns(void **state)
 	json_decref(shape);
 }
 
-/* A temporary folder with a small tree; the caller removes it with rm_tree. */
-static char *make_tree(void)
+/* A small tree in the test's folder (the fixture removes it); returns the folder. */
+static const char *make_tree(void **state)
 {
-	char *dir = strdup("/tmp/wt-test-XXXXXX"), path[512];
+	const char *dir = ((struct plugin_fixture *)*state)->dir;
+	char path[512];
 	struct ph_err err;
 
-	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/AGENTS.md", dir);
 	assert_int_equal(ph_file_write_atomic(path, "# A\n", 4, 0644, &err), 0);
 	snprintf(path, sizeof(path), "%s/agents", dir);
@@ -132,22 +132,13 @@ static char *make_tree(void)
 	return dir;
 }
 
-static void rm_tree(char *dir)
-{
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
-	free(dir);
-}
-
 static void test_tree_add(void **state)
 {
-	char *dir = make_tree(), *missing;
+	const char *dir = make_tree(state);
+	char *missing;
 	json_t *tree = json_object(), *ex = json_pack("[s]", "workspace/memory/memories.db*");
 	struct ph_err err = {0};
 
-	(void)state;
 	assert_int_equal(wt_tree_add(tree, dir, "workspace", ex, NULL, &err), 0);
 	assert_string_equal(
 	    json_string_value(json_object_get(json_object_get(tree, "workspace/AGENTS.md"),
@@ -172,7 +163,6 @@ static void test_tree_add(void **state)
 	free(missing);
 	json_decref(tree);
 	json_decref(ex);
-	rm_tree(dir);
 }
 
 static void test_tree_changes(void **state)
@@ -200,10 +190,10 @@ static void test_tree_changes(void **state)
 
 static void test_fingerprint(void **state)
 {
-	char *dir = make_tree(), path[512], f1[64], f2[64], f3[64];
+	const char *dir = make_tree(state);
+	char path[512], f1[64], f2[64], f3[64];
 	struct ph_err err;
 
-	(void)state;
 	snprintf(path, sizeof(path), "%s/AGENTS.md", dir);
 	wt_fingerprint(path, f1, sizeof(f1));
 	assert_int_equal(strncmp(f1, "file 0644 4 ", 12), 0);
@@ -216,7 +206,6 @@ static void test_fingerprint(void **state)
 	snprintf(path, sizeof(path), "%s/agents", dir);
 	wt_fingerprint(path, f3, sizeof(f3));
 	assert_string_equal(f3, "dir 0755");
-	rm_tree(dir);
 }
 
 static void test_resolve(void **state)
@@ -239,39 +228,37 @@ static void test_resolve(void **state)
 	assert_null(p);
 }
 
-static char *read_all(const char *path)
+/* The file at path holds want. */
+static void expect_content(const char *path, const char *want)
 {
 	char *data = NULL;
 	size_t len;
 	struct ph_err err;
 
 	if (ph_file_read(path, 0, &data, &len, &err))
-		return NULL;
-	return data;
+		data = NULL;
+	assert_string_equal(data, want);
+	free(data);
 }
 
 static void test_steps(void **state)
 {
-	char *dir = make_tree(), *ws, *home, path[512], *got;
+	const char *dir = make_tree(state);
+	char *ws, *home, path[512];
 	struct ph_err err = {0};
 	json_t *st;
 
-	(void)state;
 	assert_true(asprintf(&ws, "%s", dir) > 0);
 	assert_true(asprintf(&home, "%s/home", dir) > 0);
 	st = json_pack("{s:s, s:s}", "write", "workspace/AGENTS.md", "append", "more\n");
 	assert_int_equal(wt_step_apply(st, ws, home, &err), 0);
 	json_decref(st);
 	snprintf(path, sizeof(path), "%s/AGENTS.md", dir);
-	got = read_all(path);
-	assert_string_equal(got, "# A\nmore\n");
-	free(got);
+	expect_content(path, "# A\nmore\n");
 	st = json_pack("{s:s, s:s, s:s}", "replace", "workspace/AGENTS.md", "from", "more", "to",
 		       "less");
 	assert_int_equal(wt_step_apply(st, ws, home, &err), 0);
-	got = read_all(path);
-	assert_string_equal(got, "# A\nless\n");
-	free(got);
+	expect_content(path, "# A\nless\n");
 	/* the text is gone now: replace says so, naming the file */
 	assert_int_equal(wt_step_apply(st, ws, home, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "does not contain 'more'"));
@@ -280,9 +267,7 @@ static void test_steps(void **state)
 	assert_int_equal(wt_step_apply(st, ws, home, &err), 0);
 	json_decref(st);
 	snprintf(path, sizeof(path), "%s/home/.config/x/y.md", dir);
-	got = read_all(path);
-	assert_string_equal(got, "deep");
-	free(got);
+	expect_content(path, "deep");
 	st = json_pack("{s:s}", "delete", "home/.config/x/y.md");
 	assert_int_equal(wt_step_apply(st, ws, home, &err), 0);
 	assert_int_equal(access(path, F_OK), -1);
@@ -294,7 +279,6 @@ static void test_steps(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 	free(ws);
 	free(home);
-	rm_tree(dir);
 }
 
 static void test_case_check(void **state)
@@ -361,6 +345,9 @@ static void test_suite_settings(void **state)
 
 const struct ph_plugin *ph_watcher_plugin(void);
 
+static const struct plugin_fixture_spec fixture = {.domain = "watcher",
+						    .entry = ph_watcher_plugin};
+
 /*
  * A reload case on workspaces made here: the reference's probe answer changes after the
  * step (its script says 200, then 401), the candidate's never does, so the candidate
@@ -368,68 +355,42 @@ const struct ph_plugin *ph_watcher_plugin(void);
  */
 static void test_run_reload(void **state)
 {
-	char dir[64], path[160];
-	const char *sides[2] = {"ref", "cand"};
-	struct fake_host fh;
+	struct plugin_fixture *fx = *state;
+	struct fake_host *fh = &fx->fh;
+	char ws[2][128], home[2][128], path[160];
+	const char *sides[2] = {"ref", "cand"}, *yaml = "auth:\n  mode: local\n";
 	struct ph_err err;
 	json_t *row, *d;
 	size_t i;
-	FILE *f;
 	int effect = 0;
 
-	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/test-plugin-watcher-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	fake_host_init(&fh);
-	fh.suite_dir = dir;
 	for (int s = 0; s < 2; s++) {
-		char *ws = NULL, *home = NULL;
-
-		assert_true(asprintf(&ws, "%s/%s-ws", dir, sides[s]) > 0);
-		assert_true(asprintf(&home, "%s/%s-home", dir, sides[s]) > 0);
-		assert_int_equal(mkdir(ws, 0755), 0);
-		assert_int_equal(mkdir(home, 0755), 0);
-		snprintf(path, sizeof(path), "%s/agent.yaml", ws);
-		f = fopen(path, "w");
-		assert_non_null(f);
-		fputs("auth:\n  mode: local\n", f);
-		fclose(f);
-		fh.workspace[s] = ws;
-		fh.home[s] = home;
+		snprintf(ws[s], sizeof(ws[s]), "%s/%s-ws", fx->dir, sides[s]);
+		snprintf(home[s], sizeof(home[s]), "%s/%s-home", fx->dir, sides[s]);
+		assert_int_equal(mkdir(ws[s], 0755), 0);
+		assert_int_equal(mkdir(home[s], 0755), 0);
+		snprintf(path, sizeof(path), "%s/agent.yaml", ws[s]);
+		assert_int_equal(ph_file_write_atomic(path, yaml, strlen(yaml), 0644, &err), 0);
+		fh->workspace[s] = ws[s];
+		fh->home[s] = home[s];
 	}
-	fake_host_answer(&fh, PH_REFERENCE, 200, "{}", 1);
-	fake_host_answer(&fh, PH_REFERENCE, 401, "{}", 1);
-	fake_host_answer(&fh, PH_CANDIDATE, 200, "{}", 1);
-	snprintf(path, sizeof(path), "%s/watcher.json", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("{\"settings\": {\"debounce_ms\": 10, \"poll_ms\": 5},"
-	      " \"cases\": [{\"name\": \"auth-team\", \"kind\": \"reload\","
-	      " \"steps\": [{\"replace\": \"workspace/agent.yaml\", \"from\": \"mode: local\","
-	      " \"to\": \"mode: team\"}], \"probe\": {\"method\": \"GET\", \"path\": \"/m\"},"
-	      " \"deadline_ms\": 200}]}",
-	      f);
-	fclose(f);
-	assert_int_equal(ph_watcher_plugin()->run(NULL, &fh.host, fake_host_run(&fh), &err), 0);
-	assert_string_equal(fake_host_row_class(&fh, "auth-team"), "structural");
-	row = fake_host_row(&fh, "auth-team");
+	fake_host_answer(fh, PH_REFERENCE, 200, "{}", 1);
+	fake_host_answer(fh, PH_REFERENCE, 401, "{}", 1);
+	fake_host_answer(fh, PH_CANDIDATE, 200, "{}", 1);
+	plugin_fixture_write(fx, "watcher.json",
+			     "{\"settings\": {\"debounce_ms\": 10, \"poll_ms\": 5},"
+			     " \"cases\": [{\"name\": \"auth-team\", \"kind\": \"reload\","
+			     " \"steps\": [{\"replace\": \"workspace/agent.yaml\", \"from\":"
+			     " \"mode: local\", \"to\": \"mode: team\"}], \"probe\": {\"method\":"
+			     " \"GET\", \"path\": \"/m\"}, \"deadline_ms\": 200}]}");
+	assert_int_equal(plugin_fixture_run(fx, &err), 0);
+	assert_string_equal(fake_host_row_class(fh, "auth-team"), "structural");
+	row = fake_host_row(fh, "auth-team");
 	assert_string_equal(json_string_value(json_object_get(row, "feature")),
 			    "WATCHER /config-reload");
 	json_array_foreach(json_object_get(row, "divergences"), i, d)
 		effect |= !strcmp(json_string_value(json_object_get(d, "kind")), "effect");
 	assert_true(effect);
-	for (int s = 0; s < 2; s++) {
-		snprintf(path, sizeof(path), "%s/agent.yaml", fh.workspace[s]);
-		unlink(path);
-		rmdir(fh.workspace[s]);
-		rmdir(fh.home[s]);
-		free((char *)fh.workspace[s]);
-		free((char *)fh.home[s]);
-	}
-	snprintf(path, sizeof(path), "%s/watcher.json", dir);
-	unlink(path);
-	rmdir(dir);
-	fake_host_release(&fh);
 }
 
 int main(void)
@@ -448,5 +409,5 @@ int main(void)
 	    cmocka_unit_test(test_run_reload),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&fixture, tests);
 }

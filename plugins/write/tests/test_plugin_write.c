@@ -17,10 +17,10 @@
 
 #include <cmocka.h>
 
-#include "fake_host.h"
 #include "parity/labels.h"
 #include "parity/plugin.h"
 #include "parity/result.h"
+#include "plugin_fixture.h"
 #include "write.h"
 
 const struct ph_plugin *ph_write_plugin(void);
@@ -282,15 +282,14 @@ static void test_spread(void **state)
 /* ---- the run hook through a fake host ---- */
 
 /*
- * The run hook through the shared fake host (tests/support), with runtimes of its own:
- * each side generates ids in its own format ("ref-N" / "cand_N"), remembers what it
- * holds, answers remember/delete/list/recall, and serves memories rows from that memory.
- * drift makes the candidate's database content differ from what it answered.
+ * The run hook through the shared fake host and fixture (tests/support), with runtimes of
+ * its own: each side generates ids in its own format ("ref-N" / "cand_N"), remembers what
+ * it holds, answers remember/delete/list/recall, and serves memories rows from that
+ * memory. drift makes the candidate's database content differ from what it answered.
  */
 struct fake {
-	char dir[64];
-	struct fake_host fh;
-	json_t *paths[2]; /* what each side received: "METHOD path" */
+	struct plugin_fixture *fx; /* the shared fixture: folder and fake host */
+	json_t *paths[2];	   /* what each side received: "METHOD path" */
 	json_t *mem[2];	  /* id -> content */
 	int next[2];
 	int drift;
@@ -299,6 +298,17 @@ struct fake {
 };
 
 static struct fake F;
+
+/* What side holds, as a list or recall answers it: {key: [{id}...]}. */
+static json_t *held_ids(int side, const char *key)
+{
+	const char *k;
+	json_t *v, *list = json_array();
+
+	json_object_foreach(F.mem[side], k, v)
+	    json_array_append_new(list, json_pack("{s:s}", "id", k));
+	return json_pack("{s:o}", key, list);
+}
 
 static int f_http(struct fake_host *fh, enum ph_side side, const struct ph_request *req,
 		  struct ph_response *resp)
@@ -329,19 +339,9 @@ static int f_http(struct fake_host *fh, enum ph_side side, const struct ph_reque
 		if (!out)
 			out = json_pack("{s:s}", "error", "not_found");
 	} else if (!strcmp(req->method, "GET")) {
-		const char *k;
-		json_t *v, *list = json_array();
-
-		json_object_foreach(F.mem[side], k, v)
-		    json_array_append_new(list, json_pack("{s:s}", "id", k));
-		out = json_pack("{s:o}", "memories", list);
+		out = held_ids(side, "memories");
 	} else if (!strcmp(req->path, "/api/memory/recall")) {
-		const char *k;
-		json_t *v, *list = json_array();
-
-		json_object_foreach(F.mem[side], k, v)
-		    json_array_append_new(list, json_pack("{s:s}", "id", k));
-		out = json_pack("{s:o}", "results", list);
+		out = held_ids(side, "results");
 	} else {
 		out = json_pack("{s:s}", "status", "ok");
 	}
@@ -422,49 +422,35 @@ static const char suite[] =
     " {\"name\": \"delete\", \"method\": \"DELETE\", \"path\": \"/api/memory/{id:remember}\"}"
     "]}]}";
 
-static int fake_setup(void **state)
+static int f_setup(struct plugin_fixture *fx)
 {
-	FILE *f;
-	char path[96];
-
-	(void)state;
 	memset(&F, 0, sizeof(F));
-	strcpy(F.dir, "/tmp/test-plugin-write-XXXXXX");
-	assert_non_null(mkdtemp(F.dir));
-	snprintf(path, sizeof(path), "%s/steps.json", F.dir);
-	assert_non_null(f = fopen(path, "w"));
-	fputs(suite, f);
-	fclose(f);
+	F.fx = fx;
+	plugin_fixture_write(fx, "steps.json", suite);
 	for (int i = 0; i < 2; i++) {
 		F.paths[i] = json_array();
 		F.mem[i] = json_object();
 	}
-	fake_host_init(&F.fh);
-	F.fh.suite_dir = F.dir;
-	F.fh.workspace[PH_REFERENCE] = "/nonexistent/ref";
-	F.fh.workspace[PH_CANDIDATE] = "/nonexistent/cand";
-	F.fh.respond = f_http;
-	F.fh.host.compare = f_compare;
-	F.fh.host.db_query = f_db_query;
-	F.fh.host.runtime_restart = f_restart;
+	fx->fh.workspace[PH_REFERENCE] = "/nonexistent/ref";
+	fx->fh.workspace[PH_CANDIDATE] = "/nonexistent/cand";
+	fx->fh.respond = f_http;
+	fx->fh.host.compare = f_compare;
+	fx->fh.host.db_query = f_db_query;
+	fx->fh.host.runtime_restart = f_restart;
 	return 0;
 }
 
-static int fake_teardown(void **state)
+static void f_teardown(struct plugin_fixture *fx)
 {
-	char path[96];
-
-	(void)state;
-	snprintf(path, sizeof(path), "%s/steps.json", F.dir);
-	unlink(path);
-	rmdir(F.dir);
+	(void)fx;
 	for (int i = 0; i < 2; i++) {
 		json_decref(F.paths[i]);
 		json_decref(F.mem[i]);
 	}
-	fake_host_release(&F.fh);
-	return 0;
 }
+
+static const struct plugin_fixture_spec fixture = {
+    .domain = "write", .entry = ph_write_plugin, .setup = f_setup, .teardown = f_teardown};
 
 /* The class recorded for feature (and case, when given); NULL when there is no such row. */
 static const char *row_class(const char *feature, const char *case_name)
@@ -472,7 +458,7 @@ static const char *row_class(const char *feature, const char *case_name)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(F.fh.rows, i, r)
+	json_array_foreach(F.fx->fh.rows, i, r)
 	{
 		if (strcmp(json_string_value(json_object_get(r, "feature")), feature))
 			continue;
@@ -485,12 +471,10 @@ static const char *row_class(const char *feature, const char *case_name)
 
 static int run_plugin(void)
 {
-	const struct ph_plugin *p = ph_write_plugin();
 	struct ph_err err;
 
-	ph_err_clear(&err);
-	assert_string_equal(p->name, "write");
-	return p->run(NULL, &F.fh.host, fake_host_run(&F.fh), &err);
+	assert_string_equal(ph_write_plugin()->name, "write");
+	return plugin_fixture_run(F.fx, &err);
 }
 
 static void test_run_own_ids_per_side(void **state)
@@ -545,12 +529,10 @@ int main(void)
 	    cmocka_unit_test(test_normalise_new_rows_once),
 	    cmocka_unit_test(test_crash_verdict),
 	    cmocka_unit_test(test_spread),
-	    cmocka_unit_test_setup_teardown(test_run_own_ids_per_side, fake_setup, fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_run_db_drift_is_semantic, fake_setup,
-					    fake_teardown),
-	    cmocka_unit_test_setup_teardown(test_run_rollback_loss_is_semantic, fake_setup,
-					    fake_teardown),
+	    cmocka_unit_test(test_run_own_ids_per_side),
+	    cmocka_unit_test(test_run_db_drift_is_semantic),
+	    cmocka_unit_test(test_run_rollback_loss_is_semantic),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return plugin_fixture_run_tests(&fixture, tests);
 }
