@@ -1,7 +1,8 @@
 /*
- * The core unit tests' shared helpers (support.h): temporary folders, files, a clock and
- * in-process commands with captured streams. Built once as a static library that every
- * core/tests/test_*.c links, so a helper is fixed in one place for all of them.
+ * The core unit tests' shared helpers (support.h): temporary folders, files, JSON, a
+ * clock, the HTTP client's global state and in-process commands with captured streams.
+ * Built once into a static library that every core/tests/test_*.c links, so a helper is
+ * fixed in one place for all of them.
  */
 #define _GNU_SOURCE
 #include "support.h"
@@ -21,6 +22,7 @@
 
 #include "parity/jsonio.h"
 #include "run/workspace.h"
+#include "runtime/http.h"
 
 char t_dir[256] = "/tmp/parity-test-XXXXXX";
 
@@ -52,6 +54,19 @@ int t_dir_teardown(void **state)
 {
 	(void)state;
 	return t_rmtree(t_dir);
+}
+
+int t_http_setup(void **state)
+{
+	(void)state;
+	return ph_http_global_init() ? -1 : 0;
+}
+
+int t_http_teardown(void **state)
+{
+	(void)state;
+	ph_http_global_cleanup();
+	return 0;
 }
 
 const char *t_path(const char *dir, const char *rel)
@@ -105,6 +120,34 @@ char *t_slurp(const char *path, size_t *len)
 	if (ph_file_read(path, 0, &data, len, &err))
 		fail_msg("%s", err.msg);
 	return data;
+}
+
+json_t *t_json(const char *text)
+{
+	json_error_t je;
+	json_t *doc = json_loads(text, JSON_DECODE_ANY, &je);
+
+	if (!doc)
+		fail_msg("not JSON: %s (%s)", text, je.text);
+	return doc;
+}
+
+const char *t_str(const json_t *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc, key));
+}
+
+const char *t_str_at(const json_t *a, size_t i, const char *key)
+{
+	return t_str(json_array_get(a, i), key);
+}
+
+void t_assert_strs_at(const json_t *a, const char *key, const char *const *want)
+{
+	size_t i;
+
+	for (i = 0; want[i]; i++)
+		assert_string_equal(t_str_at(a, i, key), want[i]);
 }
 
 void t_contains(const char *what, const char *text, const char *const *has,

@@ -238,10 +238,8 @@ static void proposal(void **state)
 	/* a status difference and a non-endpoint feature cannot be masked by ignoreFields */
 	un = json_object_get(p, "unmaskable");
 	assert_int_equal(json_array_size(un), 2);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(un, 0), "kind")),
-			    "status");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(un, 1), "feature")),
-			    "db: memories after write");
+	assert_string_equal(t_str_at(un, 0, "kind"), "status");
+	assert_string_equal(t_str_at(un, 1, "feature"), "db: memories after write");
 
 	c = json_object_get(p, "calibration");
 	assert_int_equal(json_integer_value(json_object_get(c, "rows")), 7);
@@ -266,14 +264,5 @@ static void proposal(void **state)
 	json_decref(m);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(patterns),
-		cmocka_unit_test(candidate_is_reference),
-		cmocka_unit_test(rules_lose_their_masks_only),
-		cmocka_unit_test(proposal),
-	};
-
-	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
-}
+T_MAIN(setup, t_dir_teardown, cmocka_unit_test(patterns), cmocka_unit_test(candidate_is_reference),
+       cmocka_unit_test(rules_lose_their_masks_only), cmocka_unit_test(proposal))

@@ -15,6 +15,8 @@
 
 #include "compare/canon.h"
 
+#include "support.h"
+
 static struct ph_canon *table(void)
 {
 	struct ph_canon *c = ph_canon_new();
@@ -157,16 +159,6 @@ static void test_null_table_and_nul_bytes(void **state)
 	ph_canon_free(c);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_longest_first),
-		cmocka_unit_test(test_numbers_whole_only),
-		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_refusals_and_duplicates),
-		cmocka_unit_test(test_filter),
-		cmocka_unit_test(test_null_table_and_nul_bytes),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+T_MAIN(NULL, NULL, cmocka_unit_test(test_longest_first), cmocka_unit_test(test_numbers_whole_only),
+       cmocka_unit_test(test_json), cmocka_unit_test(test_refusals_and_duplicates),
+       cmocka_unit_test(test_filter), cmocka_unit_test(test_null_table_and_nul_bytes))

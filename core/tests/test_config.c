@@ -109,6 +109,15 @@ static void bad_input(void **state)
 	expect_bad("{\"a\": 1, \"a\": 2}", "duplicate");
 }
 
+/* After a --both: neither side keeps a fixed port, and each dropped this one (0: none). */
+static void expect_ports(const struct ph_config *cfg, int dropped)
+{
+	assert_int_equal(cfg->runtimes[0].port, 0);
+	assert_int_equal(cfg->runtimes[1].port, 0);
+	assert_int_equal(cfg->runtimes[0].port_dropped, dropped);
+	assert_int_equal(cfg->runtimes[1].port_dropped, dropped);
+}
+
 /* A fixed "port" is kept per side, but never for two instances of one build (--both). */
 static void fixed_port(void **state)
 {
@@ -125,20 +134,14 @@ static void fixed_port(void **state)
 	assert_int_equal(ph_config_same_runtime(&cfg, "reference", &err), 0);
 	assert_string_equal(cfg.runtimes[1].name, "a");
 	assert_string_equal(cfg.runtimes[1].role, "candidate");
-	assert_int_equal(cfg.runtimes[0].port, 0);
-	assert_int_equal(cfg.runtimes[1].port, 0);
-	assert_int_equal(cfg.runtimes[0].port_dropped, 3850);
-	assert_int_equal(cfg.runtimes[1].port_dropped, 3850);
+	expect_ports(&cfg, 3850);
 	ph_config_release(&cfg);
 
 	/* --both candidate (no fixed port of its own): the reference's is gone with it */
 	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
 	assert_int_equal(ph_config_same_runtime(&cfg, "candidate", &err), 0);
 	assert_string_equal(cfg.runtimes[0].name, "b");
-	assert_int_equal(cfg.runtimes[0].port, 0);
-	assert_int_equal(cfg.runtimes[1].port, 0);
-	assert_int_equal(cfg.runtimes[0].port_dropped, 0);
-	assert_int_equal(cfg.runtimes[1].port_dropped, 0);
+	expect_ports(&cfg, 0);
 	ph_config_release(&cfg);
 
 	/* --both candidate where the candidate fixes one */
@@ -146,10 +149,7 @@ static void fixed_port(void **state)
 		     "\"candidate\": {\"name\": \"b\", \"command\": [\"y\"], \"port\": 4000}}}");
 	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
 	assert_int_equal(ph_config_same_runtime(&cfg, "candidate", &err), 0);
-	assert_int_equal(cfg.runtimes[0].port, 0);
-	assert_int_equal(cfg.runtimes[1].port, 0);
-	assert_int_equal(cfg.runtimes[0].port_dropped, 4000);
-	assert_int_equal(cfg.runtimes[1].port_dropped, 4000);
+	expect_ports(&cfg, 4000);
 	ph_config_release(&cfg);
 
 	expect_bad("{\"runtimes\": {\"reference\": {\"command\": [\"x\"], \"port\": 70000}, "
@@ -189,15 +189,5 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(defaults),
-		cmocka_unit_test(explicit_values),
-		cmocka_unit_test(bad_input),
-		cmocka_unit_test(fixed_port),
-		cmocka_unit_test(domains_known),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+T_MAIN(setup, teardown, cmocka_unit_test(defaults), cmocka_unit_test(explicit_values),
+       cmocka_unit_test(bad_input), cmocka_unit_test(fixed_port), cmocka_unit_test(domains_known))

@@ -21,27 +21,7 @@
 #include "run/workspace.h"
 
 #include "support.h"
-
-static struct ph_domain_map *map;
-
-/* A fresh t_dir and the repo's endpoint -> domain map. */
-static int setup(void **state)
-{
-	struct ph_err err;
-
-	if (t_dir_setup(state))
-		return -1;
-	if (!ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err))
-		return 0;
-	fprintf(stderr, "%s\n", err.msg);
-	return -1;
-}
-
-static int teardown(void **state)
-{
-	ph_domain_map_free(map);
-	return t_dir_teardown(state);
-}
+#include "support_shadow.h"
 
 /* A row in domain; with divclass set, one divergence of that class at path. */
 static void add_row(json_t *m, const char *domain, const char *feature, enum ph_class cls,
@@ -77,21 +57,17 @@ static json_t *full_matrix(const char *skip)
 	return m;
 }
 
-#define TS_LINE(ts, m, p, a, b)                                                                    \
-	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a         \
-	",\"shadowStatus\":" #b "}\n"
-
 /* A shadow aggregation of the given log text. */
 static void shadow_of(struct ph_shadow *s, const char *text)
 {
 	struct ph_err err;
 
-	ph_shadow_init(s, map, NULL);
+	ph_shadow_init(s, t_map, NULL);
 	assert_int_equal(ph_shadow_read_file(s, t_write_in(t_dir, "shadow.jsonl", text), &err), 0);
 }
 
-static const char clean14[] = TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-    TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/api/memories", 200, 200);
+static const char clean14[] = T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+    T_TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/api/memories", 200, 200);
 
 static void documented_of(struct ph_documented *doc, const char *text)
 {
@@ -284,8 +260,8 @@ static void test_insufficient_shadow(void **state)
 	expect(NULL, m, NULL, NULL, 0, PH_GATE_PASS, NO_WANT);
 
 	/* just under fourteen days */
-	shadow_of(&s, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			  TS_LINE("2026-05-14T23:59:59.999Z", "GET", "/health", 200, 200));
+	shadow_of(&s, T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+			  T_TS_LINE("2026-05-14T23:59:59.999Z", "GET", "/health", 200, 200));
 	expect(NULL, m, &s, NULL, 14, PH_GATE_INSUFFICIENT,
 	       WANT({0, "shadow-too-short", NULL, 1}));
 	/* a lower requirement passes */
@@ -296,7 +272,7 @@ static void test_insufficient_shadow(void **state)
 	/* clang-format off */
 	expect_log(m, "{\"timestamp\":\"2026-05-01T02:00:00+02:00\",\"endpoint\":\"GET /health\","
 		      "\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":[]}\n"
-		      TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200),
+		      T_TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/health", 200, 200),
 		   14, PH_GATE_PASS, NO_WANT);
 	/* clang-format on */
 
@@ -305,8 +281,8 @@ static void test_insufficient_shadow(void **state)
 
 	/* failed shadow requests: the candidate did not answer */
 	expect_log(m,
-		   TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-		       TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200, 0),
+		   T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+		       T_TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/api/git/status", 200, 0),
 		   14, PH_GATE_INSUFFICIENT, WANT({0, "shadow-error", "gitsync", 1}));
 	json_decref(m);
 }
@@ -391,7 +367,7 @@ static void test_blocked_shadow(void **state)
 	struct ph_shadow s;
 	/* clang-format off */
 	static const char semantic[] =
-		TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+		T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
 		"{\"timestamp\":\"2026-05-16T00:00:00+00:00\",\"endpoint\":\"POST "
 		 "/api/memory/recall\",\"primaryStatus\":200,\"shadowStatus\":200,\"divergences\":"
 		 "[{\"severity\":\"critical\",\"field\":\"results[2].score\",\"message\":\"value "
@@ -402,8 +378,8 @@ static void test_blocked_shadow(void **state)
 	ph_matrix_finish(m);
 	/* a status mismatch in the shadow log blocks */
 	/* clang-format off */
-	expect_log(m, TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-		      TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget", 200, 404),
+	expect_log(m, T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+		      T_TS_LINE("2026-05-16T00:00:00.000Z", "POST", "/api/memory/forget", 200, 404),
 		   14, PH_GATE_BLOCKED, WANT({0, "structural", "write", 1}));
 	/* clang-format on */
 
@@ -427,8 +403,8 @@ static void test_blocked_shadow(void **state)
 			{0, "domain-missing", "pipeline", 1}, {0, "shadow-too-short", NULL, 1}));
 
 	/* malformed shadow lines are noted, not hidden */
-	shadow_of(&s, "{broken\n" TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
-			  TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/health", 200, 200));
+	shadow_of(&s, "{broken\n" T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/health", 200, 200)
+			  T_TS_LINE("2026-05-16T00:00:00.000Z", "GET", "/health", 200, 200));
 	expect(NULL, m, &s, NULL, 14, ANY_VERDICT, WANT({1, "shadow-malformed", NULL, 1}));
 	ph_shadow_release(&s);
 	json_decref(m);
@@ -548,19 +524,8 @@ static void test_render(void **state)
 	json_decref(m);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_glob_and_dates),
-	    cmocka_unit_test(test_pass),
-	    cmocka_unit_test(test_insufficient_matrix),
-	    cmocka_unit_test(test_insufficient_shadow),
-	    cmocka_unit_test(test_blocked_matrix),
-	    cmocka_unit_test(test_blocked_shadow),
-	    cmocka_unit_test(test_sharded_matrices),
-	    cmocka_unit_test(test_documented_shapes),
-	    cmocka_unit_test(test_render),
-	};
-
-	return cmocka_run_group_tests(tests, setup, teardown);
-}
+T_MAIN(t_map_setup, t_map_teardown, cmocka_unit_test(test_glob_and_dates),
+       cmocka_unit_test(test_pass), cmocka_unit_test(test_insufficient_matrix),
+       cmocka_unit_test(test_insufficient_shadow), cmocka_unit_test(test_blocked_matrix),
+       cmocka_unit_test(test_blocked_shadow), cmocka_unit_test(test_sharded_matrices),
+       cmocka_unit_test(test_documented_shapes), cmocka_unit_test(test_render))

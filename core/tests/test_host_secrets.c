@@ -26,6 +26,7 @@
 #include "run/workspace.h"
 
 #include "support.h"
+#include "support_secrets.h"
 
 #define ID_A "machine-a-0000000000000000000000"
 #define ID_B "machine-b-1111111111111111111111"
@@ -58,13 +59,21 @@ static char *slurp(const char *rel, size_t *len)
 	return t_slurp(t_path(t_dir, rel), len);
 }
 
-static int setup(void **state)
+/*
+ * Check the store at path under machine id mid: n_failed entries fail, the i-th with a
+ * status holding why.
+ */
+static void expect_failed(const char *path, const char *mid, json_int_t n_failed, size_t i,
+			  const char *why)
 {
+	const struct ph_host *h = ph_host_table();
+	json_t *rep = NULL;
 	struct ph_err err;
 
-	if (t_dir_setup(state))
-		return -1;
-	return ph_secrets_init(&err);
+	assert_int_equal(h->secrets_check(NULL, path, mid, &rep, &err), 0);
+	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), n_failed);
+	assert_non_null(strstr(t_str_at(json_object_get(rep, "entries"), i, "status"), why));
+	json_decref(rep);
 }
 
 static void test_check_reports_statuses_not_values(void **state)
@@ -81,9 +90,7 @@ static void test_check_reports_statuses_not_values(void **state)
 	assert_int_equal(h->secrets_check(NULL, path, ID_A, &rep, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_ok")), 2);
 	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), 0);
-	assert_string_equal(json_string_value(json_object_get(
-				json_array_get(json_object_get(rep, "entries"), 0), "name")),
-			    "A_TOKEN");
+	assert_string_equal(t_str_at(json_object_get(rep, "entries"), 0, "name"), "A_TOKEN");
 	dump = json_dumps(rep, 0);
 	assert_null(strstr(dump, V1));
 	assert_null(strstr(dump, V2));
@@ -91,18 +98,11 @@ static void test_check_reports_statuses_not_values(void **state)
 	json_decref(rep);
 
 	/* under another machine id nothing decrypts, and the report says why */
-	assert_int_equal(h->secrets_check(NULL, path, ID_B, &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), 2);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				   json_array_get(json_object_get(rep, "entries"), 1), "status")),
-			       "wrong key"));
-	json_decref(rep);
+	expect_failed(path, ID_B, 2, 1, "wrong key");
 }
 
 static void test_check_plain_base64(void **state)
 {
-	const struct ph_host *h = ph_host_table();
-	json_t *rep = NULL;
 	struct ph_err err;
 	char path[512];
 	/* the Rust daemon's store: base64 of the value itself */
@@ -113,12 +113,7 @@ static void test_check_plain_base64(void **state)
 	(void)state;
 	t_dir_path(path, sizeof(path), "plain.enc");
 	assert_int_equal(ph_file_write_atomic(path, doc, strlen(doc), 0600, &err), 0);
-	assert_int_equal(h->secrets_check(NULL, path, ID_A, &rep, &err), 0);
-	assert_int_equal(json_integer_value(json_object_get(rep, "n_failed")), 1);
-	assert_non_null(strstr(json_string_value(json_object_get(
-				   json_array_get(json_object_get(rep, "entries"), 0), "status")),
-			       "unencrypted"));
-	json_decref(rep);
+	expect_failed(path, ID_A, 1, 0, "unencrypted");
 }
 
 static void test_check_bad_file(void **state)
@@ -232,15 +227,6 @@ static void test_copy_rekeys_and_keeps_source(void **state)
 	assert_non_null(strstr(err.msg, "itself"));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_check_reports_statuses_not_values),
-	    cmocka_unit_test(test_check_plain_base64),
-	    cmocka_unit_test(test_check_bad_file),
-	    cmocka_unit_test(test_verify_kinds),
-	    cmocka_unit_test(test_copy_rekeys_and_keeps_source),
-	};
-
-	return cmocka_run_group_tests(tests, setup, t_dir_teardown);
-}
+T_MAIN(t_secrets_setup, t_dir_teardown, cmocka_unit_test(test_check_reports_statuses_not_values),
+       cmocka_unit_test(test_check_plain_base64), cmocka_unit_test(test_check_bad_file),
+       cmocka_unit_test(test_verify_kinds), cmocka_unit_test(test_copy_rekeys_and_keeps_source))

@@ -37,6 +37,7 @@ struct server {
 	char base[64];
 	atomic_int connections;
 	atomic_int stopping;
+	struct ph_http *h; /* the test's client, 2000 ms (client_setup) */
 };
 
 struct upload {
@@ -54,6 +55,26 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		atomic_fetch_add(&s->connections, 1);
 }
 
+/*
+ * Queue an answer: status, body (copied), its content type (NULL: none) and more headers
+ * (name, value, ... NULL; or NULL), each added as given, so a name may come twice.
+ */
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body,
+			     size_t len, const char *ctype, const char *const *headers)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (ctype)
+		MHD_add_response_header(r, "Content-Type", ctype);
+	for (; headers && *headers; headers += 2)
+		MHD_add_response_header(r, headers[0], headers[1]);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				  const char *value)
 {
@@ -69,26 +90,12 @@ static enum MHD_Result add_header(void *cls, enum MHD_ValueKind kind, const char
 	return MHD_YES;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body,
-			     size_t len, const char *ctype)
-{
-	struct MHD_Response *r =
-		MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ret;
-
-	if (ctype)
-		MHD_add_response_header(r, "Content-Type", ctype);
-	ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
 			      const char *method, const char *version, const char *data,
 			      size_t *size, void **state)
 {
-	struct server *s = cls;
 	struct upload *up = *state;
+	struct server *s = cls;
 
 	(void)version;
 	if (!up) {
@@ -119,27 +126,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		json_object_set_new(o, "body_len", json_integer((json_int_t)up->len));
 		text = json_dumps(o, JSON_COMPACT);
 		json_decref(o);
-		ret = reply(c, 200, text, strlen(text), "application/json; charset=utf-8");
+		ret = reply(c, 200, text, strlen(text), "application/json; charset=utf-8", NULL);
 		free(text);
 		return ret;
 	}
-	if (!strcmp(url, "/redirect")) {
-		struct MHD_Response *r =
-			MHD_create_response_from_buffer(5, (void *)"moved", MHD_RESPMEM_PERSISTENT);
-		enum MHD_Result ret;
-
-		MHD_add_response_header(r, "Location", "/echo");
-		MHD_add_response_header(r, "Content-Type", "text/plain");
-		ret = MHD_queue_response(c, 302, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
+	if (!strcmp(url, "/redirect"))
+		return reply(c, 302, "moved", 5, "text/plain", T_LIST("Location", "/echo"));
 	if (!strcmp(url, "/slow")) {
 		int i;
 
 		for (i = 0; i < 150 && !atomic_load(&s->stopping); i++)
 			t_sleep_ms(10);
-		return reply(c, 200, "late", 4, "text/plain");
+		return reply(c, 200, "late", 4, "text/plain", NULL);
 	}
 	if (!strcmp(url, "/big")) {
 		const char *n = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n");
@@ -150,28 +148,21 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (!body)
 			return MHD_NO;
 		memset(body, 'x', len);
-		ret = reply(c, 200, body, len, "text/plain");
+		ret = reply(c, 200, body, len, "text/plain", NULL);
 		free(body);
 		return ret;
 	}
 	if (!strcmp(url, "/binary"))
-		return reply(c, 200, binary_body, sizeof(binary_body), "application/octet-stream");
-	if (!strcmp(url, "/dup")) {
-		struct MHD_Response *r =
-			MHD_create_response_from_buffer(2, (void *)"{}", MHD_RESPMEM_PERSISTENT);
-		enum MHD_Result ret;
-
-		MHD_add_response_header(r, "X-Dup", "first");
-		MHD_add_response_header(r, "X-Dup", "second");
-		MHD_add_response_header(r, "X-Mixed-Case", "  padded value ");
-		ret = MHD_queue_response(c, 200, r);
-		MHD_destroy_response(r);
-		return ret;
-	}
+		return reply(c, 200, binary_body, sizeof(binary_body), "application/octet-stream",
+			     NULL);
+	if (!strcmp(url, "/dup"))
+		return reply(c, 200, "{}", 2, NULL,
+			     T_LIST("X-Dup", "first", "X-Dup", "second", "X-Mixed-Case",
+				    "  padded value "));
 	if (!strncmp(url, "/status/", 8))
 		return reply(c, (unsigned)atoi(url + 8), "{\"error\":\"asked for\"}", 21,
-			     "application/json");
-	return reply(c, 404, "{}", 2, "application/json");
+			     "application/json", NULL);
+	return reply(c, 404, "{}", 2, "application/json", NULL);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **state,
@@ -180,11 +171,10 @@ static void completed(void *cls, struct MHD_Connection *c, void **state,
 	struct upload *up = *state;
 
 	(void)cls, (void)c, (void)code;
-	if (up) {
+	if (up)
 		free(up->data);
-		free(up);
-		*state = NULL;
-	}
+	free(up);
+	*state = NULL;
 }
 
 static int setup(void **state)
@@ -193,8 +183,10 @@ static int setup(void **state)
 	struct sockaddr_in addr;
 	const union MHD_DaemonInfo *info;
 
-	if (!s)
+	if (!s || t_http_setup(state)) {
+		free(s);
 		return -1;
+	}
 	memset(&addr, 0, sizeof(addr));
 	addr.sin_family = AF_INET;
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -221,7 +213,38 @@ static int teardown(void **state)
 	atomic_store(&s->stopping, 1);
 	MHD_stop_daemon(s->d);
 	free(s);
+	return t_http_teardown(state);
+}
+
+/* A test's own client of the server, so that no test reuses another's connection. */
+static int client_setup(void **state)
+{
+	struct server *s = *state;
+
+	s->h = ph_http_new(s->base, 2000);
 	return 0;
+}
+
+static int client_teardown(void **state)
+{
+	struct server *s = *state;
+
+	ph_http_free(s->h);
+	s->h = NULL;
+	return 0;
+}
+
+#define client_test(test) cmocka_unit_test_setup_teardown(test, client_setup, client_teardown)
+
+/* GET path with h, which must be answered: the answer (the caller releases it). */
+static struct ph_response get(struct ph_http *h, const char *path)
+{
+	struct ph_request req = { .method = "GET", .path = path };
+	struct ph_response resp;
+	struct ph_err err = { 0 };
+
+	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+	return resp;
 }
 
 /* Send and parse the /echo answer. */
@@ -247,7 +270,7 @@ static const char *hdr(json_t *echo_answer, const char *name)
 static void test_get(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
+	struct ph_http *h = s->h;
 	struct ph_request req = { .method = "GET", .path = "/echo?x=1&y=%20" };
 	struct ph_response resp;
 	struct ph_err err = { 0 };
@@ -277,13 +300,12 @@ static void test_get(void **state)
 	assert_int_equal(resp.body[resp.body_len], '\0');
 	json_decref(o);
 	ph_response_release(&resp);
-	ph_http_free(h);
 }
 
 static void test_methods_bodies_headers(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
+	struct ph_http *h = s->h;
 	static const char body[] = "{\"content\":\"remember this\"}";
 	const struct ph_header custom[] = { { "X-Agent-Id", "agent-7" },
 					    { "content-type", "text/plain" } };
@@ -330,26 +352,20 @@ static void test_methods_bodies_headers(void **state)
 	assert_int_equal(json_integer_value(json_object_get(o, "body_len")), sizeof(binary_body));
 	json_decref(o);
 	ph_response_release(&resp);
-	ph_http_free(h);
 }
 
 static void test_binary_body_and_headers(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
-	struct ph_request req = { .method = "GET", .path = "/binary" };
-	struct ph_response resp;
-	struct ph_err err = { 0 };
+	struct ph_response resp = get(s->h, "/binary");
 
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
 	assert_int_equal(resp.body_len, sizeof(binary_body));
 	assert_memory_equal(resp.body, binary_body, sizeof(binary_body));
 	assert_int_equal(resp.body[resp.body_len], '\0');
 	assert_string_equal(resp.content_type, "application/octet-stream");
 	ph_response_release(&resp);
 
-	req.path = "/dup";
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+	resp = get(s->h, "/dup");
 	assert_string_equal(json_string_value(json_object_get(resp.headers, "x-dup")), "second");
 	assert_string_equal(json_string_value(json_object_get(resp.headers, "x-mixed-case")),
 			    "padded value");
@@ -357,28 +373,21 @@ static void test_binary_body_and_headers(void **state)
 	assert_null(resp.content_type);
 	ph_response_release(&resp);
 
-	req.path = "/status/503";
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0); /* an answer, not an error */
+	resp = get(s->h, "/status/503"); /* an answer, not an error */
 	assert_int_equal(resp.status, 503);
 	assert_string_equal(resp.body, "{\"error\":\"asked for\"}");
 	ph_response_release(&resp);
-	ph_http_free(h);
 }
 
 static void test_redirect_not_followed(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
-	struct ph_request req = { .method = "GET", .path = "/redirect" };
-	struct ph_response resp;
-	struct ph_err err = { 0 };
+	struct ph_response resp = get(s->h, "/redirect");
 
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
 	assert_int_equal(resp.status, 302);
 	assert_string_equal(resp.body, "moved");
 	assert_string_equal(json_string_value(json_object_get(resp.headers, "location")), "/echo");
 	ph_response_release(&resp);
-	ph_http_free(h);
 }
 
 static void test_timeout(void **state)
@@ -414,35 +423,30 @@ static void test_timeout(void **state)
 static void test_max_body(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
 	struct ph_request req = { .method = "GET", .path = "/big?n=5000" };
 	struct ph_response resp;
 	struct ph_err err = { 0 };
 
-	ph_http_set_max_body(h, 1000);
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), PH_E_HTTP);
+	ph_http_set_max_body(s->h, 1000);
+	assert_int_equal(ph_http_send(s->h, &req, &resp, &err), PH_E_HTTP);
 	assert_non_null(resp.error);
 	assert_non_null(strstr(resp.error, "exceeds 1000 bytes"));
 	ph_response_release(&resp);
 
-	req.path = "/big?n=1000";
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+	resp = get(s->h, "/big?n=1000");
 	assert_int_equal(resp.body_len, 1000);
 	ph_response_release(&resp);
 
-	ph_http_set_max_body(h, 0); /* back to the 64 MiB default */
-	req.path = "/big?n=3000000";
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+	ph_http_set_max_body(s->h, 0); /* back to the 64 MiB default */
+	resp = get(s->h, "/big?n=3000000");
 	assert_int_equal(resp.body_len, 3000000);
 	assert_int_equal(resp.body[2999999], 'x');
 	ph_response_release(&resp);
-	ph_http_free(h);
 }
 
 static void test_keep_alive(void **state)
 {
 	struct server *s = *state;
-	struct ph_http *h = ph_http_new(s->base, 2000);
 	struct ph_request req = { .method = "GET", .path = "/status/200" };
 	struct ph_response resp;
 	struct ph_err err = { 0 };
@@ -452,19 +456,21 @@ static void test_keep_alive(void **state)
 		req.method = i == 1 ? "POST" : "GET";
 		req.body = i == 1 ? "{}" : NULL;
 		req.body_len = i == 1 ? 2 : 0;
-		assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+		assert_int_equal(ph_http_send(s->h, &req, &resp, &err), 0);
 		assert_int_equal(resp.status, 200);
 		ph_response_release(&resp);
 	}
 	assert_int_equal(atomic_load(&s->connections) - before, 1);
-	ph_http_free(h);
 
 	/* A second client is a second connection (the counter does count). */
-	h = ph_http_new(s->base, 2000);
-	assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
-	ph_response_release(&resp);
-	assert_int_equal(atomic_load(&s->connections) - before, 2);
-	ph_http_free(h);
+	{
+		struct ph_http *h = ph_http_new(s->base, 2000);
+
+		assert_int_equal(ph_http_send(h, &req, &resp, &err), 0);
+		ph_response_release(&resp);
+		assert_int_equal(atomic_load(&s->connections) - before, 2);
+		ph_http_free(h);
+	}
 }
 
 static void expect_refused(const char *base, const char *why)
@@ -508,7 +514,7 @@ static void test_loopback_only(void **state)
 	ph_http_free(h);
 
 	/* A path must start with '/'. */
-	h = ph_http_new(s->base, 2000);
+	h = s->h;
 	req.path = "status/200";
 	assert_int_equal(ph_http_send(h, &req, &resp, &err), PH_E_INVALID);
 	ph_response_release(&resp);
@@ -522,20 +528,19 @@ static void test_loopback_only(void **state)
 		assert_non_null(strstr(resp.error, "malformed header 'X-A'"));
 		ph_response_release(&resp);
 	}
-	ph_http_free(h);
 }
 
 static void test_connection_refused_and_status(void **state)
 {
 	struct server *s = *state;
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int fd, port;
+	char url[96];
+	struct ph_http *h;
 	struct ph_request req = { .method = "GET", .path = "/" };
 	struct ph_response resp;
 	struct ph_err err = { 0 };
-	struct ph_http *h;
-	char url[96];
-	int fd, port;
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
 
 	/* A port nobody listens on: bound, never listened to, then closed. */
 	fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -565,24 +570,7 @@ static void test_connection_refused_and_status(void **state)
 	assert_int_equal(ph_http_get_status(url, 100), PH_E_TIMEOUT);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_get),
-		cmocka_unit_test(test_methods_bodies_headers),
-		cmocka_unit_test(test_binary_body_and_headers),
-		cmocka_unit_test(test_redirect_not_followed),
-		cmocka_unit_test(test_timeout),
-		cmocka_unit_test(test_max_body),
-		cmocka_unit_test(test_keep_alive),
-		cmocka_unit_test(test_loopback_only),
-		cmocka_unit_test(test_connection_refused_and_status),
-	};
-	int rc;
-
-	if (ph_http_global_init())
-		return 1;
-	rc = cmocka_run_group_tests(tests, setup, teardown);
-	ph_http_global_cleanup();
-	return rc;
-}
+T_MAIN(setup, teardown, client_test(test_get), client_test(test_methods_bodies_headers),
+       client_test(test_binary_body_and_headers), client_test(test_redirect_not_followed),
+       cmocka_unit_test(test_timeout), client_test(test_max_body), client_test(test_keep_alive),
+       client_test(test_loopback_only), cmocka_unit_test(test_connection_refused_and_status))

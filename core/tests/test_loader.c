@@ -221,6 +221,22 @@ static void test_init_fails_without_fini(void **state)
 	assert_int_equal(n_fini, 0);
 }
 
+/*
+ * Init ld over the fake host (no search path) and load the plugin at path, which loads:
+ * the domain it loaded as.
+ */
+static const struct ph_loaded *load_one(struct ph_loader *ld, const char *path, const char *domain)
+{
+	const struct ph_loaded *l;
+	struct ph_err err;
+
+	assert_int_equal(ph_loader_init(ld, NULL, NULL, &fake_host, &err), 0);
+	assert_int_equal(ph_loader_load_file(ld, path, &err), 0);
+	l = ph_loader_find(ld, domain);
+	assert_non_null(l);
+	return l;
+}
+
 static void test_duplicate_domain(void **state)
 {
 	struct ph_loader ld;
@@ -228,8 +244,7 @@ static void test_duplicate_domain(void **state)
 	const struct ph_loaded *l;
 
 	(void)state;
-	assert_int_equal(ph_loader_init(&ld, NULL, NULL, &fake_host, &err), 0);
-	assert_int_equal(ph_loader_load_file(&ld, TPD "/dup1/dup.so", &err), 0);
+	load_one(&ld, TPD "/dup1/dup.so", "dup");
 	assert_int_equal(ph_loader_load_file(&ld, TPD "/dup2/dup.so", &err), PH_E_PLUGIN);
 	assert_contains(err.msg, "domain already loaded");
 	assert_contains(err.msg, "'dup' from [" TPD "/dup1/dup.so]");
@@ -254,11 +269,8 @@ static void test_good_plugin(void **state)
 	const struct ph_loaded *l;
 
 	(void)state;
-	assert_int_equal(ph_loader_init(&ld, NULL, NULL, &fake_host, &err), 0);
-	assert_int_equal(ph_loader_load_file(&ld, TPD "/good/good.so", &err), 0);
+	l = load_one(&ld, TPD "/good/good.so", "good");
 	assert_int_equal(ld.n_refused, 0);
-	l = ph_loader_find(&ld, "good");
-	assert_non_null(l);
 	assert_null(ph_loader_find(&ld, "goo"));
 	assert_string_equal(l->domain, "good");
 	assert_string_equal(l->path, TPD "/good/good.so");

@@ -285,12 +285,8 @@ static void canonical_domain_order(void **state)
 		assert_string_equal(json_string_value(json_object_get(domain_at(m, i), "domain")),
 				    want[i]);
 	d = domain_at(m, 1);
-	assert_string_equal(json_string_value(json_object_get(feature_at(d, 0), "feature")),
-			    "first");
-	assert_string_equal(json_string_value(json_object_get(feature_at(d, 1), "feature")),
-			    "zz-second");
-	assert_string_equal(json_string_value(json_object_get(feature_at(d, 2), "feature")),
-			    "aa-third");
+	t_assert_strs_at(json_object_get(d, "features"), "feature",
+			 T_LIST("first", "zz-second", "aa-third"));
 	/* ph_matrix_domain finds an existing domain rather than adding a second */
 	assert_ptr_equal(ph_matrix_domain(m, "read"), d);
 	json_decref(m);
@@ -339,35 +335,48 @@ static json_t *walk(json_t *root, const char *path, json_t **parent, char *last,
 
 static void validate_names_the_path(void **state)
 {
+	/* clang-format off */
 	static const struct {
 		const char *path;
 		const char *value; /* JSON text; NULL deletes the key */
 		const char *want;
 	} cases[] = {
-	    {"schema", NULL, "m.json: schema: missing, expected a string"},
+	    {"schema", NULL,
+	     "m.json: schema: missing, expected a string"},
 	    {"schema", "\"parity-matrix/2\"",
 	     "m.json: schema: expected \"parity-matrix/1\", got \"parity-matrix/2\""},
 	    {"generated_at", "\"2026-11-23 12:00:00\"",
 	     "m.json: generated_at: expected a UTC time YYYY-MM-DDTHH:MM:SSZ"},
-	    {"generated_at", "\"2026-13-23T12:00:00Z\"", "m.json: generated_at: expected"},
-	    {"runtimes", "[]", "m.json: runtimes: expected an object"},
-	    {"runtimes.candidate", NULL, "m.json: runtimes.candidate: missing, expected an object"},
-	    {"runtimes.candidate.name", "5", "m.json: runtimes.candidate.name: expected a string"},
-	    {"runtimes.reference.version", NULL, "m.json: runtimes.reference.version: missing"},
-	    {"domains", "{}", "m.json: domains: expected an array"},
-	    {"domains.1", "7", "m.json: domains[1]: expected an object"},
-	    {"domains.2.domain", "\"\"", "m.json: domains[2].domain: expected a non-empty string"},
+	    {"generated_at", "\"2026-13-23T12:00:00Z\"",
+	     "m.json: generated_at: expected"},
+	    {"runtimes", "[]",
+	     "m.json: runtimes: expected an object"},
+	    {"runtimes.candidate", NULL,
+	     "m.json: runtimes.candidate: missing, expected an object"},
+	    {"runtimes.candidate.name", "5",
+	     "m.json: runtimes.candidate.name: expected a string"},
+	    {"runtimes.reference.version", NULL,
+	     "m.json: runtimes.reference.version: missing"},
+	    {"domains", "{}",
+	     "m.json: domains: expected an array"},
+	    {"domains.1", "7",
+	     "m.json: domains[1]: expected an object"},
+	    {"domains.2.domain", "\"\"",
+	     "m.json: domains[2].domain: expected a non-empty string"},
 	    {"domains.1.domain", "\"schema\"",
 	     "m.json: domains[1]: domain 'schema' appears twice (also domains[0])"},
 	    {"domains.2.status", "\"ok\"",
 	     "m.json: domains[2].status: expected one of pass|diverge|error|skipped"},
-	    {"domains.2.reason", "false", "m.json: domains[2].reason: expected a string"},
-	    {"domains.2.counts", NULL, "m.json: domains[2].counts: missing, expected an object"},
+	    {"domains.2.reason", "false",
+	     "m.json: domains[2].reason: expected a string"},
+	    {"domains.2.counts", NULL,
+	     "m.json: domains[2].counts: missing, expected an object"},
 	    {"domains.2.counts.timing", "-1",
 	     "m.json: domains[2].counts.timing: expected a non-negative integer"},
 	    {"domains.2.counts.error", "1.0",
 	     "m.json: domains[2].counts.error: expected a non-negative integer"},
-	    {"domains.2.features", "null", "m.json: domains[2].features: expected an array"},
+	    {"domains.2.features", "null",
+	     "m.json: domains[2].features: expected an array"},
 	    {"domains.2.features.0.feature", NULL,
 	     "m.json: domains[2].features[0].feature: missing, expected a string"},
 	    {"domains.2.features.0.case", "1",
@@ -399,11 +408,14 @@ static void validate_names_the_path(void **state)
 	     "m.json: domains[2].features[0].latency_ms.candidate: missing"},
 	    {"domains.2.features.0.latency_ms.candidate", "-2",
 	     "m.json: domains[2].features[0].latency_ms.candidate: expected a non-negative"},
-	    {"metrics", "[]", "m.json: metrics: expected an object"},
-	    {"metrics", NULL, "m.json: metrics: missing, expected an object"},
+	    {"metrics", "[]",
+	     "m.json: metrics: expected an object"},
+	    {"metrics", NULL,
+	     "m.json: metrics: missing, expected an object"},
 	    {"verdict", "\"great\"",
 	     "m.json: verdict: expected one of parity|structural|semantic|timing|error"},
 	};
+	/* clang-format on */
 	struct ph_err err;
 	size_t i;
 
@@ -492,17 +504,9 @@ static void load_and_round_trip(void **state)
 	json_decref(m);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(new_matrix_is_valid),
-	    cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
-	    cmocka_unit_test(error_rows_and_bad_rows),
-	    cmocka_unit_test(finish_counts_statuses_and_verdict),
-	    cmocka_unit_test(canonical_domain_order),
-	    cmocka_unit_test(validate_names_the_path),
-	    cmocka_unit_test(load_and_round_trip),
-	};
-
-	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
-}
+T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(new_matrix_is_valid),
+       cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
+       cmocka_unit_test(error_rows_and_bad_rows),
+       cmocka_unit_test(finish_counts_statuses_and_verdict),
+       cmocka_unit_test(canonical_domain_order), cmocka_unit_test(validate_names_the_path),
+       cmocka_unit_test(load_and_round_trip))

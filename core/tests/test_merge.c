@@ -15,6 +15,8 @@
 #include "matrix/matrix.h"
 #include "matrix/merge.h"
 
+#include "support.h"
+
 static void add_row(json_t *m, const char *domain, const char *feature, enum ph_class cls)
 {
 	struct ph_row row = {feature, "c", "200", cls, NULL, 2.0, 1.0, NULL};
@@ -32,6 +34,18 @@ static json_t *shard(const char *cand_version, const char *const *domains, size_
 		add_row(m, domains[i], "GET /health", PH_PARITY);
 	ph_matrix_finish(m);
 	return m;
+}
+
+/* Merging the n shards is refused, with a message naming each string of want. */
+static void expect_refused(json_t **mats, const char **names, size_t n, const char *const *want)
+{
+	json_t *out = NULL;
+	struct ph_err err;
+
+	assert_int_equal(ph_merge_matrices(&out, mats, names, n, &err), PH_E_INVALID);
+	assert_null(out);
+	for (; *want; want++)
+		assert_true(strstr(err.msg, *want) != NULL);
 }
 
 static void test_disjoint(void **state)
@@ -54,21 +68,13 @@ static void test_disjoint(void **state)
 	d = json_object_get(out, "domains");
 	assert_int_equal(json_array_size(d), 4);
 	/* canonical order: schema read write ... secrets */
-	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "domain")),
-			    "schema");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "domain")),
-			    "read");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 2), "domain")),
-			    "write");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 3), "domain")),
-			    "secrets");
+	t_assert_strs_at(d, "domain", T_LIST("schema", "read", "write", "secrets"));
 	/* counts and status recomputed, verdict the worst */
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(json_array_get(d, 2), "counts"), "structural")),
 			 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(d, 2), "status")),
-			    "diverge");
-	assert_string_equal(json_string_value(json_object_get(out, "verdict")), "structural");
+	assert_string_equal(t_str_at(d, 2, "status"), "diverge");
+	assert_string_equal(t_str(out, "verdict"), "structural");
 	/* metrics: union, the first input wins */
 	assert_int_equal(
 	    json_integer_value(json_object_get(json_object_get(out, "metrics"), "rss_kb")), 10);
@@ -99,12 +105,7 @@ static void test_same_domain(void **state)
 	/* different: refused, both files named */
 	add_row(mats[1], "mcp", "tools/list", PH_SEMANTIC);
 	ph_matrix_finish(mats[1]);
-	out = NULL;
-	assert_int_equal(ph_merge_matrices(&out, mats, names, 2, &err), PH_E_INVALID);
-	assert_null(out);
-	assert_true(strstr(err.msg, "'mcp'") != NULL);
-	assert_true(strstr(err.msg, "shard-1.json") != NULL);
-	assert_true(strstr(err.msg, "shard-2.json") != NULL);
+	expect_refused(mats, names, 2, T_LIST("'mcp'", "shard-1.json", "shard-2.json"));
 	json_decref(mats[0]);
 	json_decref(mats[1]);
 }
@@ -121,30 +122,17 @@ static void test_runtimes_disagree(void **state)
 	mats[0] = shard("0.82.5", a_dom, 1);
 	mats[1] = shard("0.82.5", b_dom, 1);
 	mats[2] = shard("0.82.6", b_dom, 1);
-	assert_int_equal(ph_merge_matrices(&out, mats, names, 3, &err), PH_E_INVALID);
-	assert_null(out);
-	assert_true(strstr(err.msg, "one.json") != NULL);
-	assert_true(strstr(err.msg, "three.json") != NULL);
-	assert_true(strstr(err.msg, "0.82.6") != NULL);
+	expect_refused(mats, names, 3, T_LIST("one.json", "three.json", "0.82.6"));
 	json_decref(mats[2]);
 	/* a different reference name */
 	mats[2] = ph_matrix_new("ts", "0.109.15", "rust", "0.82.5");
 	ph_matrix_finish(mats[2]);
-	assert_int_equal(ph_merge_matrices(&out, mats, names, 3, &err), PH_E_INVALID);
-	assert_true(strstr(err.msg, "reference") != NULL);
+	expect_refused(mats, names, 3, T_LIST("reference"));
 	json_decref(mats[0]);
 	json_decref(mats[1]);
 	json_decref(mats[2]);
 	assert_int_equal(ph_merge_matrices(&out, mats, names, 0, &err), PH_E_USAGE);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_disjoint),
-	    cmocka_unit_test(test_same_domain),
-	    cmocka_unit_test(test_runtimes_disagree),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+T_MAIN(NULL, NULL, cmocka_unit_test(test_disjoint), cmocka_unit_test(test_same_domain),
+       cmocka_unit_test(test_runtimes_disagree))

@@ -438,6 +438,21 @@ static int has_reason(const json_t *list, const char *kind, const char *effect,
 	return 0;
 }
 
+/* The gate on in with these performance targets leaves its verdict as it was. */
+static void expect_verdict_kept(const struct ph_gate_input *in, const json_t *targets)
+{
+	struct ph_gate g;
+	struct ph_err err;
+	enum ph_gate_verdict before;
+
+	assert_int_equal(ph_gate_evaluate(&g, in, &err), 0);
+	before = g.verdict;
+	assert_int_equal(ph_gate_perf(&g, in, targets, &err), 0);
+	assert_int_equal(g.verdict, before);
+	assert_false(has_reason(g.reasons, "perf-target", NULL, ""));
+	ph_gate_release(&g);
+}
+
 static void gate_targets(void **state)
 {
 	json_t *m = matrix_with_perf(1), *bare = matrix_with_perf(0), *targets;
@@ -445,7 +460,6 @@ static void gate_targets(void **state)
 	struct ph_gate_input in;
 	struct ph_gate g;
 	struct ph_err err;
-	enum ph_gate_verdict before;
 
 	(void)state;
 	memset(&in, 0, sizeof(in));
@@ -455,12 +469,7 @@ static void gate_targets(void **state)
 	in.today = "2026-06-01";
 
 	/* no targets: the gate's verdict is what it was */
-	assert_int_equal(ph_gate_evaluate(&g, &in, &err), 0);
-	before = g.verdict;
-	assert_int_equal(ph_gate_perf(&g, &in, NULL, &err), 0);
-	assert_int_equal(g.verdict, before);
-	assert_false(has_reason(g.reasons, "perf-target", NULL, ""));
-	ph_gate_release(&g);
+	expect_verdict_kept(&in, NULL);
 
 	/* idle RSS 0.05 meets <= 0.1 (a note); p99 0.4 misses <= 0.3 (blocked) */
 	targets = json_pack("{s:s, s:s}", "idle_rss_ratio", "<= 0.1", "p99_ratio", "<= 0.3");
@@ -473,12 +482,7 @@ static void gate_targets(void **state)
 
 	/* only the met target: no reason from performance */
 	json_object_del(targets, "p99_ratio");
-	assert_int_equal(ph_gate_evaluate(&g, &in, &err), 0);
-	before = g.verdict;
-	assert_int_equal(ph_gate_perf(&g, &in, targets, &err), 0);
-	assert_int_equal(g.verdict, before);
-	assert_false(has_reason(g.reasons, "perf-target", NULL, ""));
-	ph_gate_release(&g);
+	expect_verdict_kept(&in, targets);
 
 	/* a matrix without a performance section is insufficient evidence, not a pass */
 	in.matrices = &bare;

@@ -396,12 +396,5 @@ static void bad_input(void **state)
 	json_decref(odd);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(markdown),	     cmocka_unit_test(junit),	  cmocka_unit_test(html),
-	    cmocka_unit_test(stable_output), cmocka_unit_test(bad_input),
-	};
-
-	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
-}
+T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(markdown), cmocka_unit_test(junit),
+       cmocka_unit_test(html), cmocka_unit_test(stable_output), cmocka_unit_test(bad_input))

@@ -18,20 +18,8 @@
 
 #include "compare/rules.h"
 
-static struct ph_rules *rules_of(const char *text)
-{
-	json_error_t je;
-	json_t *doc = json_loads(text, 0, &je);
-	struct ph_rules *r = NULL;
-	struct ph_err err = {0, ""};
-
-	if (!doc)
-		fail_msg("bad test JSON: %s", je.text);
-	if (ph_rules_from_json(&r, doc, "rules.json", &err))
-		fail_msg("rules did not load: %s", err.msg);
-	json_decref(doc);
-	return r;
-}
+#include "support.h"
+#include "support_compare.h"
 
 /* The message of a rules text that must fail to load. */
 static void expect_error(const char *text, int code, const char *message)
@@ -60,32 +48,37 @@ static const char lookup_rules[] = "{\"rules\":{\"endpoints\":{"
 
 static void test_lookup(void **state)
 {
-	/* method, path (with its query string), the key it must find */
-	static const char *const t[][3] = {
-	    {"GET", "/api/memory/abc", "GET /api/memory/:id"},
-	    /* literal beats parameter, whatever the order in the file */
-	    {"GET", "/api/memory/search", "GET /api/memory/search"},
-	    {"GET", "/api/entity/search", "GET /api/:kind/search"},
-	    {"GET", "/api/memory/abc/history", "GET /api/memory/:id/history"},
-	    /* the first differing segment decides, left to right */
-	    {"DELETE", "/api/y/x", "DELETE /api/y/:b"},
-	    {"DELETE", "/api/z/x", "DELETE /api/:a/x"},
-	    {"DELETE", "/api/z/w", "DELETE /api/:a/:b"},
-	    /* query string stripped */
-	    {"GET", "/api/memory/search?q=x&limit=5", "GET /api/memory/search"},
-	    /* method must match */
-	    {"POST", "/api/memory/abc", "POST /api/memory/:id"},
-	    {"PUT", "/api/memory/abc", "default"},
-	    /* segment count must match; no match gives the default */
-	    {"GET", "/api/memory", "default"},
-	    {"GET", "/api/memory/a/b/c", "default"},
-	};
-	struct ph_rules *r = rules_of(lookup_rules);
+	struct ph_rules *r = t_rules_of(lookup_rules);
+	char method[16];
+	const char *path;
 	size_t i;
+	/* a request ("METHOD /path", with its query string) and the key it must find */
+	static const char *const t[][2] = {
+	    {"GET /api/memory/abc", "GET /api/memory/:id"},
+	    /* literal beats parameter, whatever the order in the file */
+	    {"GET /api/memory/search", "GET /api/memory/search"},
+	    {"GET /api/entity/search", "GET /api/:kind/search"},
+	    {"GET /api/memory/abc/history", "GET /api/memory/:id/history"},
+	    /* the first differing segment decides, left to right */
+	    {"DELETE /api/y/x", "DELETE /api/y/:b"},
+	    {"DELETE /api/z/x", "DELETE /api/:a/x"},
+	    {"DELETE /api/z/w", "DELETE /api/:a/:b"},
+	    /* query string stripped */
+	    {"GET /api/memory/search?q=x&limit=5", "GET /api/memory/search"},
+	    /* method must match */
+	    {"POST /api/memory/abc", "POST /api/memory/:id"},
+	    {"PUT /api/memory/abc", "default"},
+	    /* segment count must match; no match gives the default */
+	    {"GET /api/memory", "default"},
+	    {"GET /api/memory/a/b/c", "default"},
+	};
 
 	(void)state;
-	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		assert_string_equal(ph_rules_lookup(r, t[i][0], t[i][1])->key, t[i][2]);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		path = strchr(t[i][0], ' ') + 1;
+		snprintf(method, sizeof(method), "%.*s", (int)(path - 1 - t[i][0]), t[i][0]);
+		assert_string_equal(ph_rules_lookup(r, method, path)->key, t[i][1]);
+	}
 	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /api/memory/42?x=/y/z")->key,
 			    "GET /api/memory/:id");
 	assert_string_equal(ph_rules_lookup_endpoint(r, "GET /nothing")->key, "default");
@@ -98,7 +91,7 @@ static void test_lookup(void **state)
 
 static void test_inheritance(void **state)
 {
-	struct ph_rules *r = rules_of(
+	struct ph_rules *r = t_rules_of(
 	    "{\"rules\":{\"default\":{\"compareMode\":\"json\",\"ignoreFields\":[\"a\",\"b\"],"
 	    "\"timestampPrecision\":\"minute\",\"arrayOrdering\":\"unordered\","
 	    "\"deterministic\":[\"x\"],\"tolerance\":{\"s\":1}},"
@@ -135,7 +128,7 @@ static void test_inheritance(void **state)
 	ph_rules_free(r);
 
 	/* an empty rules object: the built-in defaults */
-	r = rules_of("{\"rules\":{}}");
+	r = t_rules_of("{\"rules\":{}}");
 	assert_int_equal(r->deflt.mode, PH_MODE_JSON);
 	assert_int_equal(r->deflt.precision, PH_TS_SECOND);
 	assert_int_equal(r->deflt.ordering, PH_ORDERED);
@@ -279,7 +272,7 @@ static void test_load_file_errors(void **state)
 
 static void test_pattern_match(void **state)
 {
-	struct ph_rules *r = rules_of("{\"rules\":{\"default\":{\"ignoreFields\":[\"a.*.c\"]}}}");
+	struct ph_rules *r = t_rules_of("{\"rules\":{\"default\":{\"ignoreFields\":[\"a.*.c\"]}}}");
 	char *yes[] = {"a", "7", "c"}, *no1[] = {"a", "7"}, *no2[] = {"a", "7", "d"};
 
 	(void)state;
@@ -290,14 +283,7 @@ static void test_pattern_match(void **state)
 	ph_rules_free(r);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_lookup),	  cmocka_unit_test(test_inheritance),
-	    cmocka_unit_test(test_builtin),	  cmocka_unit_test(test_upstream_file),
-	    cmocka_unit_test(test_malformed),	  cmocka_unit_test(test_load_file_errors),
-	    cmocka_unit_test(test_pattern_match),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+T_MAIN(NULL, NULL, cmocka_unit_test(test_lookup), cmocka_unit_test(test_inheritance),
+       cmocka_unit_test(test_builtin), cmocka_unit_test(test_upstream_file),
+       cmocka_unit_test(test_malformed), cmocka_unit_test(test_load_file_errors),
+       cmocka_unit_test(test_pattern_match))

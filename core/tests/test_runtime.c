@@ -1,9 +1,9 @@
 /*
  * Tests of the runtime lifecycle (core/src/runtime: spawn.c, lifecycle.c) against real
  * processes: the helper fake_runtime stands in for a daemon and misbehaves on request
- * (never healthy, dies at once, ignores SIGTERM, leaves a grandchild). Also the config
- * entry parser, placeholder expansion, ph_free_port, ph_log_tail, ph_runtime_kill_all,
- * and that a runtime dies with the process that started it (PR_SET_PDEATHSIG).
+ * (never healthy, dies at once, ignores SIGTERM, leaves a grandchild). Also
+ * ph_runtime_kill_all, and that a runtime dies with the process that started it
+ * (PR_SET_PDEATHSIG). The spec parser and the placeholders are test_runtime_spec.c's.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -13,45 +13,23 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "runtime/http.h"
 #include "parity/jsonio.h"
 #include "runtime/runtime.h"
-#include "runtime/internal.h" /* ph_now_ms, ph_sleep_ms */
 
 #include "support.h"
+#include "support_runtime.h"
 
 #ifndef FAKE_RUNTIME
 #define FAKE_RUNTIME PARITY_BUILD_DIR "/core/tests/fake_runtime"
 #endif
-
-struct fx {
-	char dir[64];
-	char log[128];
-	char home[128];
-	char ws[128];
-	struct ph_runtime_spec spec;
-	struct ph_placeholders ph;
-	struct ph_runtime rt;
-};
-
-/* The stdio companion the shipped configs name, as the MCP plugin asks for it. */
-static const struct ph_runtime_spec *companion(const struct ph_runtime_spec *spec)
-{
-	return ph_runtime_spec_companion(spec, "mcp_stdio");
-}
 
 /* Gone: no such process, or a zombie nobody reaps (PID 1 in a container may not). */
 static int gone(pid_t pid)
@@ -97,54 +75,6 @@ static int wait_exit(struct ph_runtime *rt, long ms)
 	return 1;
 }
 
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ph-test-runtime-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->log, sizeof(f->log), "%s/rt.log", f->dir);
-	snprintf(f->home, sizeof(f->home), "%s/home", f->dir);
-	snprintf(f->ws, sizeof(f->ws), "%s/ws", f->dir);
-	assert_int_equal(mkdir(f->home, 0755), 0);
-	assert_int_equal(mkdir(f->ws, 0755), 0);
-	f->ph.workspace = f->ws;
-	f->ph.home = f->home;
-	f->ph.port = ph_free_port();
-	f->ph.llm_url = "http://127.0.0.1:9/llm";
-	f->ph.repo = f->dir;
-	f->ph.shared = "/nonexistent/shared";
-	f->ph.build = "/nonexistent/build";
-	assert_true(f->ph.port > 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ph_runtime_release(&f->rt);
-	ph_runtime_spec_release(&f->spec);
-	t_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Parse a spec from JSON text (role "candidate") into f->spec. */
-static void spec(struct fx *f, const char *json)
-{
-	struct ph_err err = { 0 };
-	json_error_t jerr;
-	json_t *obj = json_loads(json, 0, &jerr);
-
-	assert_non_null(obj);
-	if (ph_runtime_spec_parse(&f->spec, "candidate", obj, "parity.json", &err))
-		fail_msg("spec: %s", err.msg);
-	json_decref(obj);
-}
-
 static char *read_log(const char *path)
 {
 	struct ph_err err;
@@ -164,16 +94,17 @@ static pid_t pid_after(const char *log, const char *key)
 
 static void test_start_healthy_stop(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	char url[128], want[256], *log;
 	pid_t pid;
 	long rss;
 
-	spec(f, "{\"name\": \"fake\", \"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
-		" \"--print-env\", \"FAKE_WS\", \"--print-env\", \"FAKE_HOME\"],"
-		" \"cwd\": \"{home}\", \"env\": {\"FAKE_WS\": \"{workspace}/x\","
-		" \"FAKE_HOME\": \"{{literal}\"}}");
+	t_rt_spec(f,
+		  "{\"name\": \"fake\", \"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
+		  " \"--print-env\", \"FAKE_WS\", \"--print-env\", \"FAKE_HOME\"],"
+		  " \"cwd\": \"{home}\", \"env\": {\"FAKE_WS\": \"{workspace}/x\","
+		  " \"FAKE_HOME\": \"{{literal}\"}}");
 	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
 		fail_msg("start: %s", err.msg);
 	pid = f->rt.pid;
@@ -211,13 +142,14 @@ static void test_start_healthy_stop(void **state)
 
 static void test_never_healthy_times_out(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	double t0 = t_now_ms();
 	int rc;
 
-	spec(f, "{\"name\": \"slowpoke\", \"command\": [\"" FAKE_RUNTIME "\", \"--never-healthy\"],"
-		" \"start_timeout_ms\": 400}");
+	t_rt_spec(f, "{\"name\": \"slowpoke\", \"command\": [\"" FAKE_RUNTIME
+		     "\", \"--never-healthy\"],"
+		     " \"start_timeout_ms\": 400}");
 	rc = ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err);
 	assert_int_equal(rc, PH_E_TIMEOUT);
 	assert_true(t_now_ms() - t0 >= 390);
@@ -234,11 +166,11 @@ static void test_never_healthy_times_out(void **state)
 
 static void test_unhealthy_status_times_out(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
-		" \"--health-status\", \"503\"], \"start_timeout_ms\": 300}");
+	t_rt_spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
+		     " \"--health-status\", \"503\"], \"start_timeout_ms\": 300}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_TIMEOUT);
 	assert_non_null(strstr(err.msg, "candidate runtime 'candidate'")); /* name defaults */
 	assert_non_null(strstr(err.msg, "last answered 503"));
@@ -246,12 +178,13 @@ static void test_unhealthy_status_times_out(void **state)
 
 static void test_exits_at_once(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	double t0 = t_now_ms();
 
-	spec(f, "{\"name\": \"quitter\", \"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
-		" \"--die-after-ms\", \"0\", \"--exit-code\", \"3\"]}");
+	t_rt_spec(f, "{\"name\": \"quitter\", \"command\": [\"" FAKE_RUNTIME
+		     "\", \"--port\", \"{port}\","
+		     " \"--die-after-ms\", \"0\", \"--exit-code\", \"3\"]}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_RUNTIME);
 	assert_true(t_now_ms() - t0 < 5000); /* did not wait for the 15 s default */
 	assert_true(f->rt.exited_early);
@@ -264,10 +197,10 @@ static void test_exits_at_once(void **state)
 
 static void test_exec_failure(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 
-	spec(f, "{\"name\": \"ghost\", \"command\": [\"{build}/no-such-daemon\"]}");
+	t_rt_spec(f, "{\"name\": \"ghost\", \"command\": [\"{build}/no-such-daemon\"]}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_RUNTIME);
 	assert_true(f->rt.exited_early);
 	assert_int_equal(WEXITSTATUS(f->rt.exit_status), 127);
@@ -278,35 +211,63 @@ static void test_exec_failure(void **state)
 
 static void test_spawn_errors(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"{nope}\"]}");
+	t_rt_spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"{nope}\"]}");
 	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err), PH_E_INVALID);
 	assert_non_null(strstr(err.msg, "candidate runtime 'candidate': command[1]: "
 					"unknown placeholder '{nope}'"));
 	assert_int_equal(f->rt.pid, 0);
 	ph_runtime_spec_release(&f->spec);
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\"]}");
-	assert_int_equal(ph_runtime_start(&f->rt, &f->spec, &f->ph, "/nonexistent/dir/rt.log",
-					  &err),
-			 PH_E_IO);
+	t_rt_spec(f, "{\"command\": [\"" FAKE_RUNTIME "\"]}");
+	assert_int_equal(
+	    ph_runtime_start(&f->rt, &f->spec, &f->ph, "/nonexistent/dir/rt.log", &err), PH_E_IO);
 	assert_non_null(strstr(err.msg, "cannot open log '/nonexistent/dir/rt.log'"));
 	assert_int_equal(f->rt.pid, 0);
 }
 
+/*
+ * Start fake_runtime --port {port} followed by more: its other arguments, the end of the
+ * command and the spec's other keys (", \"--ignore-sigterm\"], \"stop_timeout_ms\": 300}").
+ */
+static void start_fake(struct t_rt *f, const char *more)
+{
+	struct ph_err err = {0};
+	char json[1024];
+
+	assert_true((size_t)snprintf(json, sizeof(json),
+				     "{\"command\": [\"" FAKE_RUNTIME
+				     "\", \"--port\", \"{port}\"%s",
+				     more) < sizeof(json));
+	t_rt_spec(f, json);
+	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
+		fail_msg("start: %s", err.msg);
+}
+
+/* start_fake with --spawn-child first: the grandchild's pid, which it logs. */
+static pid_t start_spawner(struct t_rt *f, const char *more)
+{
+	char args[512], *log;
+	pid_t gc;
+
+	snprintf(args, sizeof(args), ", \"--spawn-child\"%s", more);
+	start_fake(f, args);
+	log = read_log(f->log);
+	gc = pid_after(log, "grandchild ");
+	free(log);
+	return gc;
+}
+
 static void test_ignores_sigterm(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	double t0;
 	pid_t pid;
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--ignore-sigterm\"],"
-		" \"stop_timeout_ms\": 300}");
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
+	start_fake(f, ", \"--ignore-sigterm\"], \"stop_timeout_ms\": 300}");
 	pid = f->rt.pid;
 	t0 = t_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 0, &err), 0);
@@ -319,45 +280,21 @@ static void test_ignores_sigterm(void **state)
 
 static void test_hard_stop_is_immediate(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	double t0;
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--ignore-sigterm\"],"
-		" \"stop_timeout_ms\": 5000}");
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
+	start_fake(f, ", \"--ignore-sigterm\"], \"stop_timeout_ms\": 5000}");
 	t0 = t_now_ms();
 	assert_int_equal(ph_runtime_stop(&f->rt, 1, &err), 0);
 	assert_true(t_now_ms() - t0 < 1000);
 	assert_int_equal(WTERMSIG(f->rt.exit_status), SIGKILL);
 }
 
-/* Start fake_runtime --spawn-child with the spec's other keys (json text after the
- * command's arguments); the grandchild's pid, which it logs. */
-static pid_t start_spawner(struct fx *f, const char *more)
-{
-	struct ph_err err = { 0 };
-	char json[1024], *log;
-	pid_t gc;
-
-	assert_true((size_t)snprintf(json, sizeof(json),
-				     "{\"command\": [\"" FAKE_RUNTIME
-				     "\", \"--port\", \"{port}\", \"--spawn-child\"%s",
-				     more) < sizeof(json));
-	spec(f, json);
-	if (ph_runtime_start(&f->rt, &f->spec, &f->ph, f->log, &err))
-		fail_msg("start: %s", err.msg);
-	log = read_log(f->log);
-	gc = pid_after(log, "grandchild ");
-	free(log);
-	return gc;
-}
-
 static void test_grandchild_killed_with_group(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	pid_t gc = start_spawner(f, "], \"stop_timeout_ms\": 2000}");
 
 	assert_true(gc > 0);
@@ -371,8 +308,8 @@ static void test_grandchild_killed_with_group(void **state)
 
 static void test_group_killed_after_leader_exited(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
+	struct t_rt *f = *state;
+	struct ph_err err = {0};
 	pid_t gc = start_spawner(f, ", \"--die-after-ms\", \"300\", \"--exit-code\", \"5\"]}");
 
 	assert_true(gc > 0);
@@ -387,17 +324,18 @@ static void test_group_killed_after_leader_exited(void **state)
 
 static void test_kill_all(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_runtime_spec s2;
 	struct ph_runtime rt2;
 	struct ph_placeholders ph2 = f->ph;
-	struct ph_err err = { 0 };
+	struct ph_err err = {0};
 	char log2[160];
 	pid_t p1, p2;
 	json_t *obj;
 
 	memset(&rt2, 0, sizeof(rt2));
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--ignore-sigterm\"]}");
+	t_rt_spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
+		     " \"--ignore-sigterm\"]}");
 	obj = json_pack("{s:s, s:[s,s,s]}", "name", "second", "command", FAKE_RUNTIME, "--port",
 			"{port}");
 	assert_int_equal(ph_runtime_spec_parse(&s2, "reference", obj, "t", &err), 0);
@@ -427,11 +365,12 @@ static void test_kill_all(void **state)
 
 static void test_dies_with_its_parent(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	int fds[2], status;
 	pid_t middle, rt_pid = 0;
 
-	spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\", \"--ignore-sigterm\"]}");
+	t_rt_spec(f, "{\"command\": [\"" FAKE_RUNTIME "\", \"--port\", \"{port}\","
+		     " \"--ignore-sigterm\"]}");
 	assert_int_equal(pipe(fds), 0);
 	middle = fork();
 	assert_true(middle >= 0);
@@ -456,257 +395,22 @@ static void test_dies_with_its_parent(void **state)
 	assert_true(wait_gone(rt_pid, 2000));
 }
 
-static void test_expand(void **state)
-{
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
-	char want[512], *s;
-
-	(void)f;
-	s = ph_expand("{workspace}|{home}|{port}|{llm_url}|{repo}|{shared}|{build}", &f->ph, &err);
-	assert_non_null(s);
-	snprintf(want, sizeof(want), "%s|%s|%d|http://127.0.0.1:9/llm|%s|/nonexistent/shared|"
-		 "/nonexistent/build", f->ws, f->home, f->ph.port, f->dir);
-	assert_string_equal(s, want);
-	free(s);
-
-	s = ph_expand("{{port} {{{port}} {\"a\": {}} { port } {}", &f->ph, &err);
-	assert_non_null(s);
-	snprintf(want, sizeof(want), "{port} {%d} {\"a\": {}} { port } {}", f->ph.port);
-	assert_string_equal(s, want);
-	free(s);
-
-	s = ph_expand("", &f->ph, &err);
-	assert_string_equal(s, "");
-	free(s);
-
-	assert_null(ph_expand("x {workspace} {wrkspace}", &f->ph, &err));
-	assert_int_equal(err.code, PH_E_INVALID);
-	assert_non_null(strstr(err.msg, "unknown placeholder '{wrkspace}'"));
-
-	f->ph.llm_url = NULL;
-	assert_null(ph_expand("{llm_url}/v1", &f->ph, &err));
-	assert_non_null(strstr(err.msg, "placeholder '{llm_url}' has no value"));
-	f->ph.port = 0;
-	assert_null(ph_expand("{port}", &f->ph, &err));
-	assert_non_null(strstr(err.msg, "'{port}'"));
-}
-
-static void expect_spec_error(const char *json, const char *message)
-{
-	struct ph_runtime_spec s;
-	struct ph_err err = { 0 };
-	json_error_t jerr;
-	json_t *obj = json_loads(json, 0, &jerr);
-
-	assert_non_null(obj);
-	assert_int_equal(ph_runtime_spec_parse(&s, "candidate", obj, "parity.json", &err),
-			 PH_E_INVALID);
-	json_decref(obj);
-	if (strcmp(err.msg, message))
-		fail_msg("for %s\n got: %s\nwant: %s", json, err.msg, message);
-	/* released on failure: releasing again is harmless */
-	ph_runtime_spec_release(&s);
-}
-
-static void test_spec_parse(void **state)
-{
-	struct fx *f = *state;
-	const char *cmd_msg =
-		"parity.json: runtimes.candidate.command: expected a non-empty array of strings";
-
-	expect_spec_error("{}", cmd_msg);
-	expect_spec_error("{\"command\": []}", cmd_msg);
-	expect_spec_error("{\"command\": \"refd --port 1\"}", cmd_msg);
-	expect_spec_error("{\"command\": [\"refd\", 3]}", cmd_msg);
-	expect_spec_error("{\"command\": [\"\"]}", cmd_msg);
-	expect_spec_error("{\"command\": [\"x\"], \"env\": [\"A=1\"]}",
-			  "parity.json: runtimes.candidate.env: expected an object of strings");
-	expect_spec_error("{\"command\": [\"x\"], \"env\": {\"A\": 1}}",
-			  "parity.json: runtimes.candidate.env.A: expected a string");
-	expect_spec_error("{\"command\": [\"x\"], \"cwd\": 7}",
-			  "parity.json: runtimes.candidate.cwd: expected a string");
-	expect_spec_error("{\"command\": [\"x\"], \"health\": \"health\"}",
-			  "parity.json: runtimes.candidate.health: expected a path starting with '/'");
-	expect_spec_error("{\"command\": [\"x\"], \"start_timeout_ms\": -5}",
-			  "parity.json: runtimes.candidate.start_timeout_ms: expected a positive "
-			  "whole number of milliseconds (at most a day)");
-	expect_spec_error("{\"command\": [\"x\"], \"stop_timeout_ms\": \"5s\"}",
-			  "parity.json: runtimes.candidate.stop_timeout_ms: expected a positive "
-			  "whole number of milliseconds (at most a day)");
-	expect_spec_error("{\"command\": [\"x\"], \"comand\": [\"x\"]}",
-			  "parity.json: runtimes.candidate: unknown key 'comand' (expected name, "
-			  "command, cwd, env, health, start_timeout_ms, stop_timeout_ms, version, "
-			  "mcp_stdio, ready, health_status, port)");
-	/* a fixed port: a whole number from 1 to 65535 */
-	expect_spec_error("{\"command\": [\"x\"], \"port\": 0}",
-			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
-			  "to 65535");
-	expect_spec_error("{\"command\": [\"x\"], \"port\": 65536}",
-			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
-			  "to 65535");
-	expect_spec_error("{\"command\": [\"x\"], \"port\": -3850}",
-			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
-			  "to 65535");
-	expect_spec_error("{\"command\": [\"x\"], \"port\": \"3850\"}",
-			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
-			  "to 65535");
-	expect_spec_error("{\"command\": [\"x\"], \"port\": 3850.0}",
-			  "parity.json: runtimes.candidate.port: expected a TCP port number from 1 "
-			  "to 65535");
-	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": [\"x\"]}",
-			  "parity.json: runtimes.candidate.mcp_stdio: expected an object "
-			  "{command, env?, cwd?}");
-	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {}}",
-			  "parity.json: runtimes.candidate.mcp_stdio.command: expected a "
-			  "non-empty array of strings");
-	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {\"command\": [\"y\"], "
-			  "\"args\": []}}",
-			  "parity.json: runtimes.candidate.mcp_stdio: unknown key 'args' "
-			  "(expected command, env, cwd)");
-	expect_spec_error("{\"command\": [\"x\"], \"mcp_stdio\": {\"command\": [\"y\"], "
-			  "\"env\": {\"A\": 1}}}",
-			  "parity.json: runtimes.candidate.mcp_stdio.env.A: expected a string");
-	expect_spec_error("[1]", "parity.json: runtimes.candidate: expected an object");
-
-	/* Defaults and a full entry. */
-	spec(f, "{\"command\": [\"bun\", \"src/daemon.ts\"]}");
-	assert_string_equal(f->spec.role, "candidate");
-	assert_string_equal(f->spec.name, "candidate");
-	assert_int_equal(f->spec.argc, 2);
-	assert_string_equal(f->spec.argv[1], "src/daemon.ts");
-	assert_null(f->spec.argv[2]);
-	assert_null(f->spec.cwd);
-	assert_int_equal(f->spec.n_env, 0);
-	assert_non_null(f->spec.env);
-	assert_null(f->spec.env[0]);
-	assert_string_equal(f->spec.health, "/health");
-	assert_int_equal(f->spec.start_timeout_ms, 15000);
-	assert_int_equal(f->spec.stop_timeout_ms, 5000);
-	assert_null(f->spec.version);
-	assert_int_equal(f->spec.port, 0); /* no fixed port: the session picks a free one */
-	ph_runtime_spec_release(&f->spec);
-
-	spec(f, "{\"command\": [\"x\"], \"port\": 3850}");
-	assert_int_equal(f->spec.port, 3850);
-	assert_int_equal(f->spec.port_dropped, 0);
-	ph_runtime_spec_release(&f->spec);
-	spec(f, "{\"command\": [\"x\"], \"port\": 1}");
-	assert_int_equal(f->spec.port, 1);
-	ph_runtime_spec_release(&f->spec);
-	spec(f, "{\"command\": [\"x\"], \"port\": 65535}");
-	assert_int_equal(f->spec.port, 65535);
-	ph_runtime_spec_release(&f->spec);
-
-	spec(f, "{\"name\": \"rust\", \"command\": [\"x\"], \"cwd\": \"{repo}\", \"health\": "
-		"\"/api/health\", \"env\": {\"SIGNET_PORT\": \"{port}\", \"HOME\": \"{home}\"},"
-		" \"start_timeout_ms\": 100, \"stop_timeout_ms\": 200, \"version\": \"0.82.5\"}");
-	assert_string_equal(f->spec.name, "rust");
-	assert_string_equal(f->spec.cwd, "{repo}");
-	assert_string_equal(f->spec.health, "/api/health");
-	assert_int_equal(f->spec.n_env, 2);
-	assert_string_equal(f->spec.env[0], "SIGNET_PORT={port}");
-	assert_string_equal(f->spec.env[1], "HOME={home}");
-	assert_int_equal(f->spec.start_timeout_ms, 100);
-	assert_int_equal(f->spec.stop_timeout_ms, 200);
-	assert_string_equal(f->spec.version, "0.82.5");
-	assert_null(companion(&f->spec));
-	ph_runtime_spec_release(&f->spec);
-
-	/* The MCP stdio command: the runtime's env beneath its own, cwd and timeouts inherited. */
-	spec(f, "{\"name\": \"ts\", \"command\": [\"x\"], \"cwd\": \"{workspace}\", "
-		"\"stop_timeout_ms\": 300, \"env\": {\"SIGNET_PORT\": \"{port}\", \"HOME\": "
-		"\"{home}\"}, \"mcp_stdio\": {\"command\": [\"bun\", \"src/mcp-stdio.ts\"], "
-		"\"env\": {\"HOME\": \"/elsewhere\", \"SIGNET_DAEMON_URL\": "
-		"\"http://127.0.0.1:{port}\"}}}");
-	assert_non_null(companion(&f->spec));
-	assert_string_equal(companion(&f->spec)->name, "ts-mcp-stdio");
-	assert_string_equal(companion(&f->spec)->role, "candidate");
-	assert_int_equal(companion(&f->spec)->argc, 2);
-	assert_string_equal(companion(&f->spec)->argv[1], "src/mcp-stdio.ts");
-	assert_string_equal(companion(&f->spec)->cwd, "{workspace}");
-	assert_int_equal(companion(&f->spec)->stop_timeout_ms, 300);
-	assert_int_equal(companion(&f->spec)->n_env, 3);
-	assert_string_equal(companion(&f->spec)->env[0], "SIGNET_PORT={port}");
-	assert_string_equal(companion(&f->spec)->env[1], "HOME=/elsewhere");
-	assert_string_equal(companion(&f->spec)->env[2], "SIGNET_DAEMON_URL=http://127.0.0.1:{port}");
-	assert_null(companion(&f->spec)->env[3]);
-}
-
-static void test_free_port_and_log_tail(void **state)
-{
-	struct fx *f = *state;
-	struct ph_err err = { 0 };
-	int p = ph_free_port();
-	char *t;
-
-	assert_true(p > 0 && p < 65536);
-	assert_int_equal(ph_file_write_atomic(f->log, "line one\nline two\n", 18, 0644, &err), 0);
-	t = ph_log_tail(f->log, 9);
-	assert_string_equal(t, "line two\n");
-	free(t);
-	t = ph_log_tail(f->log, 4096);
-	assert_string_equal(t, "line one\nline two\n");
-	free(t);
-	assert_null(ph_log_tail("/nonexistent/log", 10));
-}
-
-/* A fixed port is usable when nothing listens there, and named when something does. */
-static void test_port_available(void **state)
-{
-	struct ph_err err = { 0 };
-	struct sockaddr_in a;
-	int fd, port = ph_free_port(), one = 1;
-	char want[64];
-
-	(void)state;
-	assert_true(port > 0);
-	assert_int_equal(ph_port_available(port, &err), 0);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a.sin_port = htons((uint16_t)port);
-	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	assert_int_equal(listen(fd, 1), 0);
-	assert_int_equal(ph_port_available(port, &err), PH_E_IO);
-	snprintf(want, sizeof(want), "port %d is taken", port);
-	assert_non_null(strstr(err.msg, want));
-	close(fd);
-	/* closed: free again, also right after (SO_REUSEADDR, as servers bind) */
-	assert_int_equal(ph_port_available(port, &err), 0);
-	assert_int_equal(ph_port_available(0, &err), PH_E_INVALID);
-	assert_int_equal(ph_port_available(65536, &err), PH_E_INVALID);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_start_healthy_stop, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_never_healthy_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unhealthy_status_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exits_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_failure, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spawn_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ignores_sigterm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hard_stop_is_immediate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_grandchild_killed_with_group, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_killed_after_leader_exited, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_kill_all, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dies_with_its_parent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expand, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spec_parse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_port_and_log_tail, setup, teardown),
-		cmocka_unit_test(test_port_available),
+	    t_rt_test(test_start_healthy_stop),
+	    t_rt_test(test_never_healthy_times_out),
+	    t_rt_test(test_unhealthy_status_times_out),
+	    t_rt_test(test_exits_at_once),
+	    t_rt_test(test_exec_failure),
+	    t_rt_test(test_spawn_errors),
+	    t_rt_test(test_ignores_sigterm),
+	    t_rt_test(test_hard_stop_is_immediate),
+	    t_rt_test(test_grandchild_killed_with_group),
+	    t_rt_test(test_group_killed_after_leader_exited),
+	    t_rt_test(test_kill_all),
+	    t_rt_test(test_dies_with_its_parent),
 	};
-	int rc;
 
-	if (ph_http_global_init())
-		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	ph_http_global_cleanup();
-	return rc;
+	return cmocka_run_group_tests(tests, t_http_setup, t_http_teardown);
 }

@@ -15,33 +15,12 @@
 #include <zlib.h>
 #include <cmocka.h>
 
-#include "shadow/domains.h"
 #include "shadow/shadow.h"
 #include "run/workspace.h"
 
 
 #include "support.h"
-
-static struct ph_domain_map *map;
-
-/* A fresh t_dir and the repo's endpoint -> domain map. */
-static int setup(void **state)
-{
-	struct ph_err err;
-
-	if (t_dir_setup(state))
-		return -1;
-	if (!ph_domain_map_load(&map, PARITY_TEST_DIR "/../../suites/domains.json", &err))
-		return 0;
-	fprintf(stderr, "%s\n", err.msg);
-	return -1;
-}
-
-static int teardown(void **state)
-{
-	ph_domain_map_free(map);
-	return t_dir_teardown(state);
-}
+#include "support_shadow.h"
 
 /* Write text to a file in t_dir; returns its path (a t_path buffer). */
 static const char *write_file(const char *name, const char *text)
@@ -67,7 +46,7 @@ static void read_log(struct ph_shadow *s, const char *path)
 {
 	struct ph_err err = {0, ""};
 
-	ph_shadow_init(s, map, NULL);
+	ph_shadow_init(s, t_map, NULL);
 	if (ph_shadow_read_file(s, path, &err))
 		fail_msg("%s", err.msg);
 }
@@ -92,9 +71,25 @@ static const struct ph_shadow_fp *find_fp(const struct ph_shadow *s, const char 
 	return NULL;
 }
 
-#define TS(ts, m, p, a, b)                                                                         \
-	"{\"ts\":\"" ts "\",\"path\":\"" p "\",\"method\":\"" m "\",\"primaryStatus\":" #a         \
-	",\"shadowStatus\":" #b "}\n"
+/* What s read: entries, of them in the TS and the Rust format, and malformed lines. */
+static void expect_entries(const struct ph_shadow *s, unsigned long entries, unsigned long ts,
+			   unsigned long rust, unsigned long malformed)
+{
+	assert_int_equal(s->entries, entries);
+	assert_int_equal(s->ts_entries, ts);
+	assert_int_equal(s->rust_entries, rust);
+	assert_int_equal(s->malformed, malformed);
+}
+
+/* The lines s counted as malformed, by number: the n first ones, in order. */
+static void expect_malformed_at(const struct ph_shadow *s, const unsigned long *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		assert_int_equal(s->malformed_at[i].line, lines[i]);
+}
+
 #define RS(ts, ep, a, b, la, lb, divs)                                                             \
 	"{\"timestamp\":\"" ts "\",\"endpoint\":\"" ep "\",\"primaryStatus\":" #a                  \
 	",\"shadowStatus\":" #b ",\"primaryLatencyMs\":" #la ",\"shadowLatencyMs\":" #lb           \
@@ -173,18 +168,20 @@ static void test_domain_map(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		if (strcmp(ph_domain_map_domain(map, cases[i][0], cases[i][1]), cases[i][2]))
+		if (strcmp(ph_domain_map_domain(t_map, cases[i][0], cases[i][1]), cases[i][2]))
 			fail_msg("%s %s: expected %s, got %s", cases[i][0], cases[i][1],
-				 cases[i][2], ph_domain_map_domain(map, cases[i][0], cases[i][1]));
+				 cases[i][2],
+				 ph_domain_map_domain(t_map, cases[i][0], cases[i][1]));
 	assert_string_equal(
-	    ph_domain_map_template(map, "get", "/api/memory/mem-0001", b, sizeof(b)),
+	    ph_domain_map_template(t_map, "get", "/api/memory/mem-0001", b, sizeof(b)),
 	    "GET /api/memory/:id");
 	assert_string_equal(
-	    ph_domain_map_template(map, "DELETE", "/api/secrets/FOO?x=1", b, sizeof(b)),
+	    ph_domain_map_template(t_map, "DELETE", "/api/secrets/FOO?x=1", b, sizeof(b)),
 	    "DELETE /api/secrets/FOO");
 	assert_string_equal(
-	    ph_domain_map_template(
-		map, "GET", "/x/550e8400-e29b-41d4-a716-446655440000/42/mem-7/name", b, sizeof(b)),
+	    ph_domain_map_template(t_map, "GET",
+				   "/x/550e8400-e29b-41d4-a716-446655440000/42/mem-7/name", b,
+				   sizeof(b)),
 	    "GET /x/:id/:id/:id/name");
 }
 
@@ -206,9 +203,8 @@ static void test_domain_map_errors(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		json_t *doc = json_loads(bad[i][0], 0, NULL);
+		json_t *doc = t_json(bad[i][0]);
 
-		assert_non_null(doc);
 		assert_int_equal(ph_domain_map_from_json(&m, doc, "d.json", &err), PH_E_INVALID);
 		assert_null(m);
 		if (!strstr(err.msg, bad[i][1]) || strncmp(err.msg, "d.json: ", 8))
@@ -232,8 +228,8 @@ static void test_domain_map_errors(void **state)
 
 /* clang-format off */
 static const char mixed[] =
-	TS("2026-05-01T12:00:00.000Z", "POST", "/api/memory/forget", 200, 404)
-	TS("2026-05-01T12:00:01.000Z", "GET", "/api/memories", 200, 200)
+	T_TS_LINE("2026-05-01T12:00:00.000Z", "POST", "/api/memory/forget", 200, 404)
+	T_TS_LINE("2026-05-01T12:00:01.000Z", "GET", "/api/memories", 200, 200)
 	"\n"
 	RS("2026-05-01T12:00:02.000+00:00", "POST /api/memory/recall", 200, 200, 38, 7,
 	   DIV("meta", "field missing in shadow response", "\"{\\\"a\\\":1}\"", "null") ","
@@ -253,7 +249,7 @@ static const char mixed[] =
 	   DIV("a.0.b", "value mismatch", "\"1\"", "\"2\""))
 	"{\"timestamp\":\"not a time\",\"endpoint\":\"GET /x\",\"primaryStatus\":200,"
 	"\"shadowStatus\":200}\n"
-	TS("2026-05-05T00:00:00.000Z", "GET", "/api/memories", 200, 0);
+	T_TS_LINE("2026-05-05T00:00:00.000Z", "GET", "/api/memories", 200, 0);
 /* clang-format on */
 
 static void test_mixed_formats(void **state)
@@ -265,15 +261,9 @@ static void test_mixed_formats(void **state)
 	(void)state;
 	read_log(&s, write_file("mixed.jsonl", mixed));
 	assert_int_equal(s.lines, 13);
-	assert_int_equal(s.entries, 8);
-	assert_int_equal(s.ts_entries, 3);
-	assert_int_equal(s.rust_entries, 5);
-	assert_int_equal(s.malformed, 4);
+	expect_entries(&s, 8, 3, 5, 4);
 	assert_int_equal(s.n_malformed_at, 4);
-	assert_int_equal(s.malformed_at[0].line, 5);
-	assert_int_equal(s.malformed_at[1].line, 6);
-	assert_int_equal(s.malformed_at[2].line, 7);
-	assert_int_equal(s.malformed_at[3].line, 12);
+	expect_malformed_at(&s, (const unsigned long[]){5, 6, 7, 12}, 4);
 	assert_true(strstr(s.messages[0].text, "mixed.jsonl:5: not JSON") != NULL);
 	assert_true(strstr(s.messages[1].text, "mixed.jsonl:6: not a JSON object") != NULL);
 	assert_true(strstr(s.messages[2].text, ":7: not a shadow log entry") != NULL);
@@ -343,18 +333,16 @@ static void test_mixed_formats(void **state)
 
 static void test_only_ts_and_empty(void **state)
 {
+	static const char ts_only[] =
+	    T_TS_LINE("2026-05-01T00:00:00.000Z", "GET", "/api/memories", 200, 200)
+		T_TS_LINE("2026-05-01T00:00:01.000Z", "GET", "/api/git/status", 200, 404)
+		    T_TS_LINE("2026-05-15T00:00:00.000Z", "GET", "/mcp", 200, 200);
 	struct ph_shadow s;
 	json_t *j;
 
 	(void)state;
-	read_log(&s, write_file("ts.jsonl",
-				TS("2026-05-01T00:00:00.000Z", "GET", "/api/memories", 200, 200) TS(
-				    "2026-05-01T00:00:01.000Z", "GET", "/api/git/status", 200, 404)
-				    TS("2026-05-15T00:00:00.000Z", "GET", "/mcp", 200, 200)));
-	assert_int_equal(s.entries, 3);
-	assert_int_equal(s.ts_entries, 3);
-	assert_int_equal(s.rust_entries, 0);
-	assert_int_equal(s.malformed, 0);
+	read_log(&s, write_file("ts.jsonl", ts_only));
+	expect_entries(&s, 3, 3, 0, 0);
 	assert_int_equal(dom(&s, "gitsync")->structural, 1);
 	assert_int_equal(dom(&s, "mcp")->entries, 1);
 	assert_true(ph_shadow_span_days(&s) == 14.0);
@@ -441,13 +429,13 @@ static void test_timing_thresholds(void **state)
 	/* 38/7 ratio; 3 vs 7 under the floor; 10 vs 200; 0 vs 6 */
 	assert_int_equal(dom(&s, "read")->timing, 3);
 	ph_shadow_release(&s);
-	ph_shadow_init(&s, map, &t);
+	ph_shadow_init(&s, t_map, &t);
 	assert_int_equal(ph_shadow_read_file(&s, p, &err), 0);
 	/* ratio 3: 38/7 = 5.4 still; 10 vs 200 ratio 20; 0 vs 6 */
 	assert_int_equal(dom(&s, "read")->timing, 3);
 	ph_shadow_release(&s);
 	t.ratio = 10.0;
-	ph_shadow_init(&s, map, &t);
+	ph_shadow_init(&s, t_map, &t);
 	assert_int_equal(ph_shadow_read_file(&s, p, &err), 0);
 	assert_int_equal(dom(&s, "read")->timing, 2);
 	ph_shadow_release(&s);
@@ -501,7 +489,7 @@ static void test_gzip_and_errors(void **state)
 	fwrite(buf, 1, n - 20, g);
 	fclose(f);
 	fclose(g);
-	ph_shadow_init(&a, map, NULL);
+	ph_shadow_init(&a, t_map, NULL);
 	assert_int_equal(ph_shadow_read_file(&a, trunc, &err), PH_E_PARSE);
 	assert_true(strstr(err.msg, "trunc.jsonl.gz") != NULL);
 	assert_int_equal(a.files, 0);
@@ -509,14 +497,14 @@ static void test_gzip_and_errors(void **state)
 	ph_shadow_release(&a);
 
 	/* .gz that is not gzip data */
-	ph_shadow_init(&a, map, NULL);
+	ph_shadow_init(&a, t_map, NULL);
 	assert_int_equal(ph_shadow_read_file(&a, write_file("fake.gz", "hello\n"), &err),
 			 PH_E_PARSE);
 	assert_true(strstr(err.msg, "not gzip data") != NULL);
 	ph_shadow_release(&a);
 
 	/* missing file */
-	ph_shadow_init(&a, map, NULL);
+	ph_shadow_init(&a, t_map, NULL);
 	assert_int_equal(ph_shadow_read_file(&a, "/nonexistent/shadow.jsonl", &err), PH_E_IO);
 	assert_true(strstr(err.msg, "cannot open '/nonexistent/shadow.jsonl'") != NULL);
 	ph_shadow_release(&a);
@@ -533,32 +521,30 @@ static void test_long_lines(void **state)
 	(void)state;
 	assert_non_null(text);
 	p = text;
-	p += sprintf(p, TS("2026-05-01T00:00:00Z", "GET", "/health", 200, 200));
+	p += sprintf(p, T_TS_LINE("2026-05-01T00:00:00Z", "GET", "/health", 200, 200));
 	*p++ = '{';
 	for (i = 0; i < 200; i++)
 		*p++ = ' ';
 	*p++ = '}';
 	*p++ = '\n';
-	p += sprintf(p, TS("2026-05-01T00:00:00Z", "GET", "/health", 200, 200));
+	p += sprintf(p, T_TS_LINE("2026-05-01T00:00:00Z", "GET", "/health", 200, 200));
 	for (i = 0; i < big; i++) /* longer than a read block: dropped by the reader */
 		*p++ = 'x';
 	*p++ = '\n';
-	p += sprintf(p, TS("2026-05-01T00:00:00Z", "GET", "/health", 200, 500));
+	p += sprintf(p, T_TS_LINE("2026-05-01T00:00:00Z", "GET", "/health", 200, 500));
 	for (i = 0; i < big; i++) /* and once more without a final newline */
 		*p++ = 'y';
 	*p = '\0';
 	path = write_file("long.jsonl", text);
 	free(text);
 
-	ph_shadow_init(&s, map, NULL);
+	ph_shadow_init(&s, t_map, NULL);
 	s.max_line = 150;
 	assert_int_equal(ph_shadow_read_file(&s, path, &err), 0);
 	assert_int_equal(s.lines, 6);
 	assert_int_equal(s.entries, 3);
 	assert_int_equal(s.malformed, 3);
-	assert_int_equal(s.malformed_at[0].line, 2);
-	assert_int_equal(s.malformed_at[1].line, 4);
-	assert_int_equal(s.malformed_at[2].line, 6);
+	expect_malformed_at(&s, (const unsigned long[]){2, 4, 6}, 3);
 	assert_true(strstr(s.messages[0].text, "long.jsonl:2: line too long") != NULL);
 	assert_true(strstr(s.messages[1].text, "long.jsonl:4: line too long") != NULL);
 	assert_int_equal(dom(&s, "read")->structural, 1);
@@ -602,10 +588,10 @@ static void test_threads_deterministic(void **state)
 	}
 	path = write_file("many.jsonl", text);
 	free(text);
-	ph_shadow_init(&a, map, NULL);
+	ph_shadow_init(&a, t_map, NULL);
 	a.threads = 1;
 	assert_int_equal(ph_shadow_read_file(&a, path, &err), 0);
-	ph_shadow_init(&b, map, NULL);
+	ph_shadow_init(&b, t_map, NULL);
 	b.threads = 5;
 	assert_int_equal(ph_shadow_read_file(&b, path, &err), 0);
 	assert_int_equal(a.lines, n);
@@ -665,5 +651,5 @@ int main(void)
 	    cmocka_unit_test(test_reports_render),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, t_map_setup, t_map_teardown);
 }

@@ -14,6 +14,8 @@
 
 #include "compare/stats.h"
 
+#include "support.h"
+
 static void test_median(void **state)
 {
 	double odd[] = { 5, 1, 3 }, even[] = { 4, 1, 3, 2 }, one[] = { 7 };
@@ -83,16 +85,6 @@ static void test_degenerate(void **state)
 	assert_float_equal(ph_mann_whitney_p(a, 0, b, 3), 1, 1e-12);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_median),
-		cmocka_unit_test(test_exact_separated),
-		cmocka_unit_test(test_exact_one_swap),
-		cmocka_unit_test(test_same_distribution),
-		cmocka_unit_test(test_normal_approximation),
-		cmocka_unit_test(test_degenerate),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+T_MAIN(NULL, NULL, cmocka_unit_test(test_median), cmocka_unit_test(test_exact_separated),
+       cmocka_unit_test(test_exact_one_swap), cmocka_unit_test(test_same_distribution),
+       cmocka_unit_test(test_normal_approximation), cmocka_unit_test(test_degenerate))

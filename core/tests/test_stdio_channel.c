@@ -23,45 +23,15 @@
 #include "parity/jsonio.h"
 #include "runtime/runtime.h"
 #include "runtime/stdio_channel.h"
-#include "run/workspace.h"
 
 #include "support.h"
+#include "support_runtime.h"
 
-struct fx {
-	char dir[64];
-	char log[128];
-	struct ph_runtime_spec spec;
-	struct ph_placeholders ph;
-	struct ph_stdio *io;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/ph-test-stdio-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->log, sizeof(f->log), "%s/stdio.log", f->dir);
-	f->ph.port = 3850; /* {port} of the runtime the companion talks to */
-	f->ph.repo = f->dir;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ph_stdio_close(f->io);
-	ph_runtime_spec_release(&f->spec);
-	t_rmtree(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Start `sh -c script` as the companion, stop timeout 300 ms. */
-static void start(struct fx *f, const char *script)
+/*
+ * Start `sh -c script` as the companion, stop timeout 300 ms; {port} is the port of the
+ * runtime it talks to.
+ */
+static void start(struct t_rt *f, const char *script)
 {
 	struct ph_err err = {0};
 	json_t *obj = json_pack("{s:[s,s,s], s:i, s:{s:s}}", "command", "/bin/sh", "-c", script,
@@ -71,11 +41,12 @@ static void start(struct fx *f, const char *script)
 	if (ph_runtime_spec_parse(&f->spec, "reference", obj, "test", &err))
 		fail_msg("spec: %s", err.msg);
 	json_decref(obj);
+	f->ph.port = 3850;
 	if (ph_stdio_open(&f->io, &f->spec, &f->ph, f->log, &err))
 		fail_msg("open: %s", err.msg);
 }
 
-static void send_line(struct fx *f, const char *line)
+static void send_line(struct t_rt *f, const char *line)
 {
 	struct ph_err err = {0};
 
@@ -83,7 +54,7 @@ static void send_line(struct fx *f, const char *line)
 		fail_msg("send: %s", err.msg);
 }
 
-static void expect_line(struct fx *f, const char *want)
+static void expect_line(struct t_rt *f, const char *want)
 {
 	struct ph_err err = {0};
 	const char *line;
@@ -95,9 +66,24 @@ static void expect_line(struct fx *f, const char *want)
 	assert_int_equal(len, strlen(want));
 }
 
+/*
+ * Wait up to ms for a line: the call must return rc (its message into err). The line (NULL
+ * when none), its length into *len when len is not NULL.
+ */
+static const char *recv_rc(struct t_rt *f, long ms, int rc, struct ph_err *err, size_t *len)
+{
+	const char *line;
+	size_t n;
+
+	assert_int_equal(ph_stdio_recv(f->io, ms, &line, &n, err), rc);
+	if (len)
+		*len = n;
+	return line;
+}
+
 static void test_echo_in_order(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 
 	/* each line comes back, and {port} reached its env */
 	start(f, "echo \"port $PORT_SEEN\"; while IFS= read -r l; do printf '%s\\n' \"$l\"; done");
@@ -113,7 +99,7 @@ static void test_echo_in_order(void **state)
 
 static void test_newline_in_message_refused(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_err err = {0};
 
 	start(f, "cat");
@@ -122,7 +108,7 @@ static void test_newline_in_message_refused(void **state)
 
 static void test_big_line_whole(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	size_t n = 300000;
 	char *big = malloc(n + 1);
 	struct ph_err err = {0};
@@ -135,7 +121,7 @@ static void test_big_line_whole(void **state)
 	/* more than a pipe holds: the write waits while the child reads, then it answers */
 	start(f, "l=$(head -n 1); printf '%s\\n' \"$l\"");
 	assert_int_equal(ph_stdio_send(f->io, big, n, 5000, &err), 0);
-	assert_int_equal(ph_stdio_recv(f->io, 5000, &line, &len, &err), 0);
+	line = recv_rc(f, 5000, 0, &err, &len);
 	assert_int_equal(len, n);
 	assert_memory_equal(line, big, n);
 	free(big);
@@ -143,16 +129,15 @@ static void test_big_line_whole(void **state)
 
 static void test_silent_child_times_out(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_err err = {0};
 	const char *line;
-	size_t len;
 	double t0;
 
 	start(f, "exec sleep 30");
 	send_line(f, "hello");
 	t0 = t_now_ms();
-	assert_int_equal(ph_stdio_recv(f->io, 150, &line, &len, &err), PH_E_TIMEOUT);
+	line = recv_rc(f, 150, PH_E_TIMEOUT, &err, NULL);
 	assert_true(t_now_ms() - t0 < 2000);
 	assert_non_null(strstr(err.msg, "did not answer within 150 ms"));
 	assert_null(line);
@@ -160,14 +145,12 @@ static void test_silent_child_times_out(void **state)
 
 static void test_exit_reported(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_err err = {0};
-	const char *line;
-	size_t len;
 
 	start(f, "read -r l; echo 'bridge: cannot reach the daemon' >&2; exit 3");
 	send_line(f, "hello");
-	assert_int_equal(ph_stdio_recv(f->io, 3000, &line, &len, &err), PH_E_RUNTIME);
+	recv_rc(f, 3000, PH_E_RUNTIME, &err, NULL);
 	assert_non_null(strstr(err.msg, "exited with status 3"));
 	assert_non_null(strstr(err.msg, "cannot reach the daemon")); /* its log is quoted */
 	assert_false(ph_stdio_alive(f->io));
@@ -175,30 +158,25 @@ static void test_exit_reported(void **state)
 
 static void test_unterminated_and_crlf(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_err err = {0};
-	const char *line;
-	size_t len;
 
 	start(f, "printf 'one\\r\\ntwo'");
 	expect_line(f, "one");
 	expect_line(f, "two");
-	assert_int_equal(ph_stdio_recv(f->io, 1000, &line, &len, &err), PH_E_RUNTIME);
+	recv_rc(f, 1000, PH_E_RUNTIME, &err, NULL);
 }
 
 static void test_close_stops_a_stubborn_child(void **state)
 {
-	struct fx *f = *state;
-	struct ph_err err = {0};
-	const char *line;
-	size_t len;
+	struct t_rt *f = *state;
 	pid_t pid;
 	double t0;
+	struct ph_err err = {0};
 
 	/* ignores the end of its input and SIGTERM: close must still end it */
 	start(f, "trap '' TERM; echo $$; while :; do sleep 0.05; done");
-	assert_int_equal(ph_stdio_recv(f->io, 2000, &line, &len, &err), 0);
-	pid = (pid_t)atol(line);
+	pid = (pid_t)atol(recv_rc(f, 2000, 0, &err, NULL));
 	assert_true(pid > 0);
 	t0 = t_now_ms();
 	ph_stdio_close(f->io);
@@ -210,33 +188,28 @@ static void test_close_stops_a_stubborn_child(void **state)
 
 static void test_exec_failure(void **state)
 {
-	struct fx *f = *state;
+	struct t_rt *f = *state;
 	struct ph_err err = {0};
 	json_t *obj = json_pack("{s:[s]}", "command", "/nonexistent/signet-mcp");
-	const char *line;
-	size_t len;
 
 	assert_int_equal(ph_runtime_spec_parse(&f->spec, "candidate", obj, "test", &err), 0);
 	json_decref(obj);
 	assert_int_equal(ph_stdio_open(&f->io, &f->spec, &f->ph, f->log, &err), 0);
-	assert_int_equal(ph_stdio_recv(f->io, 3000, &line, &len, &err), PH_E_RUNTIME);
+	recv_rc(f, 3000, PH_E_RUNTIME, &err, NULL);
 	assert_non_null(strstr(err.msg, "could not be executed"));
 	assert_non_null(strstr(err.msg, "/nonexistent/signet-mcp"));
 }
 
-int main(void)
+/* A write to a child that exited fails with EPIPE instead of killing the test. */
+static int ignore_sigpipe(void **state)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_echo_in_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_newline_in_message_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_big_line_whole, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_child_times_out, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exit_reported, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unterminated_and_crlf, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_close_stops_a_stubborn_child, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_failure, setup, teardown),
-	};
-
+	(void)state;
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return 0;
 }
+
+T_MAIN(ignore_sigpipe, NULL, t_rt_test(test_echo_in_order),
+       t_rt_test(test_newline_in_message_refused), t_rt_test(test_big_line_whole),
+       t_rt_test(test_silent_child_times_out), t_rt_test(test_exit_reported),
+       t_rt_test(test_unterminated_and_crlf), t_rt_test(test_close_stops_a_stubborn_child),
+       t_rt_test(test_exec_failure))

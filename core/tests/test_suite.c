@@ -33,12 +33,9 @@ static void loads_in_order(void **state)
 	put("notes.txt", "not a suite");
 	assert_int_equal(ph_suite_load_dir(t_dir, &cases, &err), 0);
 	assert_int_equal(json_array_size(cases), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "name")),
-			    "a1");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 0), "file")),
-			    "a.json");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(cases, 2), "name")),
-			    "b2");
+	assert_string_equal(t_str_at(cases, 0, "name"), "a1");
+	assert_string_equal(t_str_at(cases, 0, "file"), "a.json");
+	assert_string_equal(t_str_at(cases, 2, "name"), "b2");
 	json_decref(cases);
 }
 
@@ -75,12 +72,4 @@ static void bad_suites(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/suite"));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(loads_in_order),
-		cmocka_unit_test(bad_suites),
-	};
-
-	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
-}
+T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(loads_in_order), cmocka_unit_test(bad_suites))

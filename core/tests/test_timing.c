@@ -21,6 +21,8 @@
 #include "run/config.h"
 #include "shadow/shadow.h"
 
+#include "support.h"
+
 /* One input of the rule and the verdict DESIGN.md asks for. */
 struct edge {
 	double a, b;
@@ -253,14 +255,6 @@ static void test_config_and_shadow_read_alike(void **state)
 	unlink(path);
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rule_edges),
-	    cmocka_unit_test(test_engine_and_shadow_agree),
-	    cmocka_unit_test(test_parse),
-	    cmocka_unit_test(test_config_and_shadow_read_alike),
-	};
-
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+T_MAIN(NULL, NULL, cmocka_unit_test(test_rule_edges),
+       cmocka_unit_test(test_engine_and_shadow_agree), cmocka_unit_test(test_parse),
+       cmocka_unit_test(test_config_and_shadow_read_alike))

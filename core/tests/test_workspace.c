@@ -100,12 +100,5 @@ static void bad_template(void **state)
 	assert_non_null(strstr(err.msg, "/nonexistent/fixture"));
 }
 
-int main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(copy_and_render),
-		cmocka_unit_test(bad_template),
-	};
-
-	return cmocka_run_group_tests(tests, t_dir_setup, t_dir_teardown);
-}
+T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(copy_and_render),
+       cmocka_unit_test(bad_template))

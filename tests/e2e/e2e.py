@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lib"))
@@ -48,13 +47,8 @@ http.server.ThreadingHTTPServer(("127.0.0.1", port), H).serve_forever()
 '''
 
 
-class Env:
-    def __init__(self, args):
-        self.parity = args.parity
-        self.repo = args.repo
-        self.build = args.build
-        self.tmp = tempfile.mkdtemp(prefix="parity-e2e-")
-        self.out = os.path.join(self.tmp, "out")
+class Env(harness.Env):
+    TMP_PREFIX = "parity-e2e-"
 
     def base_config(self):
         with open(os.path.join(self.repo, "parity.json")) as f:
@@ -74,9 +68,6 @@ class Env:
 
     def run_tmp(self):
         return harness.run_tmp(self.out)
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def standin(cfg, side, delay, answers):

@@ -25,7 +25,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -56,13 +55,8 @@ def tree(root, skip):
     return out
 
 
-class Env:
-    def __init__(self, args):
-        self.parity = args.parity
-        self.repo = args.repo
-        self.build = args.build
-        self.tmp = tempfile.mkdtemp(prefix="parity-hostile-")
-        self.out = os.path.join(self.tmp, "out")
+class Env(harness.Env):
+    TMP_PREFIX = "parity-hostile-"
 
     def path(self, *parts):
         return os.path.join(self.tmp, *parts)
@@ -89,9 +83,6 @@ class Env:
         check(not SANITIZER.search(p.stderr), f"parity {args[0]}: sanitizer report or crash")
         # ru_maxrss of children is the largest so far: meaningful when it grew
         return p, secs, (rss if rss > before else 0) / 1024.0
-
-    def cleanup(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 # ---- hostile runtimes ------------------------------------------------------------------
@@ -316,6 +307,21 @@ GOOD_SHADOW = json.dumps({"ts": "2026-05-01T12:00:00.000Z", "path": "/api/memory
                           "method": "GET", "primaryStatus": 200, "shadowStatus": 200})
 
 
+# The input kinds: name -> (builder, the file name its variants are written as). A
+# builder returns (a valid file's text or None, [(variant, data[, {command: exit codes}])],
+# cmd(path) -> [(argv, exit codes allowed)]).
+KINDS = {}
+
+
+def kind(name, fname):
+    """Register the decorated builder as input kind name, its files written as fname."""
+    def register(build):
+        KINDS[name] = (build, fname)
+        return build
+    return register
+
+
+@kind("rules", "rules.json")
 def kind_rules(env):
     env.write("a.json", "{}")
     env.write("b.json", "{}")
@@ -330,6 +336,7 @@ def kind_rules(env):
     return read_repo(env, "fixtures/rules.json"), specific, cmd
 
 
+@kind("config", "config.json")
 def kind_config(env):
     cmd = lambda f: [(["run", "--config", f, "--out", env.out, "--domain", "read"], {2})]
     base = json.loads(read_repo(env, "parity.json"))
@@ -355,6 +362,7 @@ def kind_config(env):
     return read_repo(env, "parity.json"), specific, cmd
 
 
+@kind("matrix", "matrix.json")
 def kind_matrix(env):
     cmd = lambda f: [(["gate", "--matrix", f], {2}),
                      (["merge", "--out", os.path.join(env.out, "m.json"), "--reports",
@@ -380,6 +388,7 @@ def kind_matrix(env):
     return GOOD_MATRIX, specific, cmd
 
 
+@kind("documented", "documented.json")
 def kind_documented(env):
     good = env.write("good-matrix.json", GOOD_MATRIX)
     cmd = lambda f: [(["gate", "--matrix", good, "--documented", f, "--min-shadow-days", "0"],
@@ -395,6 +404,7 @@ def kind_documented(env):
     return GOOD_DOCUMENTED, specific, cmd
 
 
+@kind("domains", "domains.json")
 def kind_domains(env):
     log = env.write("good.jsonl", GOOD_SHADOW + "\n")
     cmd = lambda f: [(["shadow-report", "--domains", f, log], {2})]
@@ -406,6 +416,7 @@ def kind_domains(env):
     return read_repo(env, "suites/domains.json"), specific, cmd
 
 
+@kind("secrets", "secrets.enc")
 def kind_secrets(env):
     cmd = lambda f: [(["secrets", "check", "--machine-id", "hostile", f], {2}),
                      (["secrets", "list", f], {2})]
@@ -420,6 +431,7 @@ def kind_secrets(env):
     return valid, specific, cmd
 
 
+@kind("secrets-entries", "secrets.enc")
 def kind_secrets_entries(env):
     """Well-formed envelopes with hostile entries: a check failure (exit 1), not bad input."""
     cmd = lambda f: [(["secrets", "check", "--machine-id", "hostile", f], {1}),
@@ -429,6 +441,7 @@ def kind_secrets_entries(env):
     return None, [("hostile-entries", json.dumps({"version": 1, "secrets": entries}))], cmd
 
 
+@kind("llm-set", "set.json")
 def kind_llm_set(env):
     cmd = lambda f: [(["llm", "check", "--dir", f], {2})]
     specific = [
@@ -441,6 +454,7 @@ def kind_llm_set(env):
     return read_repo(env, "canned-llm/default/base.json"), specific, cmd
 
 
+@kind("shadow", "shadow.jsonl")
 def kind_shadow(env):
     """Shadow logs: broken lines are counted (exit 0/1), unreadable files exit 2."""
     def cmd(f):
@@ -454,6 +468,7 @@ def kind_shadow(env):
     return good, specific, cmd
 
 
+@kind("schema", "schema-a/001-init.sql")
 def kind_schema(env):
     env.write("schema-b/001-init.sql", "CREATE TABLE t (a INTEGER);\n")
     cmd = lambda f: [(["verify-schema", os.path.dirname(f), env.path("schema-b")], {2})]
@@ -466,6 +481,7 @@ def kind_schema(env):
     return None, specific, cmd
 
 
+@kind("schema-db", "db/a.db")
 def kind_schema_db(env):
     env.write("schema-b/001-init.sql", "CREATE TABLE t (a INTEGER);\n")
     cmd = lambda f: [(["verify-schema", f, env.path("schema-b")], {2})]
@@ -474,6 +490,7 @@ def kind_schema_db(env):
                   ("truncated.db", b"SQLite format 3\0" + b"\0" * 84)], cmd
 
 
+@kind("suite", "repo/suites/read/hostile.json")
 def kind_suite(env):
     """Suite files are read by the plugins during `parity run`: a broken one makes that
     domain an error (exit 3) with a message naming the file."""
@@ -493,22 +510,6 @@ def kind_suite(env):
                              + escape_path() + '"}]}'),
     ]
     return json.dumps(SUITE), specific, cmd
-
-
-KINDS = {
-    "rules": (kind_rules, "rules.json"),
-    "config": (kind_config, "config.json"),
-    "matrix": (kind_matrix, "matrix.json"),
-    "documented": (kind_documented, "documented.json"),
-    "domains": (kind_domains, "domains.json"),
-    "secrets": (kind_secrets, "secrets.enc"),
-    "secrets-entries": (kind_secrets_entries, "secrets.enc"),
-    "llm-set": (kind_llm_set, "set.json"),
-    "shadow": (kind_shadow, "shadow.jsonl"),
-    "schema": (kind_schema, "schema-a/001-init.sql"),
-    "schema-db": (kind_schema_db, "db/a.db"),
-    "suite": (kind_suite, "repo/suites/read/hostile.json"),
-}
 
 
 def s_input(env, kind):

@@ -4,8 +4,8 @@ A failed check raises Fail; the built `parity` is run with its output echoed and
 matrix read back; a run's temporary folder is found in its log, and processes left under
 a folder are found through /proc; the fixture workspace is copied and its *.in files
 rendered as the harness renders them; refd is started on a free port read from its log
-and stopped with SIGTERM; a script's main runs one scenario in a temporary folder and
-turns Fail into its exit status. Scripts import it with
+and stopped with SIGTERM; a scenario runs in an Env (the built parity, the repo and build
+folders, a temporary folder) and a script's main turns Fail into its exit status. Scripts import it with
 `sys.path.insert(0, <repo>/tests/lib)`; it uses the standard library only.
 """
 import json
@@ -204,6 +204,23 @@ def env_args(ap):
     ap.add_argument("--parity", required=True)
     ap.add_argument("--repo", required=True)
     ap.add_argument("--build", required=True)
+
+
+class Env:
+    """What a scenario runs with: the built parity, the repo and build folders (from
+    env_args), and a fresh temporary folder tmp (named after TMP_PREFIX) with out/, its
+    output folder, in it; cleanup removes tmp."""
+    TMP_PREFIX = "parity-test-"
+
+    def __init__(self, args):
+        self.parity = args.parity
+        self.repo = args.repo
+        self.build = args.build
+        self.tmp = tempfile.mkdtemp(prefix=self.TMP_PREFIX)
+        self.out = os.path.join(self.tmp, "out")
+
+    def cleanup(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def run_in_env(label, env, scenario, *args):

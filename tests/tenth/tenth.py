@@ -15,18 +15,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-class Fail(Exception):
-    pass
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
+sys.path.insert(0, os.path.join(HERE, os.pardir, "lib"))
+from harness import check, run_scenario  # noqa: E402
 
 
 def run(args, timeout=300):
@@ -100,15 +92,7 @@ def main():
     ap.add_argument("--parity", required=True)
     ap.add_argument("--repo", required=True)
     ap.add_argument("--plugin-dir", required=True)
-    a = ap.parse_args()
-    with tempfile.TemporaryDirectory(prefix="parity-tenth-") as tmp:
-        try:
-            test(a, tmp)
-        except Fail as e:
-            print("FAIL: %s" % e)
-            return 1
-    print("ok")
-    return 0
+    return run_scenario("tenth", test, ap.parse_args(), tmp_prefix="parity-tenth-")
 
 
 if __name__ == "__main__":

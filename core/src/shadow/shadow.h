@@ -18,7 +18,7 @@
 #include "parity/err.h"
 #include "parity/plugin.h"
 #include "compare/compare.h"
-#include "shadow/domains.h"
+#include "domain/endpoint_map.h"
 
 /* Line numbers of malformed lines kept for the report; the count goes on beyond it. */
 #define PH_SHADOW_MALFORMED_KEEP 1000
