@@ -125,21 +125,20 @@ static void h_oa_completions(struct exchange *x)
 static void h_oa_embeddings(struct exchange *x)
 {
 	const json_t *inputs = NULL;
-	struct sbuf b = {0};
+	struct ph_strbuf b = {0};
 	json_int_t ptok;
 
 	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_embed_inputs(x, 1, &inputs))
 		return;
-	ph_llm_sb_str(&b, "{\"object\":\"list\",\"data\":[");
+	ph_strbuf_add(&b, "{\"object\":\"list\",\"data\":[");
 	ptok = ph_llm_sb_embeddings(&b, x, inputs, "{\"object\":\"embedding\",\"embedding\":", 1);
-	ph_llm_sb_str(&b, "],\"model\":");
+	ph_strbuf_add(&b, "],\"model\":");
 	ph_llm_sb_json_string(&b, x->model);
-	ph_llm_sb_str(&b, ",\"usage\":{\"prompt_tokens\":");
-	ph_llm_sb_int(&b, ptok);
-	ph_llm_sb_str(&b, ",\"total_tokens\":");
-	ph_llm_sb_int(&b, ptok);
-	ph_llm_sb_str(&b, "}}");
-	ph_llm_reply_sbuf(x, &b);
+	ph_strbuf_addf(&b,
+		       ",\"usage\":{\"prompt_tokens\":%" JSON_INTEGER_FORMAT
+		       ",\"total_tokens\":%" JSON_INTEGER_FORMAT "}}",
+		       ptok, ptok);
+	ph_llm_reply_strbuf(x, &b);
 }
 
 static const struct route routes[] = {
