@@ -20,6 +20,7 @@
 #include "run/host.h"
 #include "plugin/loader.h"
 #include "parity/jsonio.h"
+#include "parity/path.h"
 #include "parity/suite.h"
 
 static void usage(FILE *f)
@@ -102,7 +103,7 @@ static void free_names(char **names)
 
 static int keep_subdir(const char *dir, const char *name)
 {
-	char *p = ph_repo_join(dir, name);
+	char *p = ph_path_join(dir, name);
 	int ok = p && is_dir(p);
 
 	free(p);
@@ -117,7 +118,7 @@ static int keep_json(const char *dir, const char *name)
 
 	if (n <= 5 || strcmp(name + n - 5, ".json"))
 		return 0;
-	p = ph_repo_join(dir, name);
+	p = ph_path_join(dir, name);
 	ok = p && !is_dir(p);
 	free(p);
 	return ok;
@@ -126,7 +127,7 @@ static int keep_json(const char *dir, const char *name)
 /* One suite file: {file, path, cases} or {file, path, error}. */
 static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 {
-	char *path = ph_repo_join(dir, name);
+	char *path = ph_path_join(dir, name);
 	json_t *doc = NULL, *cases, *out;
 	struct ph_err err;
 
@@ -153,7 +154,7 @@ static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 static json_t *domain_entry(const struct ph_loader *ld, const char *suites, const char *domain)
 {
 	const struct ph_loaded *l = ph_loader_find(ld, domain);
-	char *dir = ph_repo_join(suites, domain);
+	char *dir = ph_path_join(suites, domain);
 	json_t *out, *files = json_array(), *all = NULL;
 	json_int_t total = 0;
 	char **names;

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "run/config.h"
+#include "domain/repo.h"
 #include "llm/llm_server.h"
 #include "parity/jsonio.h"
 
@@ -37,17 +37,6 @@ static const char usage_text[] =
     "\n"
     "The set format and the log format are described in canned-llm/README.md.\n"
     "exit: 0 ok (serve: stopped by a signal), 2 bad usage or a bad set file\n";
-
-static char *default_dir(void)
-{
-	const char *repo = ph_repo_root();
-	size_t n = strlen(repo) + sizeof("/canned-llm/default");
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/canned-llm/default", repo);
-	return p;
-}
 
 static int serve(const char *dir, int port, const char *log, const char *name)
 {
@@ -205,7 +194,7 @@ int cmd_llm(int argc, char **argv)
 		return ph_cli_usage("llm", "unexpected argument '%s'", argv[optind + 1]);
 	if (file)
 		return ph_cli_usage("llm", "--file is for 'hash'");
-	if (!dir && !(dir = dflt = default_dir()))
+	if (!dir && !(dir = dflt = ph_repo_path("canned-llm/default")))
 		return PH_EXIT_USAGE;
 	rc = !strcmp(sub, "serve") ? serve(dir, (int)port, log, name) : check(dir);
 	free(dflt);
