@@ -23,18 +23,15 @@
 #include "parity/path.h"
 #include "parity/suite.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: parity list [--plugin-dir DIR] [--suites DIR] [--format text|json]\n\n"
-		"List the domain plugins found along the search path (loaded, or refused with\n"
-		"the reason), and for each domain the suite files and their number of cases.\n\n"
-		"  --plugin-dir DIR   look for plugins in DIR first, then PARITY_PLUGIN_PATH,\n"
-		"                     plugins/ beside the executable, the install dir\n"
-		"  --suites DIR       the suites folder (default: <repo>/suites)\n"
-		"  --format F         text (default) or json\n\n"
-		"exit: 0, or 2 for bad usage\n");
-}
+static const char usage_text[] =
+    "usage: parity list [--plugin-dir DIR] [--suites DIR] [--format text|json]\n\n"
+    "List the domain plugins found along the search path (loaded, or refused with\n"
+    "the reason), and for each domain the suite files and their number of cases.\n\n"
+    "  --plugin-dir DIR   look for plugins in DIR first, then PARITY_PLUGIN_PATH,\n"
+    "                     plugins/ beside the executable, the install dir\n"
+    "  --suites DIR       the suites folder (default: <repo>/suites)\n"
+    "  --format F         text (default) or json\n\n"
+    "exit: 0, or 2 for bad usage\n";
 
 static int is_dir(const char *path)
 {
@@ -350,6 +347,8 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ph_cli_getopt g = { .cmd = "list", .argc = argc, .argv = argv,
+				   .shortopts = "p:s:f:h", .longopts = opts, .usage = usage_text };
 	const char *plugin_dir = NULL, *suites = NULL, *format = "text";
 	char *default_suites = NULL;
 	struct ph_loader ld;
@@ -357,16 +356,15 @@ int cmd_list(int argc, char **argv)
 	json_t *doc;
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:s:f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'p': plugin_dir = optarg; break;
 		case 's': suites = optarg; break;
 		case 'f': format = optarg; break;
-		case 'h': usage(stdout); return PH_EXIT_OK;
-		default: return ph_cli_usage("list", "unknown option");
 		}
 	}
+	if (c < 0)
+		return ph_cli_exit(c);
 	if (optind < argc)
 		return ph_cli_usage("list", "unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "text") && strcmp(format, "json"))
@@ -385,15 +383,10 @@ int cmd_list(int argc, char **argv)
 	}
 	ph_loader_load_all(&ld);
 	doc = gather(&ld, suites);
-	if (!strcmp(format, "json")) {
-		char *s = ph_json_dump_pretty(doc);
-
-		if (s)
-			fputs(s, stdout);
-		free(s);
-	} else {
+	if (!strcmp(format, "json"))
+		ph_cli_print_json(doc);
+	else
 		print_text(stdout, doc);
-	}
 	json_decref(doc);
 	/* fini runs after the listing, so a plugin's noise on exit does not split it */
 	ph_loader_release(&ld);

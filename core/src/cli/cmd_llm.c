@@ -145,6 +145,9 @@ int cmd_llm(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct ph_cli_getopt g = {.cmd = "llm", .argc = argc - 1, .argv = argv + 1,
+				  .shortopts = "d:p:l:n:f:h", .longopts = opts,
+				  .usage = usage_text};
 	const char *dir = NULL, *log = NULL, *name = "canned", *file = NULL, *sub;
 	char *dflt = NULL, *end;
 	long port = 0;
@@ -157,8 +160,7 @@ int cmd_llm(int argc, char **argv)
 	sub = argv[1];
 	if (strcmp(sub, "serve") && strcmp(sub, "check") && strcmp(sub, "hash"))
 		return ph_cli_usage("llm", "unknown subcommand '%s' (serve, check, hash)", sub);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "d:p:l:n:f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
@@ -178,13 +180,10 @@ int cmd_llm(int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		default:
-			return ph_cli_usage("llm", "unknown option");
 		}
 	}
+	if (c < 0)
+		return ph_cli_exit(c);
 	if (!strcmp(sub, "hash")) {
 		if (file ? optind + 1 != argc : optind + 2 != argc)
 			return ph_cli_usage("llm", "hash: expected one TEXT or --file F");
