@@ -80,6 +80,8 @@ int ph_llm_embed_inputs(struct exchange *x, int required, const json_t **inputs)
 	char *buf;
 	int ok = json_is_string(in) || json_is_array(in) || (!in && !required), rc;
 
+	if (ph_llm_need_body(x) || ph_llm_need_model(x))
+		return -1;
 	json_array_foreach(json_is_array(in) ? in : NULL, i, s)
 	{
 		ok = ok && json_is_string(s);

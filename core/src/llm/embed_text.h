@@ -31,9 +31,10 @@ json_int_t ph_llm_sb_embeddings(struct ph_strbuf *b, const struct exchange *x,
 void ph_llm_reply_strbuf(struct exchange *x, struct ph_strbuf *b);
 
 /*
- * The texts of "input" (a string or an array of strings, borrowed from x into *inputs),
- * joined by "\n" as the logged prompt. required: OpenAI rejects a missing input; Ollama
- * answers no embeddings. Returns -1 when x already holds an error answer.
+ * The texts of "input" (a string or an array of strings, borrowed from x into *inputs) of
+ * a request with a body and a model, joined by "\n" as the logged prompt. required:
+ * OpenAI rejects a missing input; Ollama answers no embeddings. Returns -1 when x already
+ * holds an error answer.
  */
 int ph_llm_embed_inputs(struct exchange *x, int required, const json_t **inputs);
 

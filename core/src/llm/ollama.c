@@ -59,8 +59,9 @@ static void h_tags(struct exchange *x)
 }
 
 /* /api/generate and /api/chat share everything but where the text goes. */
-static void ollama_complete(struct exchange *x, int chat)
+static void h_complete(struct exchange *x)
 {
+	int chat = x->route->chat;
 	struct completion c;
 	const struct ph_llm_entry *e;
 	json_t *o;
@@ -107,16 +108,6 @@ static void ollama_complete(struct exchange *x, int chat)
 	}
 }
 
-static void h_generate(struct exchange *x)
-{
-	ollama_complete(x, 0);
-}
-
-static void h_chat(struct exchange *x)
-{
-	ollama_complete(x, 1);
-}
-
 static void h_embeddings(struct exchange *x)
 {
 	struct ph_strbuf b = {0};
@@ -138,7 +129,7 @@ static void h_embed(struct exchange *x)
 	struct ph_strbuf b = {0};
 	json_int_t ptok;
 
-	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_embed_inputs(x, 0, &inputs))
+	if (ph_llm_embed_inputs(x, 0, &inputs))
 		return;
 	ph_strbuf_add(&b, "{\"model\":");
 	ph_llm_sb_json_string(&b, x->model);
@@ -152,13 +143,13 @@ static void h_embed(struct exchange *x)
 }
 
 static const struct route routes[] = {
-    {"/", "GET", h_root},
-    {"/api/version", "GET", h_version},
-    {"/api/tags", "GET", h_tags},
-    {"/api/generate", "POST", h_generate},
-    {"/api/chat", "POST", h_chat},
-    {"/api/embeddings", "POST", h_embeddings},
-    {"/api/embed", "POST", h_embed},
+    {"/", "GET", h_root, 0},
+    {"/api/version", "GET", h_version, 0},
+    {"/api/tags", "GET", h_tags, 0},
+    {"/api/generate", "POST", h_complete, 0},
+    {"/api/chat", "POST", h_complete, 1},
+    {"/api/embeddings", "POST", h_embeddings, 0},
+    {"/api/embed", "POST", h_embed, 0},
 };
 
 const struct ph_llm_routes ph_llm_ollama_routes = {routes, sizeof(routes) / sizeof(routes[0]),

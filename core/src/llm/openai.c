@@ -45,8 +45,9 @@ static int sse_chunk(char **buf, size_t *len, const struct exchange *x, json_t *
 }
 
 /* /v1/chat/completions and /v1/completions. */
-static void openai_complete(struct exchange *x, int chat)
+static void h_oa_complete(struct exchange *x)
 {
+	int chat = x->route->chat;
 	struct completion c;
 	const struct ph_llm_entry *e;
 	json_t *o, *choice, *id;
@@ -112,23 +113,13 @@ static void openai_complete(struct exchange *x, int chat)
 	}
 }
 
-static void h_oa_chat(struct exchange *x)
-{
-	openai_complete(x, 1);
-}
-
-static void h_oa_completions(struct exchange *x)
-{
-	openai_complete(x, 0);
-}
-
 static void h_oa_embeddings(struct exchange *x)
 {
 	const json_t *inputs = NULL;
 	struct ph_strbuf b = {0};
 	json_int_t ptok;
 
-	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_embed_inputs(x, 1, &inputs))
+	if (ph_llm_embed_inputs(x, 1, &inputs))
 		return;
 	ph_strbuf_add(&b, "{\"object\":\"list\",\"data\":[");
 	ptok = ph_llm_sb_embeddings(&b, x, inputs, "{\"object\":\"embedding\",\"embedding\":", 1);
@@ -142,10 +133,10 @@ static void h_oa_embeddings(struct exchange *x)
 }
 
 static const struct route routes[] = {
-    {"/v1/models", "GET", h_models},
-    {"/v1/chat/completions", "POST", h_oa_chat},
-    {"/v1/completions", "POST", h_oa_completions},
-    {"/v1/embeddings", "POST", h_oa_embeddings},
+    {"/v1/models", "GET", h_models, 0},
+    {"/v1/chat/completions", "POST", h_oa_complete, 1},
+    {"/v1/completions", "POST", h_oa_complete, 0},
+    {"/v1/embeddings", "POST", h_oa_embeddings, 0},
 };
 
 const struct ph_llm_routes ph_llm_openai_routes = {routes, sizeof(routes) / sizeof(routes[0]),
