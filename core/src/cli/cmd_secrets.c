@@ -1,12 +1,12 @@
 /*
  * `parity secrets`: read, write and check Signet secrets.enc files from the command line,
- * on the format library in secrets.c. Five subcommands: list (names and dates, never
- * values), check (does every entry decrypt with the machine's key, and if not why),
- * encrypt (store one value read from stdin, atomically, mode 0600), verify (two files hold
- * the same names and plaintexts, compared only as keyed hashes) and decrypt (the one place
- * a value is printed, and only with --reveal). Values never reach stderr or a message, and
- * input files are only read, except the one encrypt writes. Exit 0 ok, 1 some entry fails
- * or the files differ, 2 bad usage or bad input.
+ * on the format library of core/src/secrets (secrets.h). Five subcommands: list (names and
+ * dates, never values), check (does every entry decrypt with the machine's key, and if not
+ * why), encrypt (store one value read from stdin, atomically, mode 0600), verify (two
+ * files hold the same names and plaintexts, compared only as keyed hashes) and decrypt
+ * (the one place a value is printed, and only with --reveal). Values never reach stderr or
+ * a message, and input files are only read, except the one encrypt writes. Exit 0 ok, 1
+ * some entry fails or the files differ, 2 bad usage or bad input.
  */
 #include "cli/cli.h"
 
