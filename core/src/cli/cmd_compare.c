@@ -79,58 +79,31 @@ static int parse_double(const char *opt, const char *s, double *out)
 	return 0;
 }
 
-/* Parse argv into o; returns -1 for --help, 0, or PH_EXIT_USAGE after a message. */
+/* Parse argv into o; returns -1 after --help, 0, or PH_EXIT_USAGE after a message. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
+	static const char *const flags[] = {"--explain", NULL};
 	static const char *const with_value[] = {
 	    "--rules",	      "--endpoint",	"--status-a", "--status-b",
 	    "--latency-a",    "--latency-b",	"--format",   "--timing-ratio",
 	    "--timing-delta", "--timing-floor", NULL};
-	int i, only_files = 0;
+	static const char *const formats[] = {"text", "json", NULL};
+	struct ph_cli_args a = {.cmd = "compare", .argc = argc, .argv = argv, .i = 1,
+				.usage = usage_text, .flags = flags, .with_value = with_value,
+				.operands = o->files, .max_operands = 2,
+				.too_many = "too many files: '%s'", .no_value = "%s needs a value"};
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->status_a = o->status_b = 200;
 	o->timing = PH_TIMING_DEFAULT;
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val = NULL, *eq;
-		char name[32];
-		size_t k;
+	while ((c = ph_cli_args_next(&a)) > 0) {
+		const char *name = a.name, *val = a.value;
 		int rc = 0;
 
-		if (only_files || arg[0] != '-' || !strcmp(arg, "-")) {
-			if (o->n_files == 2)
-				return ph_cli_usage("compare", "too many files: '%s'", arg);
-			o->files[o->n_files++] = arg;
-			continue;
-		}
-		if (!strcmp(arg, "--")) {
-			only_files = 1;
-			continue;
-		}
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
-			return -1;
-		if (!strcmp(arg, "--explain")) {
+		if (!strcmp(name, "--explain")) {
 			o->explain = 1;
-			continue;
-		}
-		eq = strchr(arg, '=');
-		k = eq ? (size_t)(eq - arg) : strlen(arg);
-		if (k >= sizeof(name))
-			return ph_cli_usage("compare", "unknown option '%s'", arg);
-		memcpy(name, arg, k);
-		name[k] = '\0';
-		for (k = 0; with_value[k]; k++)
-			if (!strcmp(name, with_value[k]))
-				break;
-		if (!with_value[k])
-			return ph_cli_usage("compare", "unknown option '%s'", arg);
-		if (eq)
-			val = eq + 1;
-		else if (i + 1 < argc)
-			val = argv[++i];
-		else
-			return ph_cli_usage("compare", "%s needs a value", name);
-		if (!strcmp(name, "--rules")) {
+		} else if (!strcmp(name, "--rules")) {
 			o->rules = val;
 		} else if (!strcmp(name, "--endpoint")) {
 			o->endpoint = val;
@@ -151,14 +124,15 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(name, "--timing-floor")) {
 			rc = parse_double(name, val, &o->timing.floor_ms);
 		} else if (!strcmp(name, "--format")) {
-			if (strcmp(val, "text") && strcmp(val, "json"))
-				return ph_cli_usage(
-				    "compare", "--format: expected text or json, got '%s'", val);
-			o->json = !strcmp(val, "json");
+			if ((o->json = ph_cli_format("compare", val, formats)) < 0)
+				return PH_EXIT_USAGE;
 		}
 		if (rc)
 			return rc;
 	}
+	if (c < 0)
+		return c == PH_CLI_HELP ? -1 : PH_EXIT_USAGE;
+	o->n_files = a.n_operands;
 	if (!o->endpoint)
 		return ph_cli_usage("compare", "--endpoint \"METHOD /path\" is required");
 	{
@@ -340,12 +314,8 @@ int cmd_compare(int argc, char **argv)
 	int rc, i, code = PH_EXIT_USAGE;
 
 	rc = parse_args(argc, argv, &o);
-	if (rc < 0) {
-		fputs(usage_text, stdout);
-		return PH_EXIT_OK;
-	}
 	if (rc)
-		return rc;
+		return rc < 0 ? PH_EXIT_OK : rc;
 	memset(resp, 0, sizeof(resp));
 	if (o.rules) {
 		if (ph_rules_load(&rules, o.rules, &err))
@@ -374,17 +344,13 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (o.json) {
 		json_t *doc = ph_result_to_json(&res, o.endpoint);
-		char *s;
 
 		if (doc && o.explain)
 			json_object_set_new(doc, "explain",
 					    explain_json(rules, ph_rules_find(rules, res.rule)));
-		s = doc ? ph_json_dump_pretty(doc) : NULL;
-		if (s)
-			fputs(s, stdout);
-		free(s);
+		rc = ph_cli_print_json(doc);
 		json_decref(doc);
-		if (!s) {
+		if (rc) {
 			fprintf(stderr, "parity: out of memory\n");
 			ph_result_release(&res);
 			code = PH_EXIT_NOEVAL;

@@ -12,7 +12,6 @@
 #include "gate/gate.h"
 #include "matrix/matrix.h"
 #include "measure/perf.h"
-#include "parity/jsonio.h"
 
 static const char usage_text[] =
     "usage: parity gate [--matrix F]... [--shadow LOG]... [--documented F] [options]\n"
@@ -57,8 +56,7 @@ static int push(const char ***v, size_t *n, const char *s)
 }
 
 static int run(struct gate_args *a, const char *documented, double min_days, const char *today,
-	       const char *format, const char *domains, const char *config,
-	       const char *targets_arg)
+	       int json, const char *domains, const char *config, const char *targets_arg)
 {
 	json_t *targets = NULL;
 	struct ph_timing timing = PH_TIMING_DEFAULT;
@@ -69,7 +67,6 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 	struct ph_gate_input in;
 	struct ph_err err = {0, ""};
 	json_t **mats = NULL;
-	char *dpath = NULL;
 	int have_shadow = 0, have_doc = 0, rc = 0, code;
 	size_t i;
 
@@ -93,12 +90,6 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 	if (!rc && a->n_shadows) {
 		if (config)
 			rc = ph_shadow_timing_from_config(config, &timing, &err);
-		if (!rc && !domains) {
-			dpath = ph_domain_map_default_path();
-			domains = dpath;
-			if (!dpath)
-				rc = ph_error(&err, PH_E_NOMEM, "out of memory");
-		}
 		if (!rc)
 			rc = ph_domain_map_load(&map, domains, &err);
 		if (!rc) {
@@ -124,7 +115,6 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 	for (i = 0; i < a->n_matrices; i++)
 		json_decref(mats[i]);
 	free(mats);
-	free(dpath);
 	if (have_shadow)
 		ph_shadow_release(&shadow);
 	ph_domain_map_free(map);
@@ -132,14 +122,11 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 		ph_documented_release(&doc);
 	if (rc)
 		return ph_cli_fail(&err);
-	if (!strcmp(format, "json")) {
+	if (json) {
 		json_t *j = ph_gate_to_json(&g);
-		char *text = j ? ph_json_dump_pretty(j) : NULL;
 
+		ph_cli_print_json(j);
 		json_decref(j);
-		if (text)
-			fputs(text, stdout);
-		free(text);
 	} else {
 		ph_gate_write_text(&g, stdout);
 	}
@@ -165,24 +152,25 @@ int cmd_gate(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const char *const formats[] = {"text", "json", NULL};
+	struct ph_cli_getopt g = {.cmd = argv[0], .argc = argc, .argv = argv,
+				  .shortopts = "+m:s:f:h", .longopts = opts, .usage = usage_text,
+				  .named = 1};
 	struct gate_args a = {NULL, 0, NULL, 0};
 	const char *documented = NULL, *format = "text", *domains = NULL, *config = NULL;
 	const char *today = NULL, *targets = NULL;
 	char today_buf[16];
 	double min_days = 14;
-	int c, rc;
+	int c, rc = PH_EXIT_USAGE, json;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+m:s:f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'm':
 		case 's':
 			if (c == 'm' ? push(&a.matrices, &a.n_matrices, optarg)
 				     : push(&a.shadows, &a.n_shadows, optarg)) {
-				free(a.matrices);
-				free(a.shadows);
-				return ph_cli_usage(argv[0], "out of memory");
+				rc = ph_cli_usage(argv[0], "out of memory");
+				goto out;
 			}
 			break;
 		case O_DOCUMENTED:
@@ -193,11 +181,10 @@ int cmd_gate(int argc, char **argv)
 
 			min_days = strtod(optarg, &end);
 			if (end == optarg || *end || min_days < 0 || min_days != min_days) {
-				free(a.matrices);
-				free(a.shadows);
-				return ph_cli_usage(argv[0],
-						    "--min-shadow-days: '%s' is not a number >= 0",
-						    optarg);
+				rc = ph_cli_usage(argv[0],
+						  "--min-shadow-days: '%s' is not a number >= 0",
+						  optarg);
+				goto out;
 			}
 			break;
 		}
@@ -216,31 +203,23 @@ int cmd_gate(int argc, char **argv)
 		case O_TARGETS:
 			targets = optarg;
 			break;
-		case 'h':
-			free(a.matrices);
-			free(a.shadows);
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		default:
-			free(a.matrices);
-			free(a.shadows);
-			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (optind < argc || (strcmp(format, "text") && strcmp(format, "json")) ||
-	    (today && !ph_date_valid(today))) {
-		free(a.matrices);
-		free(a.shadows);
-		if (optind < argc)
-			return ph_cli_usage(argv[0],
-					    "unexpected argument '%s' (use --matrix or "
-					    "--shadow)",
-					    argv[optind]);
-		if (today && !ph_date_valid(today))
-			return ph_cli_usage(argv[0], "--today: '%s' is not a date YYYY-MM-DD",
-					    today);
-		return ph_cli_usage(argv[0], "--format: expected text or json, got '%s'", format);
+	if (c < 0) {
+		rc = ph_cli_exit(c);
+		goto out;
 	}
+	if (optind < argc) {
+		rc = ph_cli_usage(argv[0], "unexpected argument '%s' (use --matrix or --shadow)",
+				  argv[optind]);
+		goto out;
+	}
+	if (today && !ph_date_valid(today)) {
+		rc = ph_cli_usage(argv[0], "--today: '%s' is not a date YYYY-MM-DD", today);
+		goto out;
+	}
+	if ((json = ph_cli_format(argv[0], format, formats)) < 0)
+		goto out;
 	if (!today) {
 		time_t now = time(NULL);
 		struct tm tm;
@@ -249,7 +228,8 @@ int cmd_gate(int argc, char **argv)
 		strftime(today_buf, sizeof(today_buf), "%Y-%m-%d", &tm);
 		today = today_buf;
 	}
-	rc = run(&a, documented, min_days, today, format, domains, config, targets);
+	rc = run(&a, documented, min_days, today, json, domains, config, targets);
+out:
 	free(a.matrices);
 	free(a.shadows);
 	return rc;

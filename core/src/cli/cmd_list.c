@@ -20,20 +20,18 @@
 #include "run/host.h"
 #include "plugin/loader.h"
 #include "parity/jsonio.h"
+#include "parity/path.h"
 #include "parity/suite.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: parity list [--plugin-dir DIR] [--suites DIR] [--format text|json]\n\n"
-		"List the domain plugins found along the search path (loaded, or refused with\n"
-		"the reason), and for each domain the suite files and their number of cases.\n\n"
-		"  --plugin-dir DIR   look for plugins in DIR first, then PARITY_PLUGIN_PATH,\n"
-		"                     plugins/ beside the executable, the install dir\n"
-		"  --suites DIR       the suites folder (default: <repo>/suites)\n"
-		"  --format F         text (default) or json\n\n"
-		"exit: 0, or 2 for bad usage\n");
-}
+static const char usage_text[] =
+    "usage: parity list [--plugin-dir DIR] [--suites DIR] [--format text|json]\n\n"
+    "List the domain plugins found along the search path (loaded, or refused with\n"
+    "the reason), and for each domain the suite files and their number of cases.\n\n"
+    "  --plugin-dir DIR   look for plugins in DIR first, then PARITY_PLUGIN_PATH,\n"
+    "                     plugins/ beside the executable, the install dir\n"
+    "  --suites DIR       the suites folder (default: <repo>/suites)\n"
+    "  --format F         text (default) or json\n\n"
+    "exit: 0, or 2 for bad usage\n";
 
 static int is_dir(const char *path)
 {
@@ -102,7 +100,7 @@ static void free_names(char **names)
 
 static int keep_subdir(const char *dir, const char *name)
 {
-	char *p = ph_repo_join(dir, name);
+	char *p = ph_path_join(dir, name);
 	int ok = p && is_dir(p);
 
 	free(p);
@@ -117,7 +115,7 @@ static int keep_json(const char *dir, const char *name)
 
 	if (n <= 5 || strcmp(name + n - 5, ".json"))
 		return 0;
-	p = ph_repo_join(dir, name);
+	p = ph_path_join(dir, name);
 	ok = p && !is_dir(p);
 	free(p);
 	return ok;
@@ -126,7 +124,7 @@ static int keep_json(const char *dir, const char *name)
 /* One suite file: {file, path, cases} or {file, path, error}. */
 static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 {
-	char *path = ph_repo_join(dir, name);
+	char *path = ph_path_join(dir, name);
 	json_t *doc = NULL, *cases, *out;
 	struct ph_err err;
 
@@ -153,7 +151,7 @@ static json_t *suite_file(const char *dir, const char *name, json_int_t *total)
 static json_t *domain_entry(const struct ph_loader *ld, const char *suites, const char *domain)
 {
 	const struct ph_loaded *l = ph_loader_find(ld, domain);
-	char *dir = ph_repo_join(suites, domain);
+	char *dir = ph_path_join(suites, domain);
 	json_t *out, *files = json_array(), *all = NULL;
 	json_int_t total = 0;
 	char **names;
@@ -349,6 +347,8 @@ int cmd_list(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ph_cli_getopt g = { .cmd = "list", .argc = argc, .argv = argv,
+				   .shortopts = "p:s:f:h", .longopts = opts, .usage = usage_text };
 	const char *plugin_dir = NULL, *suites = NULL, *format = "text";
 	char *default_suites = NULL;
 	struct ph_loader ld;
@@ -356,16 +356,15 @@ int cmd_list(int argc, char **argv)
 	json_t *doc;
 	int c, rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:s:f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'p': plugin_dir = optarg; break;
 		case 's': suites = optarg; break;
 		case 'f': format = optarg; break;
-		case 'h': usage(stdout); return PH_EXIT_OK;
-		default: return ph_cli_usage("list", "unknown option");
 		}
 	}
+	if (c < 0)
+		return ph_cli_exit(c);
 	if (optind < argc)
 		return ph_cli_usage("list", "unexpected argument '%s'", argv[optind]);
 	if (strcmp(format, "text") && strcmp(format, "json"))
@@ -384,15 +383,10 @@ int cmd_list(int argc, char **argv)
 	}
 	ph_loader_load_all(&ld);
 	doc = gather(&ld, suites);
-	if (!strcmp(format, "json")) {
-		char *s = ph_json_dump_pretty(doc);
-
-		if (s)
-			fputs(s, stdout);
-		free(s);
-	} else {
+	if (!strcmp(format, "json"))
+		ph_cli_print_json(doc);
+	else
 		print_text(stdout, doc);
-	}
 	json_decref(doc);
 	/* fini runs after the listing, so a plugin's noise on exit does not split it */
 	ph_loader_release(&ld);

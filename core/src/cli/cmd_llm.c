@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "run/config.h"
+#include "domain/repo.h"
 #include "llm/llm_server.h"
 #include "parity/jsonio.h"
 
@@ -37,17 +37,6 @@ static const char usage_text[] =
     "\n"
     "The set format and the log format are described in canned-llm/README.md.\n"
     "exit: 0 ok (serve: stopped by a signal), 2 bad usage or a bad set file\n";
-
-static char *default_dir(void)
-{
-	const char *repo = ph_repo_root();
-	size_t n = strlen(repo) + sizeof("/canned-llm/default");
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/canned-llm/default", repo);
-	return p;
-}
 
 static int serve(const char *dir, int port, const char *log, const char *name)
 {
@@ -156,6 +145,9 @@ int cmd_llm(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct ph_cli_getopt g = {.cmd = "llm", .argc = argc - 1, .argv = argv + 1,
+				  .shortopts = "d:p:l:n:f:h", .longopts = opts,
+				  .usage = usage_text};
 	const char *dir = NULL, *log = NULL, *name = "canned", *file = NULL, *sub;
 	char *dflt = NULL, *end;
 	long port = 0;
@@ -168,8 +160,7 @@ int cmd_llm(int argc, char **argv)
 	sub = argv[1];
 	if (strcmp(sub, "serve") && strcmp(sub, "check") && strcmp(sub, "hash"))
 		return ph_cli_usage("llm", "unknown subcommand '%s' (serve, check, hash)", sub);
-	optind = 1;
-	while ((c = getopt_long(argc - 1, argv + 1, "d:p:l:n:f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
@@ -189,13 +180,10 @@ int cmd_llm(int argc, char **argv)
 		case 'f':
 			file = optarg;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		default:
-			return ph_cli_usage("llm", "unknown option");
 		}
 	}
+	if (c < 0)
+		return ph_cli_exit(c);
 	if (!strcmp(sub, "hash")) {
 		if (file ? optind + 1 != argc : optind + 2 != argc)
 			return ph_cli_usage("llm", "hash: expected one TEXT or --file F");
@@ -205,7 +193,7 @@ int cmd_llm(int argc, char **argv)
 		return ph_cli_usage("llm", "unexpected argument '%s'", argv[optind + 1]);
 	if (file)
 		return ph_cli_usage("llm", "--file is for 'hash'");
-	if (!dir && !(dir = dflt = default_dir()))
+	if (!dir && !(dir = dflt = ph_repo_path("canned-llm/default")))
 		return PH_EXIT_USAGE;
 	rc = !strcmp(sub, "serve") ? serve(dir, (int)port, log, name) : check(dir);
 	free(dflt);

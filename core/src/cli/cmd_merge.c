@@ -35,29 +35,22 @@ int cmd_merge(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	struct ph_cli_getopt g = {.cmd = argv[0], .argc = argc, .argv = argv,
+				  .shortopts = "+o:r:h", .longopts = opts, .usage = usage_text,
+				  .named = 1};
 	const char *out = NULL, *reports = NULL;
 	struct ph_err err = {0, ""};
 	json_t **mats, *merged = NULL;
 	size_t n, i;
 	int c, rc = 0;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+o:r:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'o':
+	while ((c = ph_cli_getopt(&g)) > 0)
+		if (c == 'o')
 			out = optarg;
-			break;
-		case 'r':
+		else
 			reports = optarg;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		default:
-			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	if (c < 0)
+		return ph_cli_exit(c);
 	if (!out)
 		return ph_cli_usage(argv[0], "--out FILE is required");
 	if (optind >= argc)

@@ -26,37 +26,34 @@
 #include "run/seed.h"
 #include "run/session.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: parity run [--config F] [--domain D]... [--out DIR] [--keep-workspaces]\n"
-		"                  [--plugin-dir DIR] [--param D.KEY=VALUE]...\n\n"
-		"Start the reference and candidate runtimes on fresh copies of the fixture\n"
-		"workspace, run each domain's suite against both, and write matrix.json,\n"
-		"matrix.md, junit.xml and report.html.\n\n"
-		"  --config F         config file (default: parity.json at the repo root)\n"
-		"  --domain D         run only domain D (repeatable; default: the config's list)\n"
-		"  --out DIR          report folder (default: <out>/<timestamp>, and <out>/latest)\n"
-		"  --keep-workspaces  keep the temporary workspaces and print where they are\n"
-		"  --plugin-dir DIR   look for domain plugins in DIR first\n"
-		"  --param D.KEY=V    parameter KEY=V for the plugin of domain D, which reads it\n"
-		"                     with host->param (repeatable)\n"
-		"  --secrets-file F   alias of --param secrets.secrets-file=F: the secrets\n"
-		"                     domain runs the roundtrip on a copy of this secrets.enc\n"
-		"                     (never modified)\n"
-		"  --machine-id ID    alias of --param secrets.machine-id=ID: the machine id F\n"
-		"                     was written under (default: this machine's)\n"
-		"  --calibrate        run the reference runtime as both sides, compare without\n"
-		"                     ignoreFields and write <out>/proposed-rules.json: the paths\n"
-		"                     that differ between two instances (noise); nothing applied\n"
-		"  --perf-requests N  after the domains, the performance phase with N requests per\n"
-		"                     endpoint and runtime (also when the config has \"perf\"): the\n"
-		"                     suite cases marked \"perf\": true of the domains run\n"
-		"  --idle-ms N        idle period of the performance phase before the idle RSS\n"
-		"  --both ROLE        run the config's reference (or candidate) runtime as both\n"
-		"                     sides: two instances of one build must show no divergence\n\n"
-		"exit: 0 parity, 1 divergence, 2 bad usage or input, 3 could not evaluate\n");
-}
+static const char usage_text[] =
+    "usage: parity run [--config F] [--domain D]... [--out DIR] [--keep-workspaces]\n"
+    "                  [--plugin-dir DIR] [--param D.KEY=VALUE]...\n\n"
+    "Start the reference and candidate runtimes on fresh copies of the fixture\n"
+    "workspace, run each domain's suite against both, and write matrix.json,\n"
+    "matrix.md, junit.xml and report.html.\n\n"
+    "  --config F         config file (default: parity.json at the repo root)\n"
+    "  --domain D         run only domain D (repeatable; default: the config's list)\n"
+    "  --out DIR          report folder (default: <out>/<timestamp>, and <out>/latest)\n"
+    "  --keep-workspaces  keep the temporary workspaces and print where they are\n"
+    "  --plugin-dir DIR   look for domain plugins in DIR first\n"
+    "  --param D.KEY=V    parameter KEY=V for the plugin of domain D, which reads it\n"
+    "                     with host->param (repeatable)\n"
+    "  --secrets-file F   alias of --param secrets.secrets-file=F: the secrets\n"
+    "                     domain runs the roundtrip on a copy of this secrets.enc\n"
+    "                     (never modified)\n"
+    "  --machine-id ID    alias of --param secrets.machine-id=ID: the machine id F\n"
+    "                     was written under (default: this machine's)\n"
+    "  --calibrate        run the reference runtime as both sides, compare without\n"
+    "                     ignoreFields and write <out>/proposed-rules.json: the paths\n"
+    "                     that differ between two instances (noise); nothing applied\n"
+    "  --perf-requests N  after the domains, the performance phase with N requests per\n"
+    "                     endpoint and runtime (also when the config has \"perf\"): the\n"
+    "                     suite cases marked \"perf\": true of the domains run\n"
+    "  --idle-ms N        idle period of the performance phase before the idle RSS\n"
+    "  --both ROLE        run the config's reference (or candidate) runtime as both\n"
+    "                     sides: two instances of one build must show no divergence\n\n"
+    "exit: 0 parity, 1 divergence, 2 bad usage or input, 3 could not evaluate\n";
 
 /*
  * Options from before --param, kept as aliases so that every command written with them
@@ -330,6 +327,9 @@ int cmd_run(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct ph_cli_getopt g = { .cmd = "run", .argc = argc, .argv = argv,
+				   .shortopts = "c:d:o:kp:P:S:M:h", .longopts = opts,
+				   .usage = usage_text };
 	const char *config = NULL, *out = NULL, *plugin_dir = NULL, *both = NULL;
 	const char *alias_value[N_ALIASES] = { NULL };
 	/* the domains to run: from --domain, else the config's; and the --param arguments */
@@ -360,8 +360,7 @@ int cmd_run(int argc, char **argv)
 		json_decref(params);
 		return PH_EXIT_NOEVAL;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:d:o:kp:P:S:M:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'c': config = optarg; break;
 		case 'd': only[n_only++] = optarg; break;
@@ -394,16 +393,16 @@ int cmd_run(int argc, char **argv)
 			*(c == 301 ? &perf_requests : &idle_ms) = v;
 			break;
 		}
-		case 'h': usage(stdout); exit_code = PH_EXIT_OK; goto done;
 		default:
 			for (i = 0; i < N_ALIASES && aliases[i].opt != c; i++)
 				;
-			if (i == N_ALIASES) {
-				exit_code = ph_cli_usage("run", "unknown option");
-				goto done;
-			}
-			alias_value[i] = optarg; /* the last one given wins, as ever */
+			if (i < N_ALIASES)
+				alias_value[i] = optarg; /* the last one given wins, as ever */
 		}
+	}
+	if (c < 0) {
+		exit_code = ph_cli_exit(c);
+		goto done;
 	}
 	if (optind < argc) {
 		exit_code = ph_cli_usage("run", "unexpected argument '%s'", argv[optind]);

@@ -1,12 +1,12 @@
 /*
  * `parity secrets`: read, write and check Signet secrets.enc files from the command line,
- * on the format library in secrets.c. Five subcommands: list (names and dates, never
- * values), check (does every entry decrypt with the machine's key, and if not why),
- * encrypt (store one value read from stdin, atomically, mode 0600), verify (two files hold
- * the same names and plaintexts, compared only as keyed hashes) and decrypt (the one place
- * a value is printed, and only with --reveal). Values never reach stderr or a message, and
- * input files are only read, except the one encrypt writes. Exit 0 ok, 1 some entry fails
- * or the files differ, 2 bad usage or bad input.
+ * on the format library of core/src/secrets (secrets.h). Five subcommands: list (names and
+ * dates, never values), check (does every entry decrypt with the machine's key, and if not
+ * why), encrypt (store one value read from stdin, atomically, mode 0600), verify (two
+ * files hold the same names and plaintexts, compared only as keyed hashes) and decrypt
+ * (the one place a value is printed, and only with --reveal). Values never reach stderr or
+ * a message, and input files are only read, except the one encrypt writes. Exit 0 ok, 1
+ * some entry fails or the files differ, 2 bad usage or bad input.
  */
 #include "cli/cli.h"
 
@@ -62,65 +62,43 @@ static int usage(const char *fmt, const char *arg)
 	return ph_cli_usage("secrets", fmt, arg);
 }
 
-/* Parse argv (argv[0] "secrets", argv[1] the subcommand); -1 for --help. */
+/* Parse argv (argv[0] "secrets", argv[1] the subcommand); -1 after --help. */
 static int parse_args(int argc, char **argv, struct opts *o)
 {
-	int i, only_files = 0;
+	static const char *const flags[] = {"--reveal", "--force", NULL};
+	static const char *const with_value[] = {"--machine-id", "--machine-id-b", "--name", NULL};
+	struct ph_cli_args a = {.cmd = "secrets", .argc = argc, .argv = argv, .i = 2,
+				.usage = usage_text, .flags = flags, .with_value = with_value,
+				.operands = o->files, .max_operands = 2,
+				.too_many = "too many files: '%s'",
+				.no_value = "option '%s' needs a value"};
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	if (argc < 2)
 		return usage("%s", "missing subcommand: list, check, encrypt, verify or decrypt");
-	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage_text, stdout);
 		return -1;
+	}
 	o->sub = argv[1];
 	if (strcmp(o->sub, "list") && strcmp(o->sub, "check") && strcmp(o->sub, "encrypt") &&
 	    strcmp(o->sub, "verify") && strcmp(o->sub, "decrypt"))
 		return usage("unknown subcommand '%s'", o->sub);
-	for (i = 2; i < argc; i++) {
-		const char *arg = argv[i], *eq, *val;
-		const char **slot = NULL;
-		size_t k;
-
-		if (only_files || arg[0] != '-' || !arg[1]) {
-			if (o->n_files == 2)
-				return usage("too many files: '%s'", arg);
-			o->files[o->n_files++] = arg;
-			continue;
-		}
-		if (!strcmp(arg, "--")) {
-			only_files = 1;
-			continue;
-		}
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h"))
-			return -1;
-		if (!strcmp(arg, "--reveal")) {
+	while ((c = ph_cli_args_next(&a)) > 0) {
+		if (!strcmp(a.name, "--reveal"))
 			o->reveal = 1;
-			continue;
-		}
-		if (!strcmp(arg, "--force")) {
+		else if (!strcmp(a.name, "--force"))
 			o->force = 1;
-			continue;
-		}
-		eq = strchr(arg, '=');
-		k = eq ? (size_t)(eq - arg) : strlen(arg);
-		if (k == strlen("--machine-id") && !strncmp(arg, "--machine-id", k))
-			slot = &o->machine_id;
-		else if (k == strlen("--machine-id-b") && !strncmp(arg, "--machine-id-b", k))
-			slot = &o->machine_id_b;
-		else if (k == strlen("--name") && !strncmp(arg, "--name", k))
-			slot = &o->name;
+		else if (!strcmp(a.name, "--machine-id"))
+			o->machine_id = a.value;
+		else if (!strcmp(a.name, "--machine-id-b"))
+			o->machine_id_b = a.value;
 		else
-			return usage("unknown option '%s'", arg);
-		if (eq) {
-			val = eq + 1;
-		} else {
-			if (i + 1 >= argc)
-				return usage("option '%s' needs a value", arg);
-			val = argv[++i];
-		}
-		*slot = val;
+			o->name = a.value;
 	}
-	return 0;
+	o->n_files = a.n_operands;
+	return c < 0 ? (c == PH_CLI_HELP ? -1 : PH_EXIT_USAGE) : 0;
 }
 
 /* Print a name from a file with control and non-ASCII bytes escaped, so nothing odd in a
@@ -159,6 +137,18 @@ static int load(const char *path, struct ph_secrets_file *f)
 	if (ph_secrets_file_load(path, f, &err))
 		return ph_cli_fail(&err);
 	return 0;
+}
+
+/* The key of machine_id (NULL: this machine's) and the file at path, loaded; on failure
+ * neither is left to wipe or release. */
+static int open_store(const char *machine_id, const char *path,
+		      unsigned char key[PH_SECRETS_KEYBYTES], struct ph_secrets_file *f)
+{
+	int rc = key_for(machine_id, key);
+
+	if (!rc && (rc = load(path, f)))
+		sodium_memzero(key, PH_SECRETS_KEYBYTES);
+	return rc;
 }
 
 static int sub_list(const struct opts *o)
@@ -212,14 +202,9 @@ static int sub_check(const struct opts *o)
 
 	if (o->n_files != 1 || o->name || o->machine_id_b || o->reveal || o->force)
 		return usage("%s", "check takes [--machine-id ID] and exactly one FILE");
-	rc = key_for(o->machine_id, key);
+	rc = open_store(o->machine_id, o->files[0], key, &f);
 	if (rc)
 		return rc;
-	rc = load(o->files[0], &f);
-	if (rc) {
-		sodium_memzero(key, sizeof(key));
-		return rc;
-	}
 	rc = ph_secrets_check(&f, key, &c, &err);
 	sodium_memzero(key, sizeof(key));
 	if (rc) {
@@ -516,14 +501,9 @@ static int sub_decrypt(const struct opts *o)
 			     "decrypt takes [--machine-id ID] --name N --reveal and one FILE");
 	if (!o->reveal)
 		return usage("%s", "decrypt prints a secret value: add --reveal to confirm");
-	rc = key_for(o->machine_id, key);
+	rc = open_store(o->machine_id, o->files[0], key, &f);
 	if (rc)
 		return rc;
-	rc = load(o->files[0], &f);
-	if (rc) {
-		sodium_memzero(key, sizeof(key));
-		return rc;
-	}
 	if (ph_secrets_file_entry(&f, o->name, &e)) {
 		fprintf(stderr, "parity: '%s': no secret named '", o->files[0]);
 		put_name(stderr, o->name);
@@ -563,12 +543,8 @@ int cmd_secrets(int argc, char **argv)
 	int rc;
 
 	rc = parse_args(argc, argv, &o);
-	if (rc < 0) {
-		fputs(usage_text, stdout);
-		return PH_EXIT_OK;
-	}
 	if (rc)
-		return rc;
+		return rc < 0 ? PH_EXIT_OK : rc;
 	if (ph_secrets_init(&err))
 		return ph_cli_fail(&err);
 	if (!strcmp(o.sub, "list"))

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "parity/jsonio.h"
 #include "shadow/shadow.h"
 
 static const char usage_text[] =
@@ -56,6 +55,10 @@ int cmd_shadow_report(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const char *const formats[] = {"text", "json", "md", NULL};
+	struct ph_cli_getopt g = {.cmd = argv[0], .argc = argc, .argv = argv,
+				  .shortopts = "+f:h", .longopts = opts, .usage = usage_text,
+				  .named = 1};
 	const char *format = "text", *domains = NULL, *config = NULL;
 	double ratio = -1, delta = -1, floor_ms = -1, top = 0, maxline = 0;
 	struct ph_timing timing = PH_TIMING_DEFAULT;
@@ -63,12 +66,9 @@ int cmd_shadow_report(int argc, char **argv)
 	struct ph_shadow s;
 	struct ph_err err = {0, ""};
 	struct ph_shadow_counts t;
-	char *dpath = NULL;
-	int c, i, rc;
+	int c, i, rc, fmt;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+f:h", opts, NULL)) != -1) {
+	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'f':
 			format = optarg;
@@ -105,16 +105,12 @@ int cmd_shadow_report(int argc, char **argv)
 						    "--max-line-bytes: '%s' is not a number >= 16",
 						    optarg);
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		default:
-			return ph_cli_usage(argv[0], "unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "md"))
-		return ph_cli_usage(argv[0], "--format: expected text, json or md, got '%s'",
-				    format);
+	if (c < 0)
+		return ph_cli_exit(c);
+	if ((fmt = ph_cli_format(argv[0], format, formats)) < 0)
+		return PH_EXIT_USAGE;
 	if (optind >= argc)
 		return ph_cli_usage(argv[0], "no log given");
 	if (config && ph_shadow_timing_from_config(config, &timing, &err))
@@ -125,15 +121,8 @@ int cmd_shadow_report(int argc, char **argv)
 		timing.delta_ms = delta;
 	if (floor_ms >= 0)
 		timing.floor_ms = floor_ms;
-	if (!domains) {
-		dpath = ph_domain_map_default_path();
-		domains = dpath;
-	}
-	if (!domains || ph_domain_map_load(&map, domains, &err)) {
-		free(dpath);
+	if (ph_domain_map_load(&map, domains, &err))
 		return ph_cli_fail(&err);
-	}
-	free(dpath);
 	ph_shadow_init(&s, map, &timing);
 	s.max_line = (size_t)maxline;
 	for (i = optind; i < argc; i++) {
@@ -144,20 +133,18 @@ int cmd_shadow_report(int argc, char **argv)
 			return ph_cli_fail(&err);
 		}
 	}
-	if (!strcmp(format, "json")) {
+	if (fmt == 1) {
 		json_t *doc = ph_shadow_to_json(&s);
-		char *text = doc ? ph_json_dump_pretty(doc) : NULL;
 
+		rc = ph_cli_print_json(doc);
 		json_decref(doc);
-		if (!text) {
+		if (rc) {
 			ph_shadow_release(&s);
 			ph_domain_map_free(map);
 			ph_error(&err, PH_E_NOMEM, "out of memory writing the report");
 			return ph_cli_fail(&err);
 		}
-		fputs(text, stdout);
-		free(text);
-	} else if (!strcmp(format, "md")) {
+	} else if (fmt == 2) {
 		ph_shadow_write_md(&s, stdout, (size_t)top);
 	} else {
 		ph_shadow_write_text(&s, stdout, (size_t)top);

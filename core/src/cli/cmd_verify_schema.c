@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "parity/jsonio.h"
 #include "schema/schema.h"
 
 static const char usage_text[] =
@@ -73,37 +72,24 @@ static void print_text(const json_t *report)
 
 int cmd_verify_schema(int argc, char **argv)
 {
+	static const char *const with_value[] = {"--format", NULL};
 	const char *format = "text", *paths[2] = {NULL, NULL};
+	struct ph_cli_args args = {.cmd = "verify-schema", .argc = argc, .argv = argv, .i = 1,
+				   .usage = usage_text, .with_value = with_value,
+				   .operands = paths, .max_operands = 2,
+				   .too_many = "too many arguments ('%s')",
+				   .no_value = "%s needs a value"};
 	json_t *a = NULL, *b = NULL, *report = NULL;
 	struct ph_err err = {0};
-	int i, npaths = 0, only_paths = 0, rc;
+	int rc;
 
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (!only_paths && (!strcmp(arg, "--help") || !strcmp(arg, "-h"))) {
-			fputs(usage_text, stdout);
-			return PH_EXIT_OK;
-		} else if (!only_paths && !strcmp(arg, "--")) {
-			only_paths = 1;
-		} else if (!only_paths && !strcmp(arg, "--format")) {
-			if (++i >= argc)
-				return ph_cli_usage("verify-schema", "--format needs a value");
-			format = argv[i];
-		} else if (!only_paths && !strncmp(arg, "--format=", 9)) {
-			format = arg + 9;
-		} else if (!only_paths && arg[0] == '-' && arg[1]) {
-			return ph_cli_usage("verify-schema", "unknown option '%s'", arg);
-		} else {
-			if (npaths == 2)
-				return ph_cli_usage("verify-schema", "too many arguments ('%s')",
-						    arg);
-			paths[npaths++] = arg;
-		}
-	}
+	while ((rc = ph_cli_args_next(&args)) > 0)
+		format = args.value;
+	if (rc < 0)
+		return ph_cli_exit(rc);
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return ph_cli_usage("verify-schema", "unknown format '%s' (text or json)", format);
-	if (npaths != 2)
+	if (args.n_operands != 2)
 		return ph_cli_usage("verify-schema", "needs two schemas, A and B");
 
 	if (ph_schema_load(paths[0], &a, &err) || ph_schema_load(paths[1], &b, &err) ||
@@ -112,15 +98,10 @@ int cmd_verify_schema(int argc, char **argv)
 		json_decref(b);
 		return ph_cli_fail(&err);
 	}
-	if (!strcmp(format, "json")) {
-		char *text = ph_json_dump_pretty(report);
-
-		if (text)
-			fputs(text, stdout);
-		free(text);
-	} else {
+	if (!strcmp(format, "json"))
+		ph_cli_print_json(report);
+	else
 		print_text(report);
-	}
 	rc = json_array_size(json_object_get(report, "differences")) ? PH_EXIT_DIVERGE : PH_EXIT_OK;
 	json_decref(a);
 	json_decref(b);

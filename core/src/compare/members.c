@@ -24,7 +24,8 @@
  * scalars where values are not compared reduced to their type. Two values with the same
  * canonical text compare equal (tolerance aside).
  */
-static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, struct sbuf *out);
+static void canon(struct walk *c, const struct walk_frame *f, const json_t *v,
+		  struct ph_strbuf *out);
 
 static int cmp_str(const void *x, const void *y)
 {
@@ -32,7 +33,7 @@ static int cmp_str(const void *x, const void *y)
 }
 
 static void canon_child(struct walk *c, const struct walk_frame *f, const char *seg, size_t len,
-			const json_t *v, struct sbuf *out, int *ignored)
+			const json_t *v, struct ph_strbuf *out, int *ignored)
 {
 	struct walk_frame cf;
 
@@ -42,30 +43,31 @@ static void canon_child(struct walk *c, const struct walk_frame *f, const char *
 	walk_leave(c, &cf);
 }
 
-static void canon_string(const char *s, size_t n, struct sbuf *out)
+static void canon_string(const char *s, size_t n, struct ph_strbuf *out)
 {
 	size_t i;
 
-	sb_putc(out, '"');
+	ph_strbuf_addc(out, '"');
 	for (i = 0; i < n; i++) {
 		if (s[i] == '"' || s[i] == '\\')
-			sb_putc(out, '\\');
-		sb_putc(out, s[i] ? s[i] : '\x01');
+			ph_strbuf_addc(out, '\\');
+		ph_strbuf_addc(out, s[i] ? s[i] : '\x01');
 	}
-	sb_putc(out, '"');
+	ph_strbuf_addc(out, '"');
 }
 
-static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, struct sbuf *out)
+static void canon(struct walk *c, const struct walk_frame *f, const json_t *v,
+		  struct ph_strbuf *out)
 {
 	int values = !c->has_det || f->det;
 	char buf[64];
 
 	if (f->depth > PH_COMPARE_MAX_DEPTH) {
-		sb_putc(out, '!');
+		ph_strbuf_addc(out, '!');
 		return;
 	}
 	if (f->gen) {
-		sb_put(out, walk_type_name(v), strlen(walk_type_name(v)));
+		ph_strbuf_addn(out, walk_type_name(v), strlen(walk_type_name(v)));
 		return;
 	}
 	switch (json_typeof(v)) {
@@ -81,19 +83,19 @@ static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, s
 		}
 		json_object_foreach((json_t *)v, k, x) keys[i++] = k;
 		qsort(keys, n, sizeof(*keys), cmp_str);
-		sb_putc(out, '{');
+		ph_strbuf_addc(out, '{');
 		for (i = 0; i < n; i++) {
 			size_t mark = out->len, kl = strlen(keys[i]);
 
 			canon_string(keys[i], kl, out);
-			sb_putc(out, ':');
+			ph_strbuf_addc(out, ':');
 			canon_child(c, f, keys[i], kl, json_object_get(v, keys[i]), out, &ign);
 			if (ign)
 				out->len = mark;
 			else
-				sb_putc(out, ',');
+				ph_strbuf_addc(out, ',');
 		}
-		sb_putc(out, '}');
+		ph_strbuf_addc(out, '}');
 		if (keys != stack_keys)
 			free(keys);
 		break;
@@ -102,14 +104,14 @@ static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, s
 		size_t i, n = json_array_size(v);
 		int ign;
 
-		sb_putc(out, '[');
+		ph_strbuf_addc(out, '[');
 		for (i = 0; i < n; i++) {
 			size_t l = walk_utoa(i, buf);
 
 			canon_child(c, f, buf, l, json_array_get(v, i), out, &ign);
-			sb_putc(out, ',');
+			ph_strbuf_addc(out, ',');
 		}
-		sb_putc(out, ']');
+		ph_strbuf_addc(out, ']');
 		break;
 	}
 	case JSON_STRING: {
@@ -118,10 +120,10 @@ static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, s
 		long long ms;
 
 		if (!values) {
-			sb_putc(out, 's');
+			ph_strbuf_addc(out, 's');
 		} else if (!ph_timestamp_instant(s, l, c->precision, &ms)) {
 			snprintf(buf, sizeof(buf), "@%lld", ms);
-			sb_put(out, buf, strlen(buf));
+			ph_strbuf_addn(out, buf, strlen(buf));
 		} else {
 			canon_string(s, l, out);
 		}
@@ -130,7 +132,7 @@ static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, s
 	case JSON_INTEGER:
 	case JSON_REAL:
 		if (!values) {
-			sb_putc(out, 'n');
+			ph_strbuf_addc(out, 'n');
 			break;
 		}
 		if (json_is_integer(v)) {
@@ -144,16 +146,16 @@ static void canon(struct walk *c, const struct walk_frame *f, const json_t *v, s
 			else
 				snprintf(buf, sizeof(buf), "%.17g", d);
 		}
-		sb_put(out, buf, strlen(buf));
+		ph_strbuf_addn(out, buf, strlen(buf));
 		break;
 	case JSON_TRUE:
-		sb_putc(out, values ? 't' : 'b');
+		ph_strbuf_addc(out, values ? 't' : 'b');
 		break;
 	case JSON_FALSE:
-		sb_putc(out, values ? 'f' : 'b');
+		ph_strbuf_addc(out, values ? 'f' : 'b');
 		break;
 	case JSON_NULL:
-		sb_putc(out, 'z');
+		ph_strbuf_addc(out, 'z');
 		break;
 	}
 	if (out->oom)
@@ -187,7 +189,7 @@ static int cmp_key(const void *x, const void *y)
  * object with an "id" whose path is not ignored; else "=<canonical form>".
  */
 static void member_key(struct walk *c, const struct walk_frame *f, const json_t *arr, size_t i,
-		       int by_id, struct sbuf *buf, struct key *k)
+		       int by_id, struct ph_strbuf *buf, struct key *k)
 {
 	const json_t *v = json_array_get(arr, i), *id;
 	struct walk_frame ef, idf;
@@ -205,7 +207,7 @@ static void member_key(struct walk *c, const struct walk_frame *f, const json_t 
 			if (!ign) {
 				/* pairing by id compares the ids as values wherever they sit */
 				idf.det = 1;
-				sb_putc(buf, '#');
+				ph_strbuf_addc(buf, '#');
 				canon(c, &idf, id, buf);
 			}
 			walk_leave(c, &idf);
@@ -213,7 +215,7 @@ static void member_key(struct walk *c, const struct walk_frame *f, const json_t 
 				id = NULL;
 		}
 		if (!id) {
-			sb_putc(buf, '=');
+			ph_strbuf_addc(buf, '=');
 			canon(c, &ef, v, buf);
 		}
 	}
@@ -222,7 +224,7 @@ static void member_key(struct walk *c, const struct walk_frame *f, const json_t 
 }
 
 static struct key *member_keys(struct walk *c, const struct walk_frame *f, const json_t *arr,
-			       const size_t *which, size_t n, int by_id, struct sbuf *buf)
+			       const size_t *which, size_t n, int by_id, struct ph_strbuf *buf)
 {
 	struct key *k = calloc(n ? n : 1, sizeof(*k));
 	size_t i;
@@ -264,7 +266,7 @@ void walk_array_unordered(struct walk *c, const struct walk_frame *f, const json
 			  const json_t *b)
 {
 	size_t na = json_array_size(a), nb = json_array_size(b), i = 0, j = 0;
-	struct sbuf ba = {0}, bb = {0};
+	struct ph_strbuf ba = {0}, bb = {0};
 	struct key *ka = member_keys(c, f, a, NULL, na, 1, &ba);
 	struct key *kb = member_keys(c, f, b, NULL, nb, 1, &bb);
 	size_t *pair = malloc((na ? na : 1) * sizeof(*pair));
@@ -341,7 +343,7 @@ void walk_array_ordered(struct walk *c, const struct walk_frame *f, const json_t
 		}
 	}
 	if (nd >= 2 && !c->oom) {
-		struct sbuf ba = {0}, bb = {0};
+		struct ph_strbuf ba = {0}, bb = {0};
 		struct key *ka = member_keys(c, f, a, diff, nd, 0, &ba);
 		struct key *kb = member_keys(c, f, b, diff, nd, 0, &bb);
 		int same = ka && kb;

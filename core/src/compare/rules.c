@@ -1,10 +1,11 @@
 /*
- * Parity rules: reads the upstream rules format (rules.default, rules.endpoints keyed
- * "METHOD /path/:param", errorComparison), resolves every endpoint rule against the
- * default once at load time (inherited modes, union of ignore lists), and finds the rule
- * for a request path. Unknown keys ("description", "note", ...) are allowed; a known key
- * of the wrong shape or with an invalid value is an error naming the key path, e.g.
+ * Parity rules loaded (rules.h): reads the upstream rules format (rules.default,
+ * rules.endpoints keyed "METHOD /path/:param", errorComparison) and resolves every
+ * endpoint rule against the default once at load time (inherited modes, union of ignore
+ * lists). Unknown keys ("description", "note", ...) are allowed; a known key of the wrong
+ * shape or with an invalid value is an error naming the key path, e.g.
  * `rules.json: rules.endpoints["GET /x"].ignoreFields: expected an array of strings`.
+ * Patterns and route paths are split in pattern.c; finding a rule is rule_lookup.c.
  */
 #include "compare/rules.h"
 
@@ -14,130 +15,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- patterns ---- */
-
-static void pattern_clear(struct ph_pattern *p)
-{
-	size_t i;
-
-	if (!p)
-		return;
-	for (i = 0; i < p->n_segs; i++)
-		free(p->segs[i]);
-	free(p->segs);
-	free(p->seg_len);
-	free(p->text);
-	memset(p, 0, sizeof(*p));
-}
-
-/* Split text on '.' into p; 0, 1 on an empty segment, or PH_E_NOMEM. */
-static int pattern_init(struct ph_pattern *p, const char *text)
-{
-	const char *s = text, *dot;
-	size_t n = 1, i = 0;
-
-	memset(p, 0, sizeof(*p));
-	if (!*text)
-		return 1;
-	for (s = text; *s; s++)
-		n += *s == '.';
-	p->text = strdup(text);
-	p->segs = calloc(n, sizeof(*p->segs));
-	p->seg_len = calloc(n, sizeof(*p->seg_len));
-	if (!p->text || !p->segs || !p->seg_len) {
-		pattern_clear(p);
-		return PH_E_NOMEM;
-	}
-	s = text;
-	for (;;) {
-		size_t len;
-
-		dot = strchr(s, '.');
-		len = dot ? (size_t)(dot - s) : strlen(s);
-		if (len == 0) {
-			p->n_segs = i;
-			pattern_clear(p);
-			return 1;
-		}
-		p->segs[i] = strndup(s, len);
-		if (!p->segs[i]) {
-			p->n_segs = i;
-			pattern_clear(p);
-			return PH_E_NOMEM;
-		}
-		p->seg_len[i++] = len;
-		if (!dot)
-			break;
-		s = dot + 1;
-	}
-	p->n_segs = i;
-	return 0;
-}
-
-static int pattern_copy(struct ph_pattern *dst, struct ph_pattern *src)
-{
-	int rc = pattern_init(dst, src->text);
-
-	if (rc)
-		return PH_E_NOMEM; /* src was valid, so only memory can fail */
-	dst->origin = src->origin ? src->origin : src;
-	return 0;
-}
-
-int ph_pattern_match(const struct ph_pattern *p, char *const *segs, size_t n)
-{
-	size_t i;
-
-	if (!p || n != p->n_segs)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (strcmp(p->segs[i], "*") && strcmp(p->segs[i], segs[i]))
-			return 0;
-	return 1;
-}
-
-void ph_pattern_hit(struct ph_pattern *p)
-{
-	p->hits++;
-	if (p->origin)
-		p->origin->hits++;
-}
-
 /* ---- names ---- */
+
+/* The values of the enum keys as a rules file spells them, in the order of the enums. */
+static const char *const modes[] = {"json", "bytes", NULL};
+static const char *const precisions[] = {"millisecond", "second", "minute", NULL};
+static const char *const orderings[] = {"ordered", "unordered", NULL};
 
 const char *ph_compare_mode_name(enum ph_compare_mode m)
 {
-	return m == PH_MODE_BYTES ? "bytes" : "json";
+	return modes[m == PH_MODE_BYTES];
 }
 
 const char *ph_ts_precision_name(enum ph_ts_precision p)
 {
-	switch (p) {
-	case PH_TS_MILLISECOND:
-		return "millisecond";
-	case PH_TS_MINUTE:
-		return "minute";
-	case PH_TS_SECOND:
-		break;
-	}
-	return "second";
+	return precisions[p == PH_TS_MILLISECOND ? 0 : p == PH_TS_MINUTE ? 2 : 1];
 }
 
 const char *ph_ordering_name(enum ph_ordering o)
 {
-	return o == PH_UNORDERED ? "unordered" : "ordered";
+	return orderings[o == PH_UNORDERED];
 }
 
 /* ---- rules ---- */
-
-static void patterns_free(struct ph_pattern *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		pattern_clear(&v[i]);
-	free(v);
-}
 
 static void rule_clear(struct ph_rule *r)
 {
@@ -145,12 +45,10 @@ static void rule_clear(struct ph_rule *r)
 
 	free(r->key);
 	free(r->method);
-	for (i = 0; i < r->n_segs; i++)
-		free(r->segs[i]);
-	free(r->segs);
-	patterns_free(r->ignore, r->n_ignore);
-	patterns_free(r->deterministic, r->n_deterministic);
-	patterns_free(r->generated, r->n_generated);
+	ph_route_free(r->segs, r->n_segs);
+	ph_patterns_free(r->ignore, r->n_ignore);
+	ph_patterns_free(r->deterministic, r->n_deterministic);
+	ph_patterns_free(r->generated, r->n_generated);
 	for (i = 0; i < r->n_tolerance; i++)
 		free(r->tolerance[i].key);
 	free(r->tolerance);
@@ -169,57 +67,11 @@ void ph_rules_free(struct ph_rules *rules)
 	for (i = 0; i < rules->n_endpoints; i++)
 		rule_clear(&rules->endpoints[i]);
 	free(rules->endpoints);
-	patterns_free(rules->error_ignore, rules->n_error_ignore);
+	ph_patterns_free(rules->error_ignore, rules->n_error_ignore);
 	free(rules);
 }
 
-/* Split "/a/b/:c" into segments, empty segments dropped; stops at '?' or '#'. */
-static int split_path(const char *path, char ***segs, size_t *n)
-{
-	const char *s = path;
-	size_t cap = 0, cnt = 0;
-	char **v = NULL;
-
-	*segs = NULL;
-	*n = 0;
-	while (*s && *s != '?' && *s != '#') {
-		const char *e = s;
-
-		while (*e && *e != '/' && *e != '?' && *e != '#')
-			e++;
-		if (e > s) {
-			if (cnt == cap) {
-				char **nv;
-
-				cap = cap ? cap * 2 : 8;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv)
-					goto nomem;
-				v = nv;
-			}
-			v[cnt] = strndup(s, (size_t)(e - s));
-			if (!v[cnt])
-				goto nomem;
-			cnt++;
-		}
-		s = *e == '/' ? e + 1 : e;
-	}
-	*segs = v;
-	*n = cnt;
-	return 0;
-nomem:
-	while (cnt)
-		free(v[--cnt]);
-	free(v);
-	return PH_E_NOMEM;
-}
-
-static void free_segs(char **segs, size_t n)
-{
-	while (n)
-		free(segs[--n]);
-	free(segs);
-}
+/* ---- loading ---- */
 
 /* Split "METHOD /path" into method (upper-case letters) and the path; 0, 1 when the key
  * does not parse, or PH_E_NOMEM. */
@@ -265,12 +117,12 @@ static int load_patterns(struct loader *ld, const json_t *arr, const char *where
 	if (!v)
 		return ph_error(ld->err, PH_E_NOMEM, "out of memory");
 	for (i = 0; i < n; i++) {
-		int rc = pattern_init(&v[i], json_string_value(json_array_get(arr, i)));
+		int rc = ph_pattern_init(&v[i], json_string_value(json_array_get(arr, i)));
 
 		if (rc) {
 			char msg[512];
 
-			patterns_free(v, i);
+			ph_patterns_free(v, i);
 			if (rc == PH_E_NOMEM)
 				return ph_error(ld->err, PH_E_NOMEM, "out of memory");
 			snprintf(msg, sizeof(msg), "pattern %zu \"%s\" has an empty segment", i,
@@ -306,7 +158,7 @@ fail:
 	return bad(ld, where, msg);
 }
 
-/* Bits of what a rule object set itself. */
+/* Bits of what a rule object set itself (load_rule's choices, in order). */
 #define SET_MODE 1u
 #define SET_PRECISION 2u
 #define SET_ORDERING 4u
@@ -315,53 +167,52 @@ fail:
 static int load_rule(struct loader *ld, const json_t *obj, const char *prefix, struct ph_rule *r,
 		     unsigned *set)
 {
-	static const char *const modes[] = {"json", "bytes", NULL};
-	static const char *const precs[] = {"millisecond", "second", "minute", NULL};
-	static const char *const ords[] = {"ordered", "unordered", NULL};
+	/* the keys of one value among names, in the order of the SET_* bits */
+	static const struct {
+		const char *key;
+		const char *const *names;
+	} choices[] = {{"compareMode", modes},
+		       {"timestampPrecision", precisions},
+		       {"arrayOrdering", orderings}};
+	const struct {
+		const char *key;
+		struct ph_pattern **v;
+		size_t *n;
+	} lists[] = {{"ignoreFields", &r->ignore, &r->n_ignore},
+		     {"deterministic", &r->deterministic, &r->n_deterministic},
+		     {"generated", &r->generated, &r->n_generated}};
 	char where[1024];
 	const json_t *v;
-	int rc, x;
+	size_t j;
+	int rc, x = 0;
 
 	*set = 0;
 	if (!json_is_object(obj))
 		return bad(ld, prefix, "expected an object");
-	if ((v = json_object_get(obj, "compareMode"))) {
-		snprintf(where, sizeof(where), "%s.compareMode", prefix);
-		if ((rc = pick(ld, v, where, modes, &x)))
+	for (j = 0; j < 3; j++) {
+		if (!(v = json_object_get(obj, choices[j].key)))
+			continue;
+		snprintf(where, sizeof(where), "%s.%s", prefix, choices[j].key);
+		if ((rc = pick(ld, v, where, choices[j].names, &x)))
 			return rc;
-		r->mode = x ? PH_MODE_BYTES : PH_MODE_JSON;
-		*set |= SET_MODE;
+		*set |= 1u << j;
+		if (j == 0)
+			r->mode = x ? PH_MODE_BYTES : PH_MODE_JSON;
+		else if (j == 1)
+			r->precision = x == 0	? PH_TS_MILLISECOND
+				       : x == 1 ? PH_TS_SECOND
+						: PH_TS_MINUTE;
+		else
+			r->ordering = x ? PH_UNORDERED : PH_ORDERED;
 	}
-	if ((v = json_object_get(obj, "timestampPrecision"))) {
-		snprintf(where, sizeof(where), "%s.timestampPrecision", prefix);
-		if ((rc = pick(ld, v, where, precs, &x)))
-			return rc;
-		r->precision = x == 0 ? PH_TS_MILLISECOND : x == 1 ? PH_TS_SECOND : PH_TS_MINUTE;
-		*set |= SET_PRECISION;
-	}
-	if ((v = json_object_get(obj, "arrayOrdering"))) {
-		snprintf(where, sizeof(where), "%s.arrayOrdering", prefix);
-		if ((rc = pick(ld, v, where, ords, &x)))
-			return rc;
-		r->ordering = x ? PH_UNORDERED : PH_ORDERED;
-		*set |= SET_ORDERING;
-	}
-	if ((v = json_object_get(obj, "ignoreFields"))) {
-		snprintf(where, sizeof(where), "%s.ignoreFields", prefix);
-		if ((rc = load_patterns(ld, v, where, &r->ignore, &r->n_ignore)))
+	for (j = 0; j < 3; j++) {
+		if (!(v = json_object_get(obj, lists[j].key)))
+			continue;
+		snprintf(where, sizeof(where), "%s.%s", prefix, lists[j].key);
+		if ((rc = load_patterns(ld, v, where, lists[j].v, lists[j].n)))
 			return rc;
 	}
-	if ((v = json_object_get(obj, "deterministic"))) {
-		snprintf(where, sizeof(where), "%s.deterministic", prefix);
-		if ((rc = load_patterns(ld, v, where, &r->deterministic, &r->n_deterministic)))
-			return rc;
-		r->has_deterministic = 1;
-	}
-	if ((v = json_object_get(obj, "generated"))) {
-		snprintf(where, sizeof(where), "%s.generated", prefix);
-		if ((rc = load_patterns(ld, v, where, &r->generated, &r->n_generated)))
-			return rc;
-	}
+	r->has_deterministic = json_object_get(obj, "deterministic") != NULL;
 	if ((v = json_object_get(obj, "tolerance"))) {
 		const char *k;
 		const json_t *b;
@@ -411,7 +262,7 @@ static int union_patterns(struct ph_pattern **v, size_t *n, struct ph_pattern *d
 				break;
 		if (j < own)
 			continue; /* the endpoint lists it itself */
-		if (pattern_copy(&nv[*n], &d[i]))
+		if (ph_pattern_copy(&nv[*n], &d[i]))
 			return PH_E_NOMEM;
 		(*n)++;
 	}
@@ -542,7 +393,7 @@ int ph_rules_from_json(struct ph_rules **out, const json_t *doc, const char *sou
 					 : bad(&ld, where, "expected a key \"METHOD /path\"");
 				goto fail;
 			}
-			if (split_path(path, &er->segs, &er->n_segs)) {
+			if (ph_route_split(path, &er->segs, &er->n_segs)) {
 				rc = ph_error(err, PH_E_NOMEM, "out of memory");
 				goto fail;
 			}
@@ -588,169 +439,4 @@ struct ph_rules *ph_rules_builtin(void)
 	}
 	defaults(r);
 	return r;
-}
-
-/*
- * Is candidate more specific than best? Both match the same path; the first segment
- * where one is literal and the other a parameter decides.
- */
-static int more_specific(const struct ph_rule *cand, const struct ph_rule *best)
-{
-	size_t i;
-
-	for (i = 0; i < cand->n_segs; i++) {
-		int pc = cand->segs[i][0] == ':', pb = best->segs[i][0] == ':';
-
-		if (pc != pb)
-			return pb;
-	}
-	return 0;
-}
-
-static int rule_matches(const struct ph_rule *r, const char *method, char **segs, size_t n)
-{
-	size_t i;
-
-	if (method && strcmp(method, r->method))
-		return 0;
-	if (r->n_segs != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (r->segs[i][0] != ':' && strcmp(r->segs[i], segs[i]))
-			return 0;
-	return 1;
-}
-
-const struct ph_rule *ph_rules_lookup(const struct ph_rules *rules, const char *method,
-				      const char *path)
-{
-	const struct ph_rule *best = NULL;
-	char **segs;
-	size_t n, i;
-
-	if (!path || split_path(path, &segs, &n))
-		return &rules->deflt;
-	for (i = 0; i < rules->n_endpoints; i++) {
-		const struct ph_rule *r = &rules->endpoints[i];
-
-		if (rule_matches(r, method, segs, n) && (!best || more_specific(r, best)))
-			best = r;
-	}
-	free_segs(segs, n);
-	return best ? best : &rules->deflt;
-}
-
-const struct ph_rule *ph_rules_lookup_endpoint(const struct ph_rules *rules, const char *endpoint)
-{
-	const char *sp, *path = endpoint;
-	char method[32];
-
-	if (!endpoint)
-		return &rules->deflt;
-	while (*path == ' ')
-		path++;
-	if (*path == '/')
-		return ph_rules_lookup(rules, NULL, path);
-	sp = strchr(path, ' ');
-	if (!sp || (size_t)(sp - path) >= sizeof(method))
-		return &rules->deflt;
-	memcpy(method, path, (size_t)(sp - path));
-	method[sp - path] = '\0';
-	while (*sp == ' ')
-		sp++;
-	return ph_rules_lookup(rules, method, sp);
-}
-
-const struct ph_rule *ph_rules_find(const struct ph_rules *rules, const char *key)
-{
-	size_t i;
-
-	if (!key || !strcmp(key, "default"))
-		return &rules->deflt;
-	for (i = 0; i < rules->n_endpoints; i++)
-		if (!strcmp(rules->endpoints[i].key, key))
-			return &rules->endpoints[i];
-	return NULL;
-}
-
-static int add_unmatched(json_t *arr, const char *rule, const char *kind,
-			 const struct ph_pattern *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (v[i].origin || v[i].hits)
-			continue; /* inherited copies are reported once, under the default */
-		if (json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "rule", rule, "kind",
-							 kind, "pattern", v[i].text)))
-			return -1;
-	}
-	return 0;
-}
-
-json_t *ph_rules_unmatched(const struct ph_rules *rules)
-{
-	json_t *arr = json_array();
-	unsigned long any = rules->deflt.uses;
-	size_t i;
-	int rc = 0;
-
-	if (!arr)
-		return NULL;
-	/* the default's patterns are inherited by every endpoint rule: any use counts */
-	for (i = 0; i < rules->n_endpoints; i++)
-		any += rules->endpoints[i].uses;
-	if (any) {
-		rc |= add_unmatched(arr, "default", "ignore", rules->deflt.ignore,
-				    rules->deflt.n_ignore);
-		rc |= add_unmatched(arr, "default", "deterministic", rules->deflt.deterministic,
-				    rules->deflt.n_deterministic);
-		rc |= add_unmatched(arr, "default", "generated", rules->deflt.generated,
-				    rules->deflt.n_generated);
-	}
-	for (i = 0; i < rules->n_endpoints; i++) {
-		const struct ph_rule *r = &rules->endpoints[i];
-
-		if (!r->uses)
-			continue;
-		rc |= add_unmatched(arr, r->key, "ignore", r->ignore, r->n_ignore);
-		rc |= add_unmatched(arr, r->key, "deterministic", r->deterministic,
-				    r->n_deterministic);
-		rc |= add_unmatched(arr, r->key, "generated", r->generated, r->n_generated);
-	}
-	if (rules->error_uses)
-		rc |= add_unmatched(arr, "errorComparison", "error-ignore", rules->error_ignore,
-				    rules->n_error_ignore);
-	if (rc) {
-		json_decref(arr);
-		return NULL;
-	}
-	return arr;
-}
-
-static void reset(struct ph_pattern *v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		v[i].hits = 0;
-}
-
-void ph_rules_reset_hits(struct ph_rules *rules)
-{
-	size_t i;
-
-	rules->deflt.uses = 0;
-	rules->error_uses = 0;
-	for (i = 0; i < rules->n_endpoints; i++)
-		rules->endpoints[i].uses = 0;
-	reset(rules->deflt.ignore, rules->deflt.n_ignore);
-	reset(rules->deflt.deterministic, rules->deflt.n_deterministic);
-	reset(rules->deflt.generated, rules->deflt.n_generated);
-	for (i = 0; i < rules->n_endpoints; i++) {
-		reset(rules->endpoints[i].ignore, rules->endpoints[i].n_ignore);
-		reset(rules->endpoints[i].deterministic, rules->endpoints[i].n_deterministic);
-		reset(rules->endpoints[i].generated, rules->endpoints[i].n_generated);
-	}
-	reset(rules->error_ignore, rules->n_error_ignore);
 }

@@ -5,7 +5,8 @@
  * endpoint does not set them, and ignoreFields as the union of both lists.
  *
  * The rules also count how often each ignore and deterministic pattern matched a path,
- * so a run can list the patterns that matched nothing.
+ * so a run can list the patterns that matched nothing. rules.c loads and frees them,
+ * rule_lookup.c finds a rule and reads the counts, pattern.c splits patterns and paths.
  */
 #ifndef PARITY_RULES_H
 #define PARITY_RULES_H
@@ -126,5 +127,24 @@ void ph_rules_reset_hits(struct ph_rules *rules);
 
 /* Free rules and everything they own; NULL is fine. */
 void ph_rules_free(struct ph_rules *rules);
+
+/* ---- patterns and route paths (pattern.c), for the rules' own files ---- */
+
+/* Split text on '.' into p; 0, 1 on an empty segment, or PH_E_NOMEM. */
+int ph_pattern_init(struct ph_pattern *p, const char *text);
+
+/* A copy of src that counts its hits in src's origin too (an inherited pattern). */
+int ph_pattern_copy(struct ph_pattern *dst, struct ph_pattern *src);
+
+/* Free what p owns (NULL is fine); the n patterns of v and v itself. */
+void ph_pattern_clear(struct ph_pattern *p);
+void ph_patterns_free(struct ph_pattern *v, size_t n);
+
+/*
+ * Split "/a/b/:c" into new segments, empty ones dropped, stopping at '?' or '#'.
+ * 0 or PH_E_NOMEM; free them with ph_route_free.
+ */
+int ph_route_split(const char *path, char ***segs, size_t *n);
+void ph_route_free(char **segs, size_t n);
 
 #endif

@@ -9,46 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- small growable buffer ---- */
-
-static int sb_reserve(struct sbuf *s, size_t more)
-{
-	if (s->oom)
-		return -1;
-	if (s->len + more + 1 > s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 256;
-		char *np;
-
-		while (ncap < s->len + more + 1)
-			ncap *= 2;
-		np = realloc(s->p, ncap);
-		if (!np) {
-			s->oom = 1;
-			return -1;
-		}
-		s->p = np;
-		s->cap = ncap;
-	}
-	return 0;
-}
-
-void sb_put(struct sbuf *s, const char *d, size_t n)
-{
-	if (sb_reserve(s, n))
-		return;
-	memcpy(s->p + s->len, d, n);
-	s->len += n;
-	s->p[s->len] = '\0';
-}
-
-void sb_putc(struct sbuf *s, char ch)
-{
-	if (sb_reserve(s, 1))
-		return;
-	s->p[s->len++] = ch;
-	s->p[s->len] = '\0';
-}
-
 size_t walk_utoa(size_t v, char *buf)
 {
 	char tmp[24];
@@ -100,8 +60,8 @@ int walk_enter(struct walk *c, const struct walk_frame *f, const char *seg, size
 
 	cf->plen = c->path.len;
 	if (f->depth)
-		sb_putc(&c->path, '.');
-	sb_put(&c->path, seg, len);
+		ph_strbuf_addc(&c->path, '.');
+	ph_strbuf_addn(&c->path, seg, len);
 	if (c->path.oom)
 		c->oom = 1;
 	cf->depth = f->depth + 1;
@@ -141,9 +101,7 @@ int walk_enter(struct walk *c, const struct walk_frame *f, const char *seg, size
 void walk_leave(struct walk *c, const struct walk_frame *cf)
 {
 	/* the child's patterns were pushed from lo on: popping them restores the parent's */
-	c->path.len = cf->plen;
-	if (c->path.p)
-		c->path.p[cf->plen] = '\0';
+	ph_strbuf_truncate(&c->path, cf->plen);
 	c->act_len = cf->lo;
 }
 
@@ -261,7 +219,7 @@ void walk_init(struct walk *c, const struct ph_rule *rule, struct ph_result *out
 
 void walk_release(struct walk *c)
 {
-	free(c->path.p);
+	ph_strbuf_release(&c->path);
 	free(c->act);
 }
 
@@ -270,7 +228,7 @@ void walk_root(struct walk *c, const json_t *a, const json_t *b)
 	struct walk_frame f = {.tol = -1.0};
 	size_t i;
 
-	sb_put(&c->path, "", 0);
+	ph_strbuf_addn(&c->path, "", 0);
 	for (i = 0; i < c->n_ign + c->n_det + c->n_gen; i++) {
 		struct ph_pattern *p = pat(c, (unsigned)i);
 

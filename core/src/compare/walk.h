@@ -19,16 +19,7 @@
 #include <jansson.h>
 
 #include "compare/compare.h"
-
-/* A growable string; once out of memory it sets oom and drops further writes. */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
-void sb_put(struct sbuf *s, const char *d, size_t n);
-void sb_putc(struct sbuf *s, char ch);
+#include "parity/strbuf.h"
 
 /* Unsigned decimal into buf (at least 21 bytes); returns the length. */
 size_t walk_utoa(size_t v, char *buf);
@@ -48,7 +39,7 @@ struct walk {
 	enum ph_ts_precision precision;
 	struct ph_result *res;
 	size_t cap;
-	struct sbuf path;
+	struct ph_strbuf path;
 	unsigned *act; /* stack of active pattern indices: ignore, then det (+ n_ign), then
 			* generated (+ n_ign + n_det) */
 	size_t act_len, act_cap;

@@ -16,11 +16,6 @@
 #include "domain/repo.h"
 #include "parity/jsonio.h"
 
-char *ph_domain_map_default_path(void)
-{
-	return ph_repo_data_path(PH_DOMAINS_FILE);
-}
-
 static void route_release(struct ph_domain_route *r)
 {
 	size_t i;
@@ -169,15 +164,18 @@ int ph_domain_map_from_json(struct ph_domain_map **out, const json_t *doc, const
 
 int ph_domain_map_load(struct ph_domain_map **out, const char *path, struct ph_err *err)
 {
+	char *dflt = path ? NULL : ph_repo_data_path(PH_DOMAINS_FILE);
 	json_t *doc;
 	int rc;
 
 	*out = NULL;
-	rc = ph_json_load_file(path, &doc, err);
-	if (rc)
-		return rc;
-	rc = ph_domain_map_from_json(out, doc, path, err);
-	json_decref(doc);
+	if (!path && !(path = dflt))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	if (!(rc = ph_json_load_file(path, &doc, err))) {
+		rc = ph_domain_map_from_json(out, doc, path, err);
+		json_decref(doc);
+	}
+	free(dflt);
 	return rc;
 }
 

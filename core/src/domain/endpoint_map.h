@@ -36,11 +36,9 @@ struct ph_domain_map {
 	size_t n_routes;
 };
 
-/* The repo's suites/domains.json (repo.h ph_repo_data_path), new string; NULL: no memory. */
-char *ph_domain_map_default_path(void);
-
 /*
- * Load a domain map from path. A route's domain must be one of the repo's list (list.h).
+ * Load a domain map from path (NULL: the repo's suites/domains.json, as repo.h's
+ * ph_repo_data_path finds it). A route's domain must be one of the repo's list (list.h).
  * Messages name the file and the route index ("domains.json: routes[3].domain: expected
  * a domain (known: schema read ...)"). *out is freed with ph_domain_map_free.
  */

@@ -4,10 +4,11 @@
  */
 #include "domain/repo.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "parity/path.h"
 
 const char *ph_repo_root(void)
 {
@@ -16,19 +17,9 @@ const char *ph_repo_root(void)
 	return r && *r ? r : PARITY_SOURCE_DIR;
 }
 
-char *ph_repo_join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
-}
-
 char *ph_repo_path(const char *rel)
 {
-	return ph_repo_join(ph_repo_root(), rel);
+	return ph_path_join(ph_repo_root(), rel);
 }
 
 char *ph_repo_data_path(const char *rel)
@@ -38,5 +29,5 @@ char *ph_repo_data_path(const char *rel)
 	if (!p || !access(p, F_OK) || !strcmp(ph_repo_root(), PARITY_SOURCE_DIR))
 		return p;
 	free(p);
-	return ph_repo_join(PARITY_SOURCE_DIR, rel);
+	return ph_path_join(PARITY_SOURCE_DIR, rel);
 }

@@ -10,9 +10,6 @@
 /* The repo root this binary works in: $PARITY_REPO, else the source dir it was built from. */
 const char *ph_repo_root(void);
 
-/* <dir>/<rel> as a new string (NULL when out of memory): how every repo path is built. */
-char *ph_repo_join(const char *dir, const char *rel);
-
 /* <root>/<rel> as a new string (NULL when out of memory). */
 char *ph_repo_path(const char *rel);
 

@@ -184,15 +184,7 @@ int ph_documented_load(struct ph_documented *doc, const char *path, struct ph_er
 
 const char *ph_gate_verdict_name(enum ph_gate_verdict v)
 {
-	switch (v) {
-	case PH_GATE_PASS:
-		return "pass";
-	case PH_GATE_BLOCKED:
-		return "blocked";
-	case PH_GATE_INSUFFICIENT:
-		return "insufficient";
-	}
-	return "insufficient";
+	return v == PH_GATE_PASS ? "pass" : v == PH_GATE_BLOCKED ? "blocked" : "insufficient";
 }
 
 void ph_gate_release(struct ph_gate *g)

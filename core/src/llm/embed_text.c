@@ -10,53 +10,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-void ph_llm_sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *q = realloc(b->p, cap);
-
-		if (!q) {
-			b->failed = 1;
-			return;
-		}
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void ph_llm_sb_str(struct sbuf *b, const char *s)
-{
-	ph_llm_sb_add(b, s, strlen(s));
-}
-
-void ph_llm_sb_int(struct sbuf *b, json_int_t v)
-{
-	char num[32];
-
-	snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, v);
-	ph_llm_sb_str(b, num);
-}
-
-void ph_llm_sb_json_string(struct sbuf *b, const char *s)
+void ph_llm_sb_json_string(struct ph_strbuf *b, const char *s)
 {
 	json_t *v = json_string(s);
 	char *t = v ? json_dumps(v, JSON_ENCODE_ANY) : NULL;
 
 	if (t)
-		ph_llm_sb_str(b, t);
+		ph_strbuf_add(b, t);
 	else
-		b->failed = 1;
+		b->oom = 1;
 	free(t);
 	json_decref(v);
 }
 
-void ph_llm_sb_embedding(struct sbuf *b, const struct exchange *x, const char *text,
+void ph_llm_sb_embedding(struct ph_strbuf *b, const struct exchange *x, const char *text,
 			 size_t len)
 {
 	int dim = ph_llm_set_dimensions(x->srv->set), i;
@@ -64,11 +31,11 @@ void ph_llm_sb_embedding(struct sbuf *b, const struct exchange *x, const char *t
 	char num[32];
 
 	if (!v) {
-		b->failed = 1;
+		b->oom = 1;
 		return;
 	}
 	ph_llm_embedding(text, len, dim, v);
-	ph_llm_sb_add(b, "[", 1);
+	ph_strbuf_addc(b, '[');
 	for (i = 0; i < dim; i++) {
 		/* |v| <= 1, so the scaled value fits; integer printing keeps this cheap */
 		long long q = llround(v[i] * 1e9);
@@ -86,15 +53,15 @@ void ph_llm_sb_embedding(struct sbuf *b, const struct exchange *x, const char *t
 			*--p = '-';
 		if (i)
 			*--p = ',';
-		ph_llm_sb_add(b, p, (size_t)(e - p));
+		ph_strbuf_addn(b, p, (size_t)(e - p));
 	}
-	ph_llm_sb_add(b, "]", 1);
+	ph_strbuf_addc(b, ']');
 	free(v);
 }
 
-void ph_llm_reply_sbuf(struct exchange *x, struct sbuf *b)
+void ph_llm_reply_strbuf(struct exchange *x, struct ph_strbuf *b)
 {
-	if (b->failed || !b->p) {
+	if (b->oom || !b->p) {
 		free(b->p);
 		ph_llm_reply_error(x, 500, "out of memory");
 		return;
@@ -113,6 +80,8 @@ int ph_llm_embed_inputs(struct exchange *x, int required, const json_t **inputs)
 	char *buf;
 	int ok = json_is_string(in) || json_is_array(in) || (!in && !required), rc;
 
+	if (ph_llm_need_body(x) || ph_llm_need_model(x))
+		return -1;
 	json_array_foreach(json_is_array(in) ? in : NULL, i, s)
 	{
 		ok = ok && json_is_string(s);
@@ -155,8 +124,8 @@ static const json_t *input_at(const json_t *inputs, size_t i)
 	return json_array_get(inputs, i);
 }
 
-json_int_t ph_llm_sb_embeddings(struct sbuf *b, const struct exchange *x, const json_t *inputs,
-				const char *open, int indexed)
+json_int_t ph_llm_sb_embeddings(struct ph_strbuf *b, const struct exchange *x,
+				const json_t *inputs, const char *open, int indexed)
 {
 	json_int_t ptok = 0;
 	const json_t *s;
@@ -164,14 +133,11 @@ json_int_t ph_llm_sb_embeddings(struct sbuf *b, const struct exchange *x, const 
 
 	for (i = 0; (s = input_at(inputs, i)); i++) {
 		if (i)
-			ph_llm_sb_str(b, ",");
-		ph_llm_sb_str(b, open);
+			ph_strbuf_addc(b, ',');
+		ph_strbuf_add(b, open);
 		ph_llm_sb_embedding(b, x, json_string_value(s), json_string_length(s));
-		if (indexed) {
-			ph_llm_sb_str(b, ",\"index\":");
-			ph_llm_sb_int(b, (json_int_t)i);
-			ph_llm_sb_str(b, "}");
-		}
+		if (indexed)
+			ph_strbuf_addf(b, ",\"index\":%zu}", i);
 		ptok += ph_llm_tokens(json_string_value(s), json_string_length(s));
 	}
 	return ptok;

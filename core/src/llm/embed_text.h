@@ -1,7 +1,7 @@
 /*
- * Embedding answers built as text (embed_text.c), for the Ollama and OpenAI embedding
- * endpoints: 768 numbers through json_t and a %g printer cost most of a request's time
- * (bench/llm). Internal to core/src/llm.
+ * Embedding answers built as text (embed_text.c) in a string buffer (parity/strbuf.h), for
+ * the Ollama and OpenAI embedding endpoints: 768 numbers through json_t and a %g printer
+ * cost most of a request's time (bench/llm). Internal to core/src/llm.
  */
 #ifndef PARITY_LLM_EMBED_TEXT_H
 #define PARITY_LLM_EMBED_TEXT_H
@@ -10,26 +10,13 @@
 #include <jansson.h>
 
 #include "llm/exchange.h"
+#include "parity/strbuf.h"
 
-/*
- * A small growing buffer ({0} to start); on allocation failure it stays NULL and every
- * later append is a no-op, so a builder appends freely and checks once.
- */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-void ph_llm_sb_add(struct sbuf *b, const char *s, size_t n);
-void ph_llm_sb_str(struct sbuf *b, const char *s);
-void ph_llm_sb_int(struct sbuf *b, json_int_t v);
-
-/* A JSON string literal of s. */
-void ph_llm_sb_json_string(struct sbuf *b, const char *s);
+/* Append a JSON string literal of s. */
+void ph_llm_sb_json_string(struct ph_strbuf *b, const char *s);
 
 /* The embedding of text as a JSON array, each number with 9 decimals (exact, fast). */
-void ph_llm_sb_embedding(struct sbuf *b, const struct exchange *x, const char *text,
+void ph_llm_sb_embedding(struct ph_strbuf *b, const struct exchange *x, const char *text,
 			 size_t len);
 
 /*
@@ -37,16 +24,17 @@ void ph_llm_sb_embedding(struct sbuf *b, const struct exchange *x, const char *t
  * the vector, then `,"index":<i>}` when indexed (OpenAI's list items). Returns the token
  * count of all the texts.
  */
-json_int_t ph_llm_sb_embeddings(struct sbuf *b, const struct exchange *x, const json_t *inputs,
-				const char *open, int indexed);
+json_int_t ph_llm_sb_embeddings(struct ph_strbuf *b, const struct exchange *x,
+				const json_t *inputs, const char *open, int indexed);
 
 /* Answer b's text (taken) as JSON with status 200, or a 500 when building it failed. */
-void ph_llm_reply_sbuf(struct exchange *x, struct sbuf *b);
+void ph_llm_reply_strbuf(struct exchange *x, struct ph_strbuf *b);
 
 /*
- * The texts of "input" (a string or an array of strings, borrowed from x into *inputs),
- * joined by "\n" as the logged prompt. required: OpenAI rejects a missing input; Ollama
- * answers no embeddings. Returns -1 when x already holds an error answer.
+ * The texts of "input" (a string or an array of strings, borrowed from x into *inputs) of
+ * a request with a body and a model, joined by "\n" as the logged prompt. required:
+ * OpenAI rejects a missing input; Ollama answers no embeddings. Returns -1 when x already
+ * holds an error answer.
  */
 int ph_llm_embed_inputs(struct exchange *x, int required, const json_t **inputs);
 

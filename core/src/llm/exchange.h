@@ -40,6 +40,7 @@ struct exchange {
 	json_t *req;	   /* the parsed body, or NULL */
 	json_error_t jerr; /* why it did not parse */
 	int openai;	   /* errors in the OpenAI shape */
+	const struct route *route; /* the endpoint answering */
 	/* the answer */
 	unsigned status;
 	const char *ctype;
@@ -60,6 +61,7 @@ struct route {
 	const char *path;
 	const char *method; /* GET routes also answer HEAD */
 	void (*fn)(struct exchange *x);
+	int chat; /* a completion endpoint's chat form: messages, not a prompt */
 };
 
 struct ph_llm_routes {

@@ -54,6 +54,7 @@ static const char *dispatch(struct exchange *x)
 			x->openai = protocols[p]->openai;
 			if (!strcmp(x->method, r->method) ||
 			    (!strcmp(r->method, "GET") && !strcmp(x->method, "HEAD"))) {
+				x->route = r;
 				r->fn(x);
 				return NULL;
 			}

@@ -59,8 +59,9 @@ static void h_tags(struct exchange *x)
 }
 
 /* /api/generate and /api/chat share everything but where the text goes. */
-static void ollama_complete(struct exchange *x, int chat)
+static void h_complete(struct exchange *x)
 {
+	int chat = x->route->chat;
 	struct completion c;
 	const struct ph_llm_entry *e;
 	json_t *o;
@@ -107,61 +108,48 @@ static void ollama_complete(struct exchange *x, int chat)
 	}
 }
 
-static void h_generate(struct exchange *x)
-{
-	ollama_complete(x, 0);
-}
-
-static void h_chat(struct exchange *x)
-{
-	ollama_complete(x, 1);
-}
-
 static void h_embeddings(struct exchange *x)
 {
-	struct sbuf b = {0};
+	struct ph_strbuf b = {0};
 
 	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_prompt_from_key(x, "prompt"))
 		return;
-	ph_llm_sb_str(&b, "{\"embedding\":");
+	ph_strbuf_add(&b, "{\"embedding\":");
 	if (x->prompt_len)
 		ph_llm_sb_embedding(&b, x, x->prompt, x->prompt_len);
 	else
-		ph_llm_sb_str(&b, "[]"); /* Ollama answers an empty prompt with an empty vector */
-	ph_llm_sb_str(&b, "}");
-	ph_llm_reply_sbuf(x, &b);
+		ph_strbuf_add(&b, "[]"); /* Ollama answers an empty prompt with an empty vector */
+	ph_strbuf_add(&b, "}");
+	ph_llm_reply_strbuf(x, &b);
 }
 
 static void h_embed(struct exchange *x)
 {
 	const json_t *inputs = NULL;
-	struct sbuf b = {0};
+	struct ph_strbuf b = {0};
 	json_int_t ptok;
 
-	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_embed_inputs(x, 0, &inputs))
+	if (ph_llm_embed_inputs(x, 0, &inputs))
 		return;
-	ph_llm_sb_str(&b, "{\"model\":");
+	ph_strbuf_add(&b, "{\"model\":");
 	ph_llm_sb_json_string(&b, x->model);
-	ph_llm_sb_str(&b, ",\"embeddings\":[");
+	ph_strbuf_add(&b, ",\"embeddings\":[");
 	ptok = ph_llm_sb_embeddings(&b, x, inputs, "", 0);
-	ph_llm_sb_str(&b, "],\"total_duration\":");
-	ph_llm_sb_int(&b, LOAD_NS + ptok * PROMPT_TOKEN_NS);
-	ph_llm_sb_str(&b, ",\"load_duration\":");
-	ph_llm_sb_int(&b, LOAD_NS);
-	ph_llm_sb_str(&b, ",\"prompt_eval_count\":");
-	ph_llm_sb_int(&b, ptok);
-	ph_llm_sb_str(&b, "}");
-	ph_llm_reply_sbuf(x, &b);
+	ph_strbuf_addf(&b,
+		       "],\"total_duration\":%" JSON_INTEGER_FORMAT
+		       ",\"load_duration\":%d,\"prompt_eval_count\":%" JSON_INTEGER_FORMAT "}",
+		       LOAD_NS + ptok * PROMPT_TOKEN_NS, LOAD_NS, ptok);
+	ph_llm_reply_strbuf(x, &b);
 }
 
 static const struct route routes[] = {
-    {"/", "GET", h_root},
-    {"/api/version", "GET", h_version},
-    {"/api/tags", "GET", h_tags},
-    {"/api/generate", "POST", h_generate},
-    {"/api/chat", "POST", h_chat},
-    {"/api/embeddings", "POST", h_embeddings},
-    {"/api/embed", "POST", h_embed},
+    {"/", "GET", h_root, 0},
+    {"/api/version", "GET", h_version, 0},
+    {"/api/tags", "GET", h_tags, 0},
+    {"/api/generate", "POST", h_complete, 0},
+    {"/api/chat", "POST", h_complete, 1},
+    {"/api/embeddings", "POST", h_embeddings, 0},
+    {"/api/embed", "POST", h_embed, 0},
 };
 
 const struct ph_llm_routes ph_llm_ollama_routes = {routes, sizeof(routes) / sizeof(routes[0]),

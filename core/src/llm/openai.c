@@ -45,8 +45,9 @@ static int sse_chunk(char **buf, size_t *len, const struct exchange *x, json_t *
 }
 
 /* /v1/chat/completions and /v1/completions. */
-static void openai_complete(struct exchange *x, int chat)
+static void h_oa_complete(struct exchange *x)
 {
+	int chat = x->route->chat;
 	struct completion c;
 	const struct ph_llm_entry *e;
 	json_t *o, *choice, *id;
@@ -112,41 +113,30 @@ static void openai_complete(struct exchange *x, int chat)
 	}
 }
 
-static void h_oa_chat(struct exchange *x)
-{
-	openai_complete(x, 1);
-}
-
-static void h_oa_completions(struct exchange *x)
-{
-	openai_complete(x, 0);
-}
-
 static void h_oa_embeddings(struct exchange *x)
 {
 	const json_t *inputs = NULL;
-	struct sbuf b = {0};
+	struct ph_strbuf b = {0};
 	json_int_t ptok;
 
-	if (ph_llm_need_body(x) || ph_llm_need_model(x) || ph_llm_embed_inputs(x, 1, &inputs))
+	if (ph_llm_embed_inputs(x, 1, &inputs))
 		return;
-	ph_llm_sb_str(&b, "{\"object\":\"list\",\"data\":[");
+	ph_strbuf_add(&b, "{\"object\":\"list\",\"data\":[");
 	ptok = ph_llm_sb_embeddings(&b, x, inputs, "{\"object\":\"embedding\",\"embedding\":", 1);
-	ph_llm_sb_str(&b, "],\"model\":");
+	ph_strbuf_add(&b, "],\"model\":");
 	ph_llm_sb_json_string(&b, x->model);
-	ph_llm_sb_str(&b, ",\"usage\":{\"prompt_tokens\":");
-	ph_llm_sb_int(&b, ptok);
-	ph_llm_sb_str(&b, ",\"total_tokens\":");
-	ph_llm_sb_int(&b, ptok);
-	ph_llm_sb_str(&b, "}}");
-	ph_llm_reply_sbuf(x, &b);
+	ph_strbuf_addf(&b,
+		       ",\"usage\":{\"prompt_tokens\":%" JSON_INTEGER_FORMAT
+		       ",\"total_tokens\":%" JSON_INTEGER_FORMAT "}}",
+		       ptok, ptok);
+	ph_llm_reply_strbuf(x, &b);
 }
 
 static const struct route routes[] = {
-    {"/v1/models", "GET", h_models},
-    {"/v1/chat/completions", "POST", h_oa_chat},
-    {"/v1/completions", "POST", h_oa_completions},
-    {"/v1/embeddings", "POST", h_oa_embeddings},
+    {"/v1/models", "GET", h_models, 0},
+    {"/v1/chat/completions", "POST", h_oa_complete, 1},
+    {"/v1/completions", "POST", h_oa_complete, 0},
+    {"/v1/embeddings", "POST", h_oa_embeddings, 0},
 };
 
 const struct ph_llm_routes ph_llm_openai_routes = {routes, sizeof(routes) / sizeof(routes[0]),

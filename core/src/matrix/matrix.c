@@ -623,18 +623,11 @@ int ph_matrix_validate(const json_t *matrix, const char *source, struct ph_err *
 
 int ph_matrix_load(const char *path, json_t **out, struct ph_err *err)
 {
-	json_t *m;
-	int rc;
+	int rc = ph_json_load_file(path, out, err);
 
-	*out = NULL;
-	rc = ph_json_load_file(path, &m, err);
-	if (rc)
-		return rc;
-	rc = ph_matrix_validate(m, path, err);
-	if (rc) {
-		json_decref(m);
-		return rc;
+	if (!rc && (rc = ph_matrix_validate(*out, path, err))) {
+		json_decref(*out);
+		*out = NULL;
 	}
-	*out = m;
-	return 0;
+	return rc;
 }

@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "parity/path.h"
+#include "parity/strbuf.h"
 #include "plugin/dl.h"
 
 #ifndef PARITY_PLUGIN_INSTALL_DIR
@@ -34,16 +36,6 @@ static char *dup_n(const char *s, size_t n)
 		memcpy(p, s, n);
 		p[n] = '\0';
 	}
-	return p;
-}
-
-static char *join(const char *dir, const char *name, const char *suffix)
-{
-	size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s%s", dir, name, suffix);
 	return p;
 }
 
@@ -174,7 +166,7 @@ static int add_exe_dir(struct ph_loader *ld, const char *argv0, struct ph_err *e
 		dir = strdup("/plugins");
 	else {
 		exe[slash - exe] = '\0';
-		dir = join(exe, "plugins", "");
+		dir = ph_path_join(exe, "plugins");
 	}
 	if (!dir)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
@@ -358,7 +350,7 @@ int ph_loader_load_domain(struct ph_loader *ld, const char *domain, struct ph_er
 	if (ph_loader_find(ld, domain))
 		return 0;
 	for (i = 0; i < ld->n_dirs; i++) {
-		char *path = join(ld->dirs[i], domain, ".so");
+		char *path = ph_strdup_printf("%s/%s.so", ld->dirs[i], domain);
 		int rc;
 
 		if (!path)
@@ -443,7 +435,7 @@ void ph_loader_load_all(struct ph_loader *ld)
 
 			if (!is_so_name(de->d_name))
 				continue;
-			path = join(ld->dirs[i], de->d_name, "");
+			path = ph_path_join(ld->dirs[i], de->d_name);
 			if (!path)
 				break;
 			if (!is_regular_file(path)) {

@@ -1,9 +1,9 @@
 /*
  * The renderer entry points that need no format of their own (matrix.json and "write all
  * four") and the small helpers the Markdown, JUnit and HTML renderers share: reading
- * members with defaults, showing a JSON value on one line, the per-domain counts line, and
- * building a file in memory before writing it atomically, so a reader never sees half a
- * report and a failed render leaves the previous file in place.
+ * members with defaults, escaping text, showing a JSON value on one line, the per-domain
+ * counts line, and building a file in memory before writing it atomically, so a reader
+ * never sees half a report and a failed render leaves the previous file in place.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report/report.h"
@@ -19,6 +19,20 @@ const char *ph_report_str(const json_t *obj, const char *key, const char *def)
 	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s ? s : def;
+}
+
+void ph_report_escape(FILE *out, const char *s, const char *const subst[128])
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 128 && subst[c])
+			fputs(subst[c], out);
+		else if (c < 0x20 || c == 0x7f)
+			fputs("\xEF\xBF\xBD", out); /* control characters: U+FFFD */
+		else
+			fputc(c, out);
+	}
 }
 
 long long ph_report_count(const json_t *domain, const char *cls)
@@ -216,6 +230,22 @@ int ph_report_commit(FILE *f, char **buf, size_t *len, const char *path, struct 
 	free(*buf);
 	*buf = NULL;
 	return rc;
+}
+
+int ph_report_write(const json_t *matrix, const char *path,
+		    void (*write)(FILE *out, const json_t *matrix), struct ph_err *err)
+{
+	char *buf;
+	size_t len;
+	FILE *out;
+
+	if (!json_is_object(matrix))
+		return ph_error(err, PH_E_INVALID, "no matrix to write to '%s'", path);
+	out = ph_report_open(&buf, &len, path, err);
+	if (!out)
+		return err ? err->code : PH_E_NOMEM;
+	write(out, matrix);
+	return ph_report_commit(out, &buf, &len, path, err);
 }
 
 int ph_report_json(const json_t *matrix, const char *path, struct ph_err *err)

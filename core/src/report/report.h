@@ -67,6 +67,13 @@ char *ph_report_counts_line(const json_t *domain);
 /* Integer count of one class in a domain's "counts" (0 when absent). */
 long long ph_report_count(const json_t *domain, const char *cls);
 
+/*
+ * s (NULL: nothing) written to out with every ASCII byte that has an entry in subst (128
+ * entries) replaced by it, the other control characters (C0 and DEL) as U+FFFD, and the
+ * rest as it is: how the Markdown and HTML renderers escape text.
+ */
+void ph_report_escape(FILE *out, const char *s, const char *const subst[128]);
+
 /* The string member key of obj, or def when absent or not a string. Borrowed. */
 const char *ph_report_str(const json_t *obj, const char *key, const char *def);
 
@@ -88,6 +95,14 @@ void ph_report_metric_layout(const json_t *metrics, const char ***cols, size_t *
 
 /* A metric value as display text: strings as they are, others as JSON. Caller frees. */
 char *ph_report_metric_text(const json_t *v);
+
+/*
+ * Render matrix (which must be an object) into path with write, which writes the whole
+ * file: built in memory, then written atomically (ph_report_open, ph_report_commit).
+ * 0 or PH_E_*.
+ */
+int ph_report_write(const json_t *matrix, const char *path,
+		    void (*write)(FILE *out, const json_t *matrix), struct ph_err *err);
 
 /*
  * Open an in-memory stream for a renderer (*buf and *len are set by fclose, as with

@@ -4,11 +4,12 @@
  * the verdict, a summary table linking to each domain, per domain its features with their
  * status and latencies, and under every diverging feature a side-by-side table of its
  * divergences (path | reference value | candidate value | class/kind), collapsible with
- * <details>, which needs no JavaScript. Everything from the matrix is HTML-escaped.
+ * <details>, which needs no JavaScript. Everything from the matrix is HTML-escaped. The
+ * sections it shares with matrix.md are written by sections.c in this format.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report/report.h"
-#include "matrix/metrics_table.h"
+#include "report/sections.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,54 +38,38 @@ static const char css[] =
     ".muted{color:#57606a}\n";
 
 /* HTML-escaped text; C0 controls other than tab and newline become U+FFFD. */
+static const char *const html_subst[128] = {
+    ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;",
+    ['\t'] = "\t", ['\n'] = "\n",
+};
+
 static void html(FILE *out, const char *s)
 {
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		switch (c) {
-		case '&':
-			fputs("&amp;", out);
-			break;
-		case '<':
-			fputs("&lt;", out);
-			break;
-		case '>':
-			fputs("&gt;", out);
-			break;
-		case '"':
-			fputs("&quot;", out);
-			break;
-		case '\'':
-			fputs("&#39;", out);
-			break;
-		case '\t':
-		case '\n':
-			fputc(c, out);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fputs("\xEF\xBF\xBD", out);
-			else
-				fputc(c, out);
-		}
-	}
+	ph_report_escape(out, s, html_subst);
 }
 
-/* A class or status as a coloured label; the CSS class is one of a fixed set. */
-static void badge(FILE *out, const char *name)
+/*
+ * A class or status as a coloured label: the CSS class is css, or without one the label's
+ * own when it is one of a fixed set ("error" otherwise).
+ */
+static void html_badge(FILE *out, const char *label, const char *css, int strong)
 {
 	static const char *const known[] = {"parity", "timing", "semantic", "structural",
 					    "error",  "pass",	"diverge",  "skipped"};
-	const char *css_class = "error";
 	size_t i;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(name, known[i]) == 0)
-			css_class = known[i];
-	fprintf(out, "<span class=\"c %s\">", css_class);
-	html(out, name);
+	(void)strong;
+	for (i = 0; !css && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(label, known[i]) == 0)
+			css = known[i];
+	fprintf(out, "<span class=\"c %s\">", css ? css : "error");
+	html(out, label);
 	fputs("</span>", out);
+}
+
+static void badge(FILE *out, const char *name)
+{
+	html_badge(out, name, NULL, 0);
 }
 
 static void latency_cell(FILE *out, const json_t *f, const char *side)
@@ -204,87 +189,6 @@ static void domain_section(FILE *out, const json_t *d, size_t index)
 	fputs("</table>\n</section>\n", out);
 }
 
-static void summary(FILE *out, const json_t *domains)
-{
-	static const char *const cls[] = {"parity", "structural", "semantic", "timing", "error"};
-	const json_t *d;
-	size_t i, k;
-
-	fputs("<h2>Summary</h2>\n", out);
-	if (!json_array_size(domains)) {
-		fputs("<p>No domains were run.</p>\n", out);
-		return;
-	}
-	fputs("<table>\n<tr><th>domain</th><th>status</th><th>parity</th><th>structural</th>"
-	      "<th>semantic</th><th>timing</th><th>error</th></tr>\n",
-	      out);
-	json_array_foreach(domains, i, d)
-	{
-		fprintf(out, "<tr><td><a href=\"#d%zu\">", i);
-		html(out, ph_report_str(d, "domain", "?"));
-		fputs("</a></td><td>", out);
-		badge(out, ph_report_str(d, "status", "?"));
-		fputs("</td>", out);
-		for (k = 0; k < 5; k++)
-			fprintf(out, "<td class=\"n\">%lld</td>", ph_report_count(d, cls[k]));
-		fputs("</tr>\n", out);
-	}
-	fputs("</table>\n", out);
-}
-
-static void metrics_section(FILE *out, const json_t *metrics)
-{
-	const char **cols, **rows, **scalars;
-	size_t nc, nr, ns, i, j;
-
-	if (!json_is_object(metrics) || !json_object_size(metrics))
-		return;
-	ph_report_metric_layout(metrics, &cols, &nc, &rows, &nr, &scalars, &ns);
-	fputs("<h2>Metrics</h2>\n", out);
-	if (nc && nr) {
-		fputs("<table>\n<tr><th>metric</th>", out);
-		for (j = 0; j < nc; j++) {
-			fputs("<th>", out);
-			html(out, cols[j]);
-			fputs("</th>", out);
-		}
-		fputs("</tr>\n", out);
-		for (i = 0; i < nr; i++) {
-			fputs("<tr><td>", out);
-			html(out, rows[i]);
-			fputs("</td>", out);
-			for (j = 0; j < nc; j++) {
-				char *t = ph_report_metric_text(
-				    json_object_get(json_object_get(metrics, cols[j]), rows[i]));
-
-				fputs("<td class=\"n\">", out);
-				html(out, t ? t : "?");
-				fputs("</td>", out);
-				free(t);
-			}
-			fputs("</tr>\n", out);
-		}
-		fputs("</table>\n", out);
-	}
-	if (ns) {
-		fputs("<ul>\n", out);
-		for (i = 0; i < ns; i++) {
-			char *t = ph_report_metric_text(json_object_get(metrics, scalars[i]));
-
-			fputs("<li>", out);
-			html(out, scalars[i]);
-			fputs(": ", out);
-			html(out, t ? t : "?");
-			fputs("</li>\n", out);
-			free(t);
-		}
-		fputs("</ul>\n", out);
-	}
-	free(cols);
-	free(rows);
-	free(scalars);
-}
-
 /*
  * The latency plot of one endpoint as inline SVG: the cumulative distribution of both
  * runtimes (percentile across, milliseconds up, linear from 0 to the larger maximum).
@@ -344,66 +248,12 @@ static void latency_svg(FILE *out, const char *endpoint, const json_t *ref, cons
 	fputs("</figcaption></figure>\n", out);
 }
 
-/* metrics.perf: the performance table with ratios, targets, and a latency plot per endpoint. */
-static void perf_section(FILE *out, const json_t *perf)
+/* After the performance tables: a latency plot per endpoint. */
+static void latency_plots(FILE *out, const json_t *perf)
 {
-	json_t *rows = ph_perf_table(perf), *row, *t, *v;
+	const json_t *v;
 	const char *ep;
-	size_t i, k;
 
-	if (!json_is_object(perf))
-		return;
-	fputs("<h2 id=\"performance\">Performance</h2>\n", out);
-	if (!rows) {
-		fputs("<p>Not measured: ", out);
-		html(out, ph_report_str(perf, "error", "no measurement"));
-		fputs("</p>\n", out);
-		return;
-	}
-	fprintf(out, "<p>%lld requests per endpoint and runtime, interleaved, after %lld warm-up "
-		     "requests and %lld ms idle.</p>\n",
-		(long long)json_integer_value(json_object_get(perf, "requests")),
-		(long long)json_integer_value(json_object_get(perf, "warmup")),
-		(long long)json_integer_value(json_object_get(perf, "idle_ms")));
-	fputs("<table>\n<tr><th>metric</th><th>reference</th><th>candidate</th>"
-	      "<th>candidate/reference</th></tr>\n",
-	      out);
-	json_array_foreach(rows, i, row)
-	{
-		for (k = 0; k < 4; k++) {
-			fputs(k ? "<td class=\"n\">" : "<tr><td>", out);
-			html(out, json_string_value(json_array_get(row, k)));
-			fputs("</td>", out);
-		}
-		fputs("</tr>\n", out);
-	}
-	fputs("</table>\n", out);
-	json_decref(rows);
-	if (json_array_size(json_object_get(perf, "targets"))) {
-		fputs("<table>\n<tr><th>target</th><th>expected</th><th>candidate/reference</th>"
-		      "<th>status</th></tr>\n",
-		      out);
-		json_array_foreach(json_object_get(perf, "targets"), i, t)
-		{
-			const json_t *met = json_object_get(t, "met");
-			char *val = ph_report_metric_text(json_object_get(t, "value"));
-
-			fputs("<tr><td>", out);
-			html(out, ph_report_str(t, "target", "?"));
-			fputs("</td><td>", out);
-			html(out, ph_report_str(t, "expr", "?"));
-			fputs("</td><td class=\"n\">", out);
-			html(out, val ? val : "?");
-			fputs("</td><td>", out);
-			fputs(json_is_true(met)	   ? "<span class=\"c pass\">met</span>" :
-			      json_is_false(met) ? "<span class=\"c diverge\">missed</span>" :
-						   "<span class=\"c skipped\">not measured</span>",
-			      out);
-			fputs("</td></tr>\n", out);
-			free(val);
-		}
-		fputs("</table>\n", out);
-	}
 	json_object_foreach((json_t *)json_object_get(json_object_get(perf, "reference"),
 						      "endpoints"),
 			    ep, v)
@@ -413,47 +263,35 @@ static void perf_section(FILE *out, const json_t *perf)
 					    ep));
 }
 
-/* Rule patterns that matched nothing in the run: a rule that silently stopped applying. */
-static void unmatched_section(FILE *out, const json_t *unmatched)
+static void heading(FILE *out, const char *title, const char *id)
 {
-	const json_t *p;
-	size_t i;
-
-	if (!json_is_array(unmatched) || !json_array_size(unmatched))
-		return;
-	fprintf(out, "<h2>Rule patterns that matched nothing</h2>\n<p>%zu patterns matched no "
-		     "path in this run: check that each still applies.</p>\n<table>\n"
-		     "<tr><th>rule</th><th>kind</th><th>pattern</th></tr>\n",
-		json_array_size(unmatched));
-	json_array_foreach(unmatched, i, p)
-	{
-		fputs("<tr><td>", out);
-		html(out, ph_report_str(p, "rule", "?"));
-		fputs("</td><td>", out);
-		html(out, ph_report_str(p, "kind", "?"));
-		fputs("</td><td>", out);
-		html(out, ph_report_str(p, "pattern", "?"));
-		fputs("</td></tr>\n", out);
-	}
-	fputs("</table>\n", out);
+	if (id)
+		fprintf(out, "<h2 id=\"%s\">", id);
+	else
+		fputs("<h2>", out);
+	html(out, title);
+	fputs("</h2>\n", out);
 }
 
-int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
+/* Numbers align right (class "n"); the summary links each domain to its section. */
+static const struct report_format html_format = {
+    .text = html, .heading = heading, .badge = html_badge, .domain = domain_section,
+    .perf_extra = latency_plots,
+    .para = "<p>", .para_end = "</p>\n",
+    .table = "<table>\n", .table_end = "</table>\n",
+    .head_row = "<tr>", .head_cell = "<th>", .head_cell_end = "</th>", .head_row_end = "</tr>\n",
+    .row = "<tr>", .cell = "<td>", .cell_right = "<td class=\"n\">", .cell_end = "</td>",
+    .row_end = "</tr>\n",
+    .link = "<a href=\"#d%zu\">", .link_end = "</a>",
+    .list = "<ul>\n", .item = "<li>", .item_end = "</li>\n", .list_end = "</ul>\n",
+};
+
+static void write_html(FILE *out, const json_t *matrix)
 {
-	json_t *metrics;
-	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	const json_t *rts = json_object_get(matrix, "runtimes");
 	const json_t *ref = json_object_get(rts, "reference");
 	const json_t *cand = json_object_get(rts, "candidate");
-	char *buf;
-	size_t len, i;
-	FILE *out;
 
-	if (!json_is_object(matrix))
-		return ph_error(err, PH_E_INVALID, "no matrix to write to '%s'", path);
-	out = ph_report_open(&buf, &len, path, err);
-	if (!out)
-		return err ? err->code : PH_E_NOMEM;
 	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<title>Parity matrix: ",
@@ -474,15 +312,11 @@ int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
 	fputs(".</p>\n<p>Verdict: ", out);
 	badge(out, ph_report_str(matrix, "verdict", "?"));
 	fputs("</p>\n", out);
-	summary(out, domains);
-	json_array_foreach(domains, i, d) domain_section(out, d, i);
-	/* the performance section has its own table; the generic one shows the rest */
-	metrics = json_copy(json_object_get(matrix, "metrics"));
-	json_object_del(metrics, "perf");
-	metrics_section(out, metrics);
-	json_decref(metrics);
-	perf_section(out, json_object_get(json_object_get(matrix, "metrics"), "perf"));
-	unmatched_section(out, json_object_get(matrix, "unmatched_patterns"));
+	report_sections(&html_format, out, matrix);
 	fputs("</body>\n</html>\n", out);
-	return ph_report_commit(out, &buf, &len, path, err);
+}
+
+int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err)
+{
+	return ph_report_write(matrix, path, write_html, err);
 }

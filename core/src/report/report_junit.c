@@ -404,18 +404,15 @@ static void perf_suite(FILE *out, const json_t *perf)
 	fputs("  </testsuite>\n", out);
 }
 
-int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
+static void write_junit(FILE *out, const json_t *matrix)
 {
 	const json_t *perf = json_object_get(json_object_get(matrix, "metrics"), "perf");
 	const json_t *domains = json_object_get(matrix, "domains"), *d;
 	const char *gen = ph_report_str(matrix, "generated_at", "");
-	char timestamp[20], *buf;
+	char timestamp[20];
 	struct totals all = {0, 0, 0, 0, 0.0};
-	size_t len, i;
-	FILE *out;
+	size_t i;
 
-	if (!json_is_object(matrix))
-		return ph_error(err, PH_E_INVALID, "no matrix to write to '%s'", path);
 	/* JUnit timestamps carry no zone: generated_at is UTC, drop its "Z". */
 	timestamp[0] = '\0';
 	if (strlen(gen) == 20 && gen[19] == 'Z' && gen[10] == 'T' &&
@@ -423,9 +420,6 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 		memcpy(timestamp, gen, 19);
 		timestamp[19] = '\0';
 	}
-	out = ph_report_open(&buf, &len, path, err);
-	if (!out)
-		return err ? err->code : PH_E_NOMEM;
 	json_array_foreach(domains, i, d)
 	{
 		struct totals t;
@@ -454,5 +448,9 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
 	if (json_is_object(perf))
 		perf_suite(out, perf);
 	fputs("</testsuites>\n", out);
-	return ph_report_commit(out, &buf, &len, path, err);
+}
+
+int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err)
+{
+	return ph_report_write(matrix, path, write_junit, err);
 }

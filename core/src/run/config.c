@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "parity/jsonio.h"
+#include "parity/path.h"
 
 char *ph_config_default_path(void)
 {
@@ -21,7 +22,7 @@ char *ph_config_resolve(const struct ph_config *cfg, const char *p)
 {
 	if (p[0] == '/')
 		return strdup(p);
-	return ph_repo_join(cfg->repo, p);
+	return ph_path_join(cfg->repo, p);
 }
 
 static int get_string(const struct ph_config *cfg, const char *key, const char *deflt,
@@ -141,7 +142,7 @@ char *ph_config_suite_dir(const struct ph_config *cfg, const char *domain)
 	size_t i;
 
 	for (i = 0; i < cfg->n_suites; i++) {
-		char *dir = ph_repo_join(cfg->suites[i], domain);
+		char *dir = ph_path_join(cfg->suites[i], domain);
 		struct stat st;
 
 		if (!dir || (!stat(dir, &st) && S_ISDIR(st.st_mode)) || i + 1 == cfg->n_suites)
@@ -199,7 +200,7 @@ int ph_config_load_known(struct ph_config *cfg, const char *path,
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->path = strdup(path);
 	cfg->repo = strdup(ph_repo_root());
-	cfg->shared = cfg->repo ? ph_repo_join(cfg->repo, "../shared") : NULL;
+	cfg->shared = cfg->repo ? ph_path_join(cfg->repo, "../shared") : NULL;
 	if (!cfg->path || !cfg->repo || !cfg->shared)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	rc = ph_json_load_file(path, &cfg->doc, err);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/path.h"
 #include "run/host_impl.h"
 #include "run/session.h"
 #include "schema/schema.h"
@@ -49,9 +50,7 @@ static json_t *column_value(sqlite3_stmt *st, int i)
 int ph_host_db_query(struct ph_run *run, enum ph_side side, const char *sql, json_t **rows,
 			 struct ph_err *err)
 {
-	const char *ws = run->s->side[side].workspace;
-	size_t n = strlen(ws) + strlen(run->s->cfg.database) + 2;
-	char *path = malloc(n);
+	char *path = ph_path_join(run->s->side[side].workspace, run->s->cfg.database);
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -59,7 +58,6 @@ int ph_host_db_query(struct ph_run *run, enum ph_side side, const char *sql, jso
 	*rows = NULL;
 	if (!path)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
-	snprintf(path, n, "%s/%s", ws, run->s->cfg.database);
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
 		rc = ph_error(err, PH_E_DB, "cannot open '%s': %s", path,
 			      db ? sqlite3_errmsg(db) : "out of memory");

@@ -6,49 +6,52 @@
  * <out>/llm/<domain>/<role>.jsonl (the domain being run, what host->llm_log returns), and
  * the request counts per side go into the matrix metrics.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/path.h"
+#include "parity/strbuf.h"
 #include "run/session.h"
 #include "run/workspace.h"
 
 static const char *const roles[] = {"reference", "candidate"};
 
-static char *join(const char *a, const char *b, const char *c)
+/*
+ * The request logs of role i in <out>/llm (domain NULL) or <out>/llm/<domain>, the folder
+ * created: logs[i] is <folder>/<role>.jsonl, a new string each.
+ */
+static int log_paths(const struct ph_session *s, const char *domain, char *logs[2],
+		     struct ph_err *err)
 {
-	size_t n = strlen(a) + strlen(b) + (c ? strlen(c) : 0) + 3;
-	char *p = malloc(n);
+	char *dir = domain ? ph_strdup_printf("%s/llm/%s", s->out, domain)
+			   : ph_path_join(s->out, "llm");
+	int i, rc;
 
-	if (p)
-		snprintf(p, n, "%s/%s%s%s", a, b, c ? "/" : "", c ? c : "");
-	return p;
+	logs[0] = logs[1] = NULL;
+	if (!dir)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	rc = ph_mkdirs(dir, err);
+	for (i = 0; i < 2 && !rc; i++)
+		if (!(logs[i] = ph_strdup_printf("%s/%s.jsonl", dir, roles[i])))
+			rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	free(dir);
+	return rc;
 }
 
 int ph_session_llm_start(struct ph_session *s, struct ph_err *err)
 {
-	char *dir, *log;
+	char *logs[2];
 	int i, rc;
 
 	if (!s->cfg.llm_dir)
 		return 0;
 	if ((rc = ph_llm_set_load(s->cfg.llm_dir, &s->llm_set, err)))
 		return rc;
-	if (!(dir = join(s->out, "llm", NULL)))
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	rc = ph_mkdirs(dir, err);
+	rc = log_paths(s, NULL, logs, err);
 	for (i = 0; i < 2 && !rc; i++) {
 		struct ph_side_state *st = &s->side[i];
-		char name[32];
 
-		snprintf(name, sizeof(name), "%s.jsonl", roles[i]);
-		if (!(log = join(dir, name, NULL))) {
-			rc = ph_error(err, PH_E_NOMEM, "out of memory");
-			break;
-		}
-		rc = ph_llm_server_start(&st->llm, s->llm_set, roles[i], 0, log, err);
-		free(log);
-		if (rc)
+		if ((rc = ph_llm_server_start(&st->llm, s->llm_set, roles[i], 0, logs[i], err)))
 			break;
 		free(st->llm_url);
 		if (!(st->llm_url = strdup(ph_llm_server_url(st->llm))))
@@ -57,32 +60,27 @@ int ph_session_llm_start(struct ph_session *s, struct ph_err *err)
 			ph_session_log(s, "%s: canned LLM (%s) on %s", roles[i], s->cfg.llm_dir,
 				       st->llm_url);
 	}
-	free(dir);
+	free(logs[0]);
+	free(logs[1]);
 	return rc;
 }
 
 int ph_session_llm_domain(struct ph_session *s, const char *domain, struct ph_err *err)
 {
-	char *dir;
+	char *logs[2];
 	int i, rc;
 
 	if (!s->llm_set)
 		return 0;
-	if (!(dir = join(s->out, "llm", domain)))
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	rc = ph_mkdirs(dir, err);
+	rc = log_paths(s, domain, logs, err);
 	for (i = 0; i < 2 && !rc; i++) {
-		struct ph_side_state *st = &s->side[i];
-		char name[32];
-
-		snprintf(name, sizeof(name), "%s.jsonl", roles[i]);
-		free(st->llm_log);
-		if (!(st->llm_log = join(dir, name, NULL)))
-			rc = ph_error(err, PH_E_NOMEM, "out of memory");
-		else
-			rc = ph_llm_server_tee(st->llm, st->llm_log, err);
+		free(s->side[i].llm_log);
+		s->side[i].llm_log = logs[i];
+		logs[i] = NULL;
+		rc = ph_llm_server_tee(s->side[i].llm, s->side[i].llm_log, err);
 	}
-	free(dir);
+	free(logs[0]);
+	free(logs[1]);
 	return rc;
 }
 

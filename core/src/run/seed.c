@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "parity/jsonio.h"
+#include "parity/path.h"
 #include "run/session.h"
 #include "run/workspace.h"
 
@@ -38,16 +39,6 @@ static void sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
-}
-
-static char *join(const char *a, const char *b)
-{
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = malloc(n);
-
-	if (p)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
 }
 
 int ph_seed_spec_parse(struct ph_seed_spec *spec, const json_t *seed, const char *repo,
@@ -76,7 +67,7 @@ int ph_seed_spec_parse(struct ph_seed_spec *spec, const json_t *seed, const char
 		return ph_error(err, PH_E_INVALID, "%s: seed.sql: expected the path of an SQL file",
 				source);
 	spec->sql = json_string_value(sql)[0] == '/' ? strdup(json_string_value(sql)) :
-						       join(repo, json_string_value(sql));
+						       ph_path_join(repo, json_string_value(sql));
 	req = json_object_get(seed, "requests");
 	if (req && !json_is_array(req))
 		return ph_error(err, PH_E_INVALID, "%s: seed.requests: expected an array", source);
@@ -313,7 +304,7 @@ static int copy_if_there(const char *from, const char *to, struct ph_err *err)
 static int copy_db(const char *from_root, const char *to_root, const char *db_rel,
 		   struct ph_err *err)
 {
-	char *to_db = join(to_root, db_rel), *slash;
+	char *to_db = ph_path_join(to_root, db_rel), *slash;
 	int rc = 0;
 
 	if (!to_db)
@@ -354,7 +345,7 @@ int ph_seed_run(struct ph_session *s, struct ph_err *err)
 		return ph_error_prefix(err, "seed: first start");
 	ph_session_stop(s);
 	for (i = 0; i < 2; i++) {
-		char *db = join(s->side[i].workspace, s->cfg.database);
+		char *db = ph_path_join(s->side[i].workspace, s->cfg.database);
 
 		rc = db ? ph_seed_apply_sql(db, spec->sql, err) :
 			  ph_error(err, PH_E_NOMEM, "out of memory");
@@ -368,7 +359,7 @@ int ph_seed_run(struct ph_session *s, struct ph_err *err)
 	for (i = 0; i < 2 && !rc; i++)
 		rc = send_requests(s, i, err);
 	for (i = 0; i < 2 && !rc; i++) {
-		char *db = join(s->side[i].workspace, s->cfg.database);
+		char *db = ph_path_join(s->side[i].workspace, s->cfg.database);
 
 		rc = db ? wait_ready(s, i, db, err) : ph_error(err, PH_E_NOMEM, "out of memory");
 		free(db);
@@ -376,7 +367,7 @@ int ph_seed_run(struct ph_session *s, struct ph_err *err)
 	ph_session_stop(s);
 	for (i = 0; i < 2 && !rc; i++) {
 		struct ph_side_state *st = &s->side[i];
-		char *keep = join(st->dir, "seeded");
+		char *keep = ph_path_join(st->dir, "seeded");
 
 		if (!keep)
 			return ph_error(err, PH_E_NOMEM, "out of memory");

@@ -14,6 +14,8 @@
 #include <strings.h>
 #include <curl/curl.h>
 
+#include "parity/strbuf.h"
+
 #define DEFAULT_MAX_BODY ((size_t)64 << 20)
 #define HEALTH_MAX_BODY ((size_t)64 << 10)
 
@@ -27,8 +29,8 @@ struct ph_http {
 
 /* What one transfer collects. */
 struct sink {
-	char *body;
-	size_t len, cap, max;
+	struct ph_strbuf body;
+	size_t max;
 	int overflow;
 	json_t *headers;
 };
@@ -129,25 +131,12 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 	struct sink *s = user;
 	size_t n = size * nmemb;
 
-	if (n > s->max - s->len) {
+	if (n > s->max - s->body.len) {
 		s->overflow = 1;
 		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 4096;
-		char *p;
-
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(s->body, cap)))
-			return 0;
-		s->body = p;
-		s->cap = cap;
-	}
-	memcpy(s->body + s->len, data, n);
-	s->len += n;
-	s->body[s->len] = '\0';
-	return n;
+	ph_strbuf_addn(&s->body, data, n);
+	return s->body.oom ? 0 : n;
 }
 
 /* A JSON string of the bytes, with any that are not valid UTF-8 shown as '?'. */
@@ -320,10 +309,8 @@ int ph_http_send(struct ph_http *h, const struct ph_request *req, struct ph_resp
 			    "a request needs a method and a path starting with '/'");
 	if (strpbrk(req->method, " \t\r\n"))
 		return fail(resp, err, PH_E_INVALID, req, "malformed method");
-	n = strlen(h->base) + strlen(req->path) + 1;
-	if (!(url = malloc(n)))
+	if (!(url = ph_strdup_printf("%s%s", h->base, req->path)))
 		return fail(resp, err, PH_E_NOMEM, req, "out of memory");
-	snprintf(url, n, "%s%s", h->base, req->path);
 	if (!loopback_url(url, why, sizeof(why))) {
 		free(url);
 		return fail(resp, err, PH_E_INVALID, req, why);
@@ -357,13 +344,12 @@ int ph_http_send(struct ph_http *h, const struct ph_request *req, struct ph_resp
 
 	resp->status = status;
 	resp->headers = s.headers;
-	if (!s.body && !(s.body = calloc(1, 1))) {
+	resp->body_len = s.body.len;
+	if (!(resp->body = ph_strbuf_take(&s.body))) {
 		json_decref(resp->headers);
 		resp->headers = NULL;
 		return fail(resp, err, PH_E_NOMEM, req, "out of memory");
 	}
-	resp->body = s.body;
-	resp->body_len = s.len;
 	{
 		curl_off_t us = 0;
 		char *ct = NULL;
@@ -412,10 +398,10 @@ long ph_http_get_body(const char *url, long timeout_ms, char **body)
 	if (cc == CURLE_OK || s.overflow)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(c);
-	if (body && s.body && cc == CURLE_OK)
-		*body = s.body;
+	if (body && s.body.p && cc == CURLE_OK)
+		*body = s.body.p;
 	else
-		free(s.body);
+		free(s.body.p);
 	if (cc != CURLE_OK && !s.overflow)
 		return cc == CURLE_OPERATION_TIMEDOUT ? PH_E_TIMEOUT : PH_E_HTTP;
 	return status > 0 ? status : PH_E_HTTP;

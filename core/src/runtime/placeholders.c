@@ -11,31 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/strbuf.h"
 #include "runtime/internal.h"
-
-struct buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap)))
-			return -1;
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
 
 static int is_name_char(char c)
 {
@@ -44,15 +21,14 @@ static int is_name_char(char c)
 
 char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *err)
 {
-	struct buf b = { 0 };
+	struct ph_strbuf b = { 0 };
 	const char *p = s;
+	char *out;
 
 	if (!s) {
 		ph_error(err, PH_E_INVALID, "nothing to expand");
 		return NULL;
 	}
-	if (buf_add(&b, "", 0))
-		goto nomem;
 	while (*p) {
 		const char *open = strchr(p, '{'), *q, *val = NULL;
 		char num[16];
@@ -60,21 +36,18 @@ char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *
 
 		if (!open)
 			open = p + strlen(p);
-		if (buf_add(&b, p, (size_t)(open - p)))
-			goto nomem;
+		ph_strbuf_addn(&b, p, (size_t)(open - p));
 		if (!*open)
 			break;
 		if (open[1] == '{') { /* "{{" is a literal "{" */
-			if (buf_add(&b, "{", 1))
-				goto nomem;
+			ph_strbuf_addc(&b, '{');
 			p = open + 2;
 			continue;
 		}
 		for (q = open + 1; is_name_char(*q); q++)
 			;
 		if (q == open + 1 || *q != '}') { /* not a placeholder: JSON and the like */
-			if (buf_add(&b, "{", 1))
-				goto nomem;
+			ph_strbuf_addc(&b, '{');
 			p = open + 1;
 			continue;
 		}
@@ -102,25 +75,22 @@ char *ph_expand(const char *s, const struct ph_placeholders *ph, struct ph_err *
 				 "unknown placeholder '{%.*s}' (known: {workspace} {home} {port} "
 				 "{llm_url} {repo} {shared} {build}; '{{' is a literal '{')",
 				 (int)(n > 64 ? 64 : n), open + 1);
-			free(b.p);
+			ph_strbuf_release(&b);
 			return NULL;
 		}
 #undef IS
 		if (!val) {
 			ph_error(err, PH_E_INVALID, "placeholder '{%.*s}' has no value here", (int)n,
 				 open + 1);
-			free(b.p);
+			ph_strbuf_release(&b);
 			return NULL;
 		}
-		if (buf_add(&b, val, strlen(val)))
-			goto nomem;
+		ph_strbuf_add(&b, val);
 		p = q + 1;
 	}
-	return b.p;
-nomem:
-	free(b.p);
-	ph_error(err, PH_E_NOMEM, "out of memory");
-	return NULL;
+	if (!(out = ph_strbuf_take(&b)))
+		ph_error(err, PH_E_NOMEM, "out of memory");
+	return out;
 }
 
 static char *xstrdup(const char *s)

@@ -13,7 +13,6 @@
 #include <string.h>
 
 #include "schema/model.h"
-#include "schema/sbuf.h"
 #include "schema/sql.h"
 
 /* The longest message; longer ones are cut. */
@@ -128,18 +127,18 @@ static void diff_items(json_t *out, const char *table, const json_t *ta, const j
 /* "TEXT NOT NULL DEFAULT 'x'" for messages and missing/extra columns. */
 static json_t *column_desc(const json_t *c)
 {
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	json_t *res;
 
-	ph_sb_add(&s, jstr(c, "type")[0] ? jstr(c, "type") : "(no type)");
+	ph_strbuf_add(&s, jstr(c, "type")[0] ? jstr(c, "type") : "(no type)");
 	if (json_is_true(json_object_get(c, "notnull")))
-		ph_sb_add(&s, " NOT NULL");
+		ph_strbuf_add(&s, " NOT NULL");
 	if (json_is_string(json_object_get(c, "default"))) {
-		ph_sb_add(&s, " DEFAULT ");
-		ph_sb_add(&s, jstr(c, "default"));
+		ph_strbuf_add(&s, " DEFAULT ");
+		ph_strbuf_add(&s, jstr(c, "default"));
 	}
 	if (json_integer_value(json_object_get(c, "pk")) > 0)
-		ph_sb_add(&s, " PRIMARY KEY");
+		ph_strbuf_add(&s, " PRIMARY KEY");
 	res = json_string(s.p ? s.p : "");
 	free(s.p);
 	return res;
@@ -147,17 +146,17 @@ static json_t *column_desc(const json_t *c)
 
 static json_t *index_desc(const json_t *ix)
 {
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	json_t *res;
 
 	if (json_is_true(json_object_get(ix, "unique")))
-		ph_sb_add(&s, "unique ");
-	ph_sb_add(&s, "(");
-	ph_sb_join(&s, json_object_get(ix, "columns"));
-	ph_sb_add(&s, ")");
+		ph_strbuf_add(&s, "unique ");
+	ph_strbuf_add(&s, "(");
+	ph_schema_join(&s, json_object_get(ix, "columns"));
+	ph_strbuf_add(&s, ")");
 	if (json_is_string(json_object_get(ix, "partial"))) {
-		ph_sb_add(&s, " where ");
-		ph_sb_add(&s, jstr(ix, "partial"));
+		ph_strbuf_add(&s, " where ");
+		ph_strbuf_add(&s, jstr(ix, "partial"));
 	}
 	res = json_string(s.p ? s.p : "");
 	free(s.p);
@@ -236,7 +235,7 @@ static json_t *shared_order(const json_t *t, const json_t *u)
 static void diff_columns(json_t *out, const char *table, const json_t *ta, const json_t *tb)
 {
 	json_t *ord_a, *ord_b;
-	struct sbuf sa = {0}, sb = {0};
+	struct ph_strbuf sa = {0}, sb = {0};
 	size_t i;
 
 	diff_items(out, table, ta, tb, &columns);
@@ -263,8 +262,8 @@ static void diff_columns(json_t *out, const char *table, const json_t *ta, const
 		json_decref(ord_b);
 	}
 
-	ph_sb_join(&sa, json_object_get(ta, "pk"));
-	ph_sb_join(&sb, json_object_get(tb, "pk"));
+	ph_schema_join(&sa, json_object_get(ta, "pk"));
+	ph_schema_join(&sb, json_object_get(tb, "pk"));
 	diff_field(out, "primary-key", table, NULL, ta, tb, "pk",
 		   "primary key differs: (%s) vs (%s)", sa.p ? sa.p : "", sb.p ? sb.p : "");
 	free(sa.p);
@@ -334,21 +333,21 @@ static void diff_trigger(json_t *out, const char *table, const char *k, const js
 static const struct item_kind triggers = {"triggers", "missing-trigger", "extra-trigger",
 					  trigger_label, copy, diff_trigger};
 
-static void ranges(struct sbuf *s, const json_t *arr)
+static void ranges(struct ph_strbuf *s, const json_t *arr)
 {
 	size_t i = 0, n = json_array_size(arr);
 	char buf[128];
 
 	if (!n)
-		ph_sb_add(s, "none");
+		ph_strbuf_add(s, "none");
 	while (i < n) {
 		size_t j = i;
 		const json_t *v = json_array_get(arr, i);
 
 		if (i)
-			ph_sb_add(s, ", ");
+			ph_strbuf_add(s, ", ");
 		if (!json_is_integer(v)) {
-			ph_sb_add(s, json_string_value(v) ? json_string_value(v) : "?");
+			ph_strbuf_add(s, json_string_value(v) ? json_string_value(v) : "?");
 			i++;
 			continue;
 		}
@@ -361,7 +360,7 @@ static void ranges(struct sbuf *s, const json_t *arr)
 				 json_integer_value(v), json_integer_value(json_array_get(arr, j)));
 		else
 			snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		ph_sb_add(s, buf);
+		ph_strbuf_add(s, buf);
 		i = j + 1;
 	}
 }
@@ -380,7 +379,7 @@ static void diff_migrations(json_t *out, const json_t *a, const json_t *b)
 {
 	const json_t *ma = json_object_get(a, "migrations"), *mb = json_object_get(b, "migrations");
 	json_t *only_a, *only_b;
-	struct sbuf sa = {0}, sb = {0};
+	struct ph_strbuf sa = {0}, sb = {0};
 	size_t i;
 
 	if (!json_is_array(ma) || !json_is_array(mb))

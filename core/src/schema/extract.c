@@ -12,7 +12,6 @@
 
 #include "schema/extract.h"
 #include "schema/model.h"
-#include "schema/sbuf.h"
 #include "schema/sql.h"
 #include "schema/vtab.h"
 
@@ -29,12 +28,12 @@ static json_t *table_options(sqlite3 *db)
 			   "SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'",
 			   NULL, &st) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			struct sbuf s = {0};
+			struct ph_strbuf s = {0};
 
 			if (sqlite3_column_int(st, 1))
-				ph_sb_add(&s, "without rowid");
+				ph_strbuf_add(&s, "without rowid");
 			if (sqlite3_column_int(st, 2))
-				ph_sb_add(&s, s.n ? ", strict" : "strict");
+				ph_strbuf_add(&s, s.len ? ", strict" : "strict");
 			json_object_set_new(map, (const char *)sqlite3_column_text(st, 0),
 					    json_string(s.p ? s.p : ""));
 			free(s.p);
@@ -137,7 +136,7 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 	{
 		const char *type = json_string_value(json_object_get(row, "type"));
 		const char *sql = json_string_value(json_object_get(row, "sql"));
-		char *lname = ph_lower_dup(json_string_value(json_object_get(row, "name")));
+		char *lname = ph_schema_lower(json_string_value(json_object_get(row, "name")));
 
 		if (!lname) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
@@ -175,7 +174,7 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 
 		if (!type || strcmp(type, "table") || !name)
 			continue;
-		lname = ph_lower_dup(name);
+		lname = ph_schema_lower(name);
 		if (!lname) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 			goto fail;
@@ -207,7 +206,7 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 			continue;
 		if (!strncasecmp(name, "sqlite_", 7))
 			continue; /* sqlite_sequence, sqlite_stat*: SQLite's own bookkeeping */
-		lname = ph_lower_dup(name);
+		lname = ph_schema_lower(name);
 		if (!lname) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 			goto fail;
@@ -270,8 +269,8 @@ int ph_schema_extract(sqlite3 *db, const char *source, json_t **out, struct ph_e
 
 		if (!type || strcmp(type, "trigger"))
 			continue;
-		lname = ph_lower_dup(json_string_value(json_object_get(row, "name")));
-		ltab = ph_lower_dup(json_string_value(json_object_get(row, "tbl_name")));
+		lname = ph_schema_lower(json_string_value(json_object_get(row, "name")));
+		ltab = ph_schema_lower(json_string_value(json_object_get(row, "tbl_name")));
 		norm = ph_schema_normalize_sql(json_string_value(json_object_get(row, "sql")));
 		tab = json_object_get(tables, ltab ? ltab : "");
 		if (lname && norm && tab)

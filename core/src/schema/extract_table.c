@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "schema/sbuf.h"
+#include "schema/model.h"
 #include "schema/sql.h"
 
 int ph_schema_db_fail(struct ph_err *err, sqlite3 *db, const char *source, const char *what)
@@ -109,7 +109,7 @@ static int extract_columns(struct stcache *c, const char *source, const char *na
 		return rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *cname = (const char *)sqlite3_column_text(st, 0);
-		char *key = ph_lower_dup(cname);
+		char *key = ph_schema_lower(cname);
 		int pkn = sqlite3_column_int(st, 4);
 
 		if (!key) {
@@ -159,12 +159,12 @@ static int extract_indexes(struct stcache *c, const char *source, const char *na
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *iname = (const char *)sqlite3_column_text(st, 0);
 		const char *origin = (const char *)sqlite3_column_text(st, 2);
-		char *lname = ph_lower_dup(iname);
+		char *lname = ph_schema_lower(iname);
 		const char *sql = json_string_value(json_object_get(index_sql, lname ? lname : ""));
 		char *partial = NULL;
 		json_t *terms = ph_sql_index_terms(sql, &partial);
 		json_t *cols = json_array();
-		struct sbuf key = {0};
+		struct ph_strbuf key = {0};
 		int xrc, pos = 0;
 
 		if (origin && !strcmp(origin, "pk")) {
@@ -187,7 +187,7 @@ static int extract_indexes(struct stcache *c, const char *source, const char *na
 			return ph_schema_db_fail(err, c->db, source, "cannot read index columns");
 		}
 		while ((xrc = sqlite3_step(xi)) == SQLITE_ROW) {
-			struct sbuf c = {0};
+			struct ph_strbuf c = {0};
 			const char *cname = (const char *)sqlite3_column_text(xi, 1);
 			const char *coll = (const char *)sqlite3_column_text(xi, 3);
 			char *lc;
@@ -196,20 +196,20 @@ static int extract_indexes(struct stcache *c, const char *source, const char *na
 				const char *term =
 				    json_string_value(json_array_get(terms, (size_t)pos));
 
-				ph_sb_add(&c, term ? term : "<expression>");
+				ph_strbuf_add(&c, term ? term : "<expression>");
 			} else if (sqlite3_column_int(xi, 0) == -1) {
-				ph_sb_add(&c, "rowid");
+				ph_strbuf_add(&c, "rowid");
 			} else {
-				lc = ph_lower_dup(cname);
-				ph_sb_add(&c, lc ? lc : "");
+				lc = ph_schema_lower(cname);
+				ph_strbuf_add(&c, lc ? lc : "");
 				free(lc);
 				if (sqlite3_column_int(xi, 2))
-					ph_sb_add(&c, " desc");
+					ph_strbuf_add(&c, " desc");
 			}
 			if (coll && strcasecmp(coll, "BINARY")) {
-				lc = ph_lower_dup(coll);
-				ph_sb_add(&c, " collate ");
-				ph_sb_add(&c, lc ? lc : "");
+				lc = ph_schema_lower(coll);
+				ph_strbuf_add(&c, " collate ");
+				ph_strbuf_add(&c, lc ? lc : "");
 				free(lc);
 			}
 			json_array_append_new(cols, json_string(c.p ? c.p : ""));
@@ -221,15 +221,15 @@ static int extract_indexes(struct stcache *c, const char *source, const char *na
 		if (origin && !strcmp(origin, "u")) {
 			size_t i;
 
-			ph_sb_add(&key, "unique(");
+			ph_strbuf_add(&key, "unique(");
 			for (i = 0; i < json_array_size(cols); i++) {
 				if (i)
-					ph_sb_add(&key, ",");
-				ph_sb_add(&key, json_string_value(json_array_get(cols, i)));
+					ph_strbuf_add(&key, ",");
+				ph_strbuf_add(&key, json_string_value(json_array_get(cols, i)));
 			}
-			ph_sb_add(&key, ")");
+			ph_strbuf_add(&key, ")");
 		} else {
-			ph_sb_add(&key, lname ? lname : "");
+			ph_strbuf_add(&key, lname ? lname : "");
 		}
 		if (key.p)
 			json_object_set_new(idx, key.p,
@@ -262,7 +262,7 @@ static json_t *pk_columns(struct stcache *c, const char *table)
 	if (prep_c(c, "SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk", table,
 		   &st) == SQLITE_OK)
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			char *l = ph_lower_dup((const char *)sqlite3_column_text(st, 0));
+			char *l = ph_schema_lower((const char *)sqlite3_column_text(st, 0));
 
 			json_array_append_new(cols, json_string(l ? l : ""));
 			free(l);
@@ -291,19 +291,19 @@ static int extract_fks(struct stcache *c, const char *source, const char *name, 
 	for (;;) {
 		rc = sqlite3_step(st);
 		if (cur >= 0 && (rc != SQLITE_ROW || sqlite3_column_int(st, 0) != cur)) {
-			struct sbuf key = {0};
+			struct ph_strbuf key = {0};
 
 			if (any_null_to) {
 				json_decref(to);
 				to = pk_columns(c, target);
 			}
-			ph_sb_add(&key, "(");
-			ph_sb_join(&key, from);
-			ph_sb_add(&key, ")->");
-			ph_sb_add(&key, target ? target : "");
-			ph_sb_add(&key, "(");
-			ph_sb_join(&key, to);
-			ph_sb_add(&key, ")");
+			ph_strbuf_add(&key, "(");
+			ph_schema_join(&key, from);
+			ph_strbuf_add(&key, ")->");
+			ph_strbuf_add(&key, target ? target : "");
+			ph_strbuf_add(&key, "(");
+			ph_schema_join(&key, to);
+			ph_strbuf_add(&key, ")");
 			if (key.p)
 				json_object_set_new(
 				    fks, key.p,
@@ -326,13 +326,13 @@ static int extract_fks(struct stcache *c, const char *source, const char *name, 
 			from = json_array();
 			to = json_array();
 			any_null_to = 0;
-			target = ph_lower_dup((const char *)sqlite3_column_text(st, 1));
-			on_update = ph_lower_dup((const char *)sqlite3_column_text(st, 4));
-			on_delete = ph_lower_dup((const char *)sqlite3_column_text(st, 5));
+			target = ph_schema_lower((const char *)sqlite3_column_text(st, 1));
+			on_update = ph_schema_lower((const char *)sqlite3_column_text(st, 4));
+			on_delete = ph_schema_lower((const char *)sqlite3_column_text(st, 5));
 		}
 		{
-			char *f = ph_lower_dup((const char *)sqlite3_column_text(st, 2));
-			char *t = ph_lower_dup((const char *)sqlite3_column_text(st, 3));
+			char *f = ph_schema_lower((const char *)sqlite3_column_text(st, 2));
+			char *t = ph_schema_lower((const char *)sqlite3_column_text(st, 3));
 
 			if (!sqlite3_column_text(st, 3))
 				any_null_to = 1;

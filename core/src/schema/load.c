@@ -16,27 +16,27 @@
 
 #include "parity/jsonio.h"
 #include "schema/model.h"
-#include "schema/sbuf.h"
+#include "parity/strbuf.h"
 
 /* The URI that opens path read-only and immutable, its bytes percent-encoded. */
 static char *file_uri(const char *path)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	const unsigned char *p;
 
-	ph_sb_add(&s, "file:");
+	ph_strbuf_add(&s, "file:");
 	for (p = (const unsigned char *)path; *p; p++) {
 		if (isalnum(*p) || strchr("/-_.~", *p)) {
-			ph_sb_addn(&s, (const char *)p, 1);
+			ph_strbuf_addc(&s, (char)*p);
 		} else {
 			char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
 
-			ph_sb_addn(&s, e, 3);
+			ph_strbuf_addn(&s, e, 3);
 		}
 	}
-	ph_sb_add(&s, "?mode=ro&immutable=1");
-	return ph_sb_take(&s);
+	ph_strbuf_add(&s, "?mode=ro&immutable=1");
+	return ph_strbuf_take(&s);
 }
 
 int ph_schema_load_db(const char *path, json_t **out, struct ph_err *err)

@@ -1,13 +1,16 @@
 /*
  * What extraction and comparison share about the schema model (model.h): the notes a
- * model carries to the report, and the sorting both sides apply so that a model and a
- * differences array do not depend on the order SQLite or a hash table listed things in.
+ * model carries to the report, the sorting both sides apply so that a model and a
+ * differences array do not depend on the order SQLite or a hash table listed things in,
+ * and the lower-case names and joined column lists its keys are made of.
  */
 #include "schema/model.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void ph_schema_add_note(json_t *model, const char *table, const char *fmt, ...)
 {
@@ -37,4 +40,28 @@ json_t *ph_schema_sorted_array(const json_t *arr, int (*cmp)(const void *, const
 		json_array_append(out, v[i]);
 	free(v);
 	return out;
+}
+
+char *ph_schema_lower(const char *s)
+{
+	char *d = strdup(s ? s : "");
+	char *q;
+
+	if (d)
+		for (q = d; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+	return d;
+}
+
+void ph_schema_join(struct ph_strbuf *s, const json_t *arr)
+{
+	size_t i;
+
+	for (i = 0; i < json_array_size(arr); i++) {
+		const char *v = json_string_value(json_array_get(arr, i));
+
+		if (i)
+			ph_strbuf_addc(s, ',');
+		ph_strbuf_add(s, v ? v : "");
+	}
 }

@@ -1,6 +1,7 @@
 /*
  * The schema model, the JSON document extraction builds (extract.c, load.c) and the diff
- * reads (diff.c). Internal to core/src/schema; schema.h says what it models.
+ * reads (diff.c), and how its keys are spelled. Internal to core/src/schema; schema.h says
+ * what it models.
  *
  *   {source, tables: {<lower-case name>: table}, migrations: [version...] | null,
  *    notes: [{table?, message}]}
@@ -17,11 +18,19 @@
 
 #include <jansson.h>
 
+#include "parity/strbuf.h"
+
 /* Append a note (how something was compared) to the model's "notes"; table may be NULL. */
 void ph_schema_add_note(json_t *model, const char *table, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* A JSON array sorted with cmp (new reference; elements shared), NULL when out of memory. */
 json_t *ph_schema_sorted_array(const json_t *arr, int (*cmp)(const void *, const void *));
+
+/* A lower-case copy of s (NULL reads as ""), as every name key is; NULL when out of memory. */
+char *ph_schema_lower(const char *s);
+
+/* Append the strings of JSON array arr (borrowed) separated by ",", a non-string as "". */
+void ph_schema_join(struct ph_strbuf *s, const json_t *arr);
 
 #endif

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "schema/schema.h"
-#include "schema/sbuf.h"
+#include "parity/strbuf.h"
 
 void ph_sql_toks_free(struct toks *t)
 {
@@ -155,15 +155,15 @@ int ph_sql_tok_is(const struct toks *t, size_t i, const char *text)
 
 char *ph_sql_join(const struct toks *t, size_t from, size_t to)
 {
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	size_t i;
 
 	for (i = from; i < to && i < t->n; i++) {
 		if (i > from && t->v[i].kind == T_WORD && t->v[i - 1].kind == T_WORD)
-			ph_sb_add(&s, " ");
-		ph_sb_add(&s, t->v[i].text);
+			ph_strbuf_add(&s, " ");
+		ph_strbuf_add(&s, t->v[i].text);
 	}
-	return ph_sb_take(&s);
+	return ph_strbuf_take(&s);
 }
 
 size_t ph_sql_match_paren(const struct toks *t, size_t open)
@@ -214,15 +214,15 @@ char *ph_schema_normalize_sql(const char *sql)
 
 char *ph_sql_unquote(const char *lit)
 {
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	size_t len = strlen(lit), i;
 
 	for (i = 1; i + 1 < len; i++) {
-		ph_sb_addn(&s, lit + i, 1);
+		ph_strbuf_addc(&s, lit[i]);
 		if (lit[i] == '\'' && lit[i + 1] == '\'')
 			i++;
 	}
-	return ph_sb_take(&s);
+	return ph_strbuf_take(&s);
 }
 
 /* Parentheses around the whole default do not change what it stores: (0) is 0. */
@@ -231,7 +231,7 @@ char *ph_sql_default_value(const char *raw)
 	struct toks t = {0};
 	size_t from = 0, to;
 	char *text = NULL, *res = NULL;
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 
 	if (!raw)
 		return strdup("null");
@@ -271,9 +271,9 @@ char *ph_sql_default_value(const char *raw)
 			goto out;
 		}
 	}
-	ph_sb_add(&s, to - from == 1 && t.v[from].kind == T_LIT ? "str:" : "expr:");
-	ph_sb_add(&s, text);
-	res = ph_sb_take(&s);
+	ph_strbuf_add(&s, to - from == 1 && t.v[from].kind == T_LIT ? "str:" : "expr:");
+	ph_strbuf_add(&s, text);
+	res = ph_strbuf_take(&s);
 out:
 	free(text);
 	ph_sql_toks_free(&t);

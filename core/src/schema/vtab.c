@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "schema/schema.h"
-#include "schema/sbuf.h"
+#include "schema/model.h"
 #include "schema/sql.h"
 
 static int cmp_str(const void *a, const void *b)
@@ -24,13 +24,13 @@ static char *vtab_arg(const struct toks *t, size_t from, size_t to, int *is_opti
 	*is_option = 0;
 	if (to - from == 1 && t->v[from].kind == T_LIT) {
 		char *u = ph_sql_unquote(t->v[from].text);
-		char *l = ph_lower_dup(u);
+		char *l = ph_schema_lower(u);
 
 		free(u);
 		return l;
 	}
 	if (to - from >= 3 && t->v[from].kind == T_WORD && ph_sql_tok_is(t, from + 1, "=")) {
-		struct sbuf s = {0};
+		struct ph_strbuf s = {0};
 		char *value;
 
 		*is_option = 1;
@@ -41,11 +41,11 @@ static char *vtab_arg(const struct toks *t, size_t from, size_t to, int *is_opti
 			value = strndup(t->v[from + 2].text + 1, strlen(t->v[from + 2].text) - 2);
 		else
 			value = ph_sql_join(t, from + 2, to);
-		ph_sb_add(&s, t->v[from].text);
-		ph_sb_add(&s, "=");
-		ph_sb_add(&s, value ? value : "");
+		ph_strbuf_add(&s, t->v[from].text);
+		ph_strbuf_add(&s, "=");
+		ph_strbuf_add(&s, value ? value : "");
 		free(value);
-		return ph_sb_take(&s);
+		return ph_strbuf_take(&s);
 	}
 	return ph_sql_join(t, from, to);
 }
@@ -55,7 +55,7 @@ int ph_sql_vtab_parse(const char *sql, char **module, char **definition)
 	struct toks t = {0};
 	size_t u, i, close, from, to, nargs = 0, nopts = 0;
 	char **args = NULL, **opts = NULL;
-	struct sbuf s = {0};
+	struct ph_strbuf s = {0};
 	int rc = -1;
 
 	*module = *definition = NULL;
@@ -70,7 +70,7 @@ int ph_sql_vtab_parse(const char *sql, char **module, char **definition)
 		goto out;
 	}
 	*module = strdup(t.v[u + 1].text);
-	ph_sb_add(&s, t.v[u + 1].text);
+	ph_strbuf_add(&s, t.v[u + 1].text);
 	if (ph_sql_tok_is(&t, u + 2, "(")) {
 		close = ph_sql_match_paren(&t, u + 2);
 		args = calloc(t.n, sizeof(*args));
@@ -100,16 +100,15 @@ int ph_sql_vtab_parse(const char *sql, char **module, char **definition)
 				goto out;
 		}
 		qsort(opts, nopts, sizeof(*opts), cmp_str);
-		ph_sb_add(&s, "(");
+		ph_strbuf_add(&s, "(");
 		for (i = 0; i < nargs + nopts; i++) {
 			if (i)
-				ph_sb_add(&s, ", ");
-			ph_sb_add(&s, i < nargs ? args[i] : opts[i - nargs]);
+				ph_strbuf_add(&s, ", ");
+			ph_strbuf_add(&s, i < nargs ? args[i] : opts[i - nargs]);
 		}
-		ph_sb_add(&s, ")");
+		ph_strbuf_add(&s, ")");
 	}
-	*definition = ph_sb_take(&s);
-	s.p = NULL;
+	*definition = ph_strbuf_take(&s);
 	rc = (*module && *definition) ? 0 : -1;
 out:
 	if (args)

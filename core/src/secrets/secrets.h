@@ -8,7 +8,8 @@
  * and a comparison of two files whose plaintexts only ever meet as keyed hashes. No CLI
  * concerns live here: the `parity secrets` command and the secrets domain plugin both use
  * it. Plaintext buffers are wiped before they are freed, and no function puts a value in
- * an error message.
+ * an error message. secrets.c holds keys and single values, file.c the envelope, verify.c
+ * the check and the comparison.
  */
 #ifndef PARITY_SECRETS_H
 #define PARITY_SECRETS_H

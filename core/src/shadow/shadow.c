@@ -89,22 +89,14 @@ double ph_shadow_span_days(const struct ph_shadow *s)
 
 static void count_class(struct ph_shadow_counts *c, enum ph_class cls)
 {
-	switch (cls) {
-	case PH_STRUCTURAL:
-		c->structural++;
-		break;
-	case PH_SEMANTIC:
-		c->semantic++;
-		break;
-	case PH_TIMING:
-		c->timing++;
-		break;
-	case PH_ERROR:
-		c->error++;
-		break;
-	case PH_PARITY:
-		break;
-	}
+	unsigned long *n = cls == PH_STRUCTURAL ? &c->structural :
+			   cls == PH_SEMANTIC	? &c->semantic :
+			   cls == PH_TIMING	? &c->timing :
+			   cls == PH_ERROR	? &c->error :
+						  NULL; /* parity is not counted */
+
+	if (n)
+		(*n)++;
 }
 
 /* Lines of one aggregate arrive in order, so the first ones kept are the earliest. */
@@ -298,6 +290,24 @@ static int msg_cmp(const void *pa, const void *pb)
 			      &((const struct ph_shadow_message *)pb)->at);
 }
 
+/*
+ * The first keep of two sorted lists of size-byte elements, mine (n_mine, room for keep)
+ * and theirs, back in mine; all of them sorted in tmp (room for both). Returns how many
+ * there were: those from keep on in tmp are the ones dropped.
+ */
+static size_t keep_first(void *mine, size_t n_mine, const void *theirs, size_t n_theirs,
+			 size_t size, size_t keep, int (*cmp)(const void *, const void *),
+			 void *tmp)
+{
+	size_t n = n_mine + n_theirs;
+
+	memcpy(tmp, mine, n_mine * size);
+	memcpy((char *)tmp + n_mine * size, theirs, n_theirs * size);
+	qsort(tmp, n, size, cmp);
+	memcpy(mine, tmp, (n < keep ? n : keep) * size);
+	return n;
+}
+
 int ph_shadow_merge(struct ph_shadow *s, struct ph_shadow *from)
 {
 	struct ph_shadow_pos pos[2 * PH_SHADOW_MALFORMED_KEEP];
@@ -316,21 +326,14 @@ int ph_shadow_merge(struct ph_shadow *s, struct ph_shadow *from)
 	for (i = 0; i < PH_SHADOW_SLOTS; i++)
 		add_counts(&s->domains[i], &from->domains[i]);
 	/* the first malformed lines overall are among the first ones of each part */
-	n = s->n_malformed_at;
-	memcpy(pos, s->malformed_at, n * sizeof(pos[0]));
-	memcpy(pos + n, from->malformed_at, from->n_malformed_at * sizeof(pos[0]));
-	n += from->n_malformed_at;
-	qsort(pos, n, sizeof(pos[0]), shadow_pos_cmp);
+	n = keep_first(s->malformed_at, s->n_malformed_at, from->malformed_at,
+		       from->n_malformed_at, sizeof(pos[0]), PH_SHADOW_MALFORMED_KEEP,
+		       shadow_pos_cmp, pos);
 	s->n_malformed_at = n < PH_SHADOW_MALFORMED_KEEP ? n : PH_SHADOW_MALFORMED_KEEP;
-	memcpy(s->malformed_at, pos, s->n_malformed_at * sizeof(pos[0]));
 	from->n_malformed_at = 0;
-	n = s->n_messages;
-	memcpy(msgs, s->messages, n * sizeof(msgs[0]));
-	memcpy(msgs + n, from->messages, from->n_messages * sizeof(msgs[0]));
-	n += from->n_messages;
-	qsort(msgs, n, sizeof(msgs[0]), msg_cmp);
+	n = keep_first(s->messages, s->n_messages, from->messages, from->n_messages,
+		       sizeof(msgs[0]), PH_SHADOW_MESSAGES_KEEP, msg_cmp, msgs);
 	s->n_messages = n < PH_SHADOW_MESSAGES_KEEP ? n : PH_SHADOW_MESSAGES_KEEP;
-	memcpy(s->messages, msgs, s->n_messages * sizeof(msgs[0]));
 	for (i = s->n_messages; i < n; i++)
 		free(msgs[i].text);
 	from->n_messages = 0;
