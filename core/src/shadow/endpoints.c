@@ -1,6 +1,6 @@
 /*
  * Endpoints of shadow log lines: the domain and the grouping template of "METHOD path"
- * (shadow/domains.h), remembered in a bounded direct-mapped cache, since a log repeats a
+ * (domain/endpoint_map.h), remembered in a bounded direct-mapped cache, since a log repeats a
  * few hundred endpoints millions of times and matching routes is the costly part.
  */
 #include "shadow/shadow_int.h"
