@@ -28,10 +28,9 @@ static const char *const side_names[] = {"reference", "candidate"};
 /* Does the host offer the stdio services (ABI 1.1)? */
 static int host_has_stdio(const struct ph_host *host)
 {
-	return host->size >= offsetof(struct ph_host, runtimes_fresh) +
-				     sizeof(host->runtimes_fresh) &&
-	       host->stdio_open && host->stdio_send && host->stdio_recv && host->stdio_close &&
-	       host->runtimes_fresh;
+	return PH_HOST_HAS(host, stdio_open) && PH_HOST_HAS(host, stdio_send) &&
+	       PH_HOST_HAS(host, stdio_recv) && PH_HOST_HAS(host, stdio_close) &&
+	       PH_HOST_HAS(host, runtimes_fresh);
 }
 
 /* The id a request case is answered under, or NULL (notifications, raw messages). */
