@@ -8,7 +8,9 @@ adds this folder's suites, `parity run --domain tenth --domain read` must: accep
 rows after read's (the domain list's order, then others alphabetically) in matrix.json,
 matrix.md and junit.xml, all parity; hand `--param tenth.greeting=...` to the tenth
 plugin only; and `parity list` must show it. Without the plugin folder, "tenth" is an
-unknown domain (exit 2). Usage: tenth.py --parity BIN --repo DIR --plugin-dir DIR
+unknown domain (exit 2). Listed tenth in a repo's suites/domains.json, with a route of its
+own, `parity shadow-report` counts its log lines under it, not as unmapped.
+Usage: tenth.py --parity BIN --repo DIR --plugin-dir DIR
 """
 import argparse
 import json
@@ -85,6 +87,40 @@ def test(a, tmp):
           "parity list --format json does not show the tenth plugin: %r" % listed.get("tenth"))
     code, text, err = run([a.parity, "list", "--plugin-dir", a.plugin_dir])
     check(code == 0 and "tenth" in text, "parity list does not show tenth:\n%s" % text)
+    shadow(a, tmp)
+
+
+def shadow(a, tmp):
+    """A tenth domain listed in the data file has its own row in shadow reports."""
+    repo = os.path.join(tmp, "repo")
+    os.makedirs(os.path.join(repo, "suites"))
+    with open(os.path.join(a.repo, "suites", "domains.json")) as f:
+        doc = json.load(f)
+    doc["domains"].append("tenth")
+    doc["routes"].insert(0, {"route": "* /api/tenth/*", "domain": "tenth"})
+    with open(os.path.join(repo, "suites", "domains.json"), "w") as f:
+        json.dump(doc, f)
+    log = os.path.join(tmp, "shadow.jsonl")
+    with open(log, "w") as f:
+        for path, b in (("/api/tenth/ping", 500), ("/api/tenth/ping", 200),
+                        ("/api/nowhere", 200)):
+            f.write(json.dumps({"ts": "2026-06-01T00:00:00Z", "path": path, "method": "GET",
+                                "primaryStatus": 200, "shadowStatus": b}) + "\n")
+    env = dict(os.environ, PARITY_REPO=repo)
+    p = subprocess.run([a.parity, "shadow-report", "--format", "json", log], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(p.returncode in (0, 1), "shadow-report exited %d: %s" % (p.returncode, p.stderr))
+    rep = json.loads(p.stdout)
+    doms = rep["domains"]
+    check(doms.get("tenth", {}).get("entries") == 2,
+          "shadow-report does not count the tenth's lines under it: %r" % doms)
+    check(doms.get("unmapped", {}).get("entries") == 1,
+          "the unrouted line is not unmapped: %r" % doms)
+    p = subprocess.run([a.parity, "shadow-report", log], env=env, capture_output=True,
+                       text=True, timeout=60)
+    out = p.stdout
+    check("tenth" in out and out.index("secrets") < out.index("tenth") < out.index("unmapped"),
+          "the text report has no tenth row between secrets and unmapped:\n%s" % out)
 
 
 def main():

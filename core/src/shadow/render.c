@@ -9,9 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/list.h"
+
+/* A slot is reported when it is a domain of the list, or "unmapped" with entries. */
 int shadow_slot_listed(const struct ph_shadow *s, size_t i)
 {
-	return i != PH_SHADOW_SLOTS - 1 || s->domains[i].entries;
+	if (i == PH_SHADOW_SLOTS - 1)
+		return s->domains[i].entries != 0;
+	return i < ph_domains()->n;
 }
 
 const char *shadow_fp_path(const struct ph_shadow_fp *fp)
@@ -69,6 +74,8 @@ static void fingerprints(const struct ph_shadow *s, FILE *f, size_t top,
 	for (d = 0; v && d < PH_SHADOW_SLOTS; d++) {
 		size_t shown = 0;
 
+		if (!shadow_slot_listed(s, d))
+			continue;
 		for (i = 0; i < n && shown < top; i++) {
 			char a[48], b[48];
 

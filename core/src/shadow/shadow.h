@@ -26,8 +26,11 @@
 #define PH_SHADOW_MESSAGES_KEEP 5
 /* Longest line read whole by default; a longer one is counted as malformed. */
 #define PH_SHADOW_MAX_LINE ((size_t)64 << 20)
-/* Domain slots: the nine domains, then "unmapped". */
-#define PH_SHADOW_SLOTS 10
+/*
+ * Domain slots: the domains of the list (domain/list.h) in its order, at most 32, then
+ * "unmapped" in the last slot; a domain beyond the 32nd counts as unmapped.
+ */
+#define PH_SHADOW_SLOTS 33
 
 /* Per-domain tallies: entries (log lines) and divergences per class. */
 struct ph_shadow_counts {
