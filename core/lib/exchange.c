@@ -21,7 +21,9 @@ static void ask(const struct ph_host *host, struct ph_run *run,
 		struct ph_err e;
 
 		ph_err_clear(&e);
-		host->http(run, side, req[side], &r[side], &e);
+		/* a call that failed before any exchange (out of memory) is no answer either */
+		if (host->http(run, side, req[side], &r[side], &e) < 0 && !r[side].error)
+			r[side].error = strdup(e.msg[0] ? e.msg : "the request could not be sent");
 	}
 }
 

@@ -22,16 +22,23 @@ int ph_result_add(struct ph_result *res, enum ph_class cls, const char *kind, co
 	}
 	res->items = items;
 	d = &items[res->count];
+	d->path = strdup(path ? path : "");
+	d->message = strdup(message ? message : "");
+	if (!d->path || !d->message) { /* no half-built divergence is counted */
+		free(d->path);
+		free(d->message);
+		json_decref(a);
+		json_decref(b);
+		return PH_E_NOMEM;
+	}
 	d->cls = cls;
 	d->kind = kind;
-	d->path = strdup(path ? path : "");
 	d->a = a;
 	d->b = b;
-	d->message = strdup(message ? message : "");
 	res->count++;
 	if (cls > res->verdict)
 		res->verdict = cls;
-	return d->path && d->message ? 0 : PH_E_NOMEM;
+	return 0;
 }
 
 int ph_result_addf(struct ph_result *res, enum ph_class cls, const char *kind, const char *path,

@@ -228,13 +228,15 @@ struct ph_host {
 
 	/*
 	 * One slow answer is not a timing divergence. Given the requests behind res (cand_req
-	 * NULL: the same as ref_req) and a result
-	 * whose divergences include timing, re-sample it on both runtimes (two batches, asking
-	 * each side first in turn) and keep the timing divergence only when both batches show
-	 * it by medians, minimums and spread; otherwise drop it from res (verdict recomputed).
-	 * Only for requests that may be sent again. *info gets a new object {samples_ms:
-	 * {reference, candidate}, flaky?: {class, retries}} to attach to the row (annotate), or
-	 * NULL when res had no timing divergence.
+	 * NULL: the same as ref_req) and a result whose divergences include timing, re-sample
+	 * it on both runtimes (two batches of timing.samples, asking each side first in turn)
+	 * and keep the timing divergence only when the medians of both batches diverge by the
+	 * fixed rule and the Mann-Whitney test on all samples rejects at timing.alpha;
+	 * otherwise drop it from res (verdict recomputed). Only for requests that may be sent
+	 * again. *info gets a new object {samples_ms: {reference, candidate}, and either
+	 * flaky: {class, retries} (dropped) or median_ms: {reference, candidate} and
+	 * mann_whitney_p (kept)} to attach to the row (annotate), or NULL when res had no
+	 * timing divergence.
 	 */
 	int (*timing_confirm)(struct ph_run *run, const struct ph_request *ref_req,
 			      const struct ph_request *cand_req, struct ph_result *res,

@@ -363,7 +363,12 @@ int cmd_run(int argc, char **argv)
 	while ((c = ph_cli_getopt(&g)) > 0) {
 		switch (c) {
 		case 'c': config = optarg; break;
-		case 'd': only[n_only++] = optarg; break;
+		case 'd': /* a domain named twice runs once */
+			for (i = 0; i < n_only && strcmp(only[i], optarg); i++)
+				;
+			if (i == n_only)
+				only[n_only++] = optarg;
+			break;
 		case 'o': out = optarg; break;
 		case 'k': keep = 1; break;
 		case 'p': plugin_dir = optarg; break;
@@ -466,9 +471,19 @@ int cmd_run(int argc, char **argv)
 	params = NULL;
 	s.matrix = ph_matrix_new(s.cfg.runtimes[0].name, "unknown", s.cfg.runtimes[1].name,
 				 "unknown");
-	if (!n_only)
+	if (!n_only) {
+		/* the config's domains: as many as the list and the plugins found name */
+		const char **all = realloc(only, (s.cfg.n_domains + 1) * sizeof(char *));
+
+		if (!all) {
+			ph_error(&err, PH_E_NOMEM, "out of memory");
+			exit_code = ph_cli_fail(&err);
+			goto done;
+		}
+		only = all;
 		for (; n_only < s.cfg.n_domains; n_only++)
 			only[n_only] = s.cfg.domains[n_only];
+	}
 	ph_err_clear(&err);
 	{
 		double t_seed = now_ms();

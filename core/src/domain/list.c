@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/endpoint_map.h"
 #include "domain/repo.h"
 #include "parity/jsonio.h"
 
@@ -33,6 +34,12 @@ void ph_domain_list_release(struct ph_domain_list *l)
 	free(l->source);
 	json_decref(l->defaults);
 	memset(l, 0, sizeof(*l));
+}
+
+/* Names the harness itself uses where a domain's would stand. */
+static int reserved(const char *s)
+{
+	return !strcmp(s, PH_DOMAIN_UNMAPPED) || !strcmp(s, "perf");
 }
 
 /* A domain name becomes a file stem, a folder and a matrix key: keep it plain. */
@@ -91,6 +98,11 @@ int ph_domain_list_from_json(struct ph_domain_list *l, const json_t *doc, const 
 					"%s: domains[%zu]: expected a domain name (letters, digits, "
 					"'-', '_')",
 					source, i);
+		if (reserved(name))
+			return ph_error(err, PH_E_INVALID,
+					"%s: domains[%zu]: '%s' is reserved (shadow reports' "
+					"unmapped endpoints, the performance pass)",
+					source, i, name);
 		if (ph_domain_list_has(l, name))
 			return ph_error(err, PH_E_INVALID, "%s: domains: '%s' is listed twice",
 					source, name);
@@ -145,6 +157,8 @@ int ph_domain_list_add(struct ph_domain_list *l, const char *name, struct ph_err
 	if (!valid_name(name))
 		return ph_error(err, PH_E_INVALID, "'%s' cannot be a domain name (letters, digits, "
 				"'-', '_')", name ? name : "");
+	if (reserved(name))
+		return ph_error(err, PH_E_INVALID, "'%s' is reserved, not a domain name", name);
 	if (ph_domain_list_has(l, name))
 		return 0;
 	for (at = l->n_listed; at < l->n && strcmp(l->names[at], name) < 0; at++)
@@ -172,7 +186,8 @@ int ph_domain_list_add_plugins(struct ph_domain_list *l, char *const *dirs, size
 				continue;
 			memcpy(stem, de->d_name, len - 3);
 			stem[len - 3] = '\0';
-			if (valid_name(stem)) /* other shared objects are no plugin of ours */
+			/* other shared objects are no plugin of ours */
+			if (valid_name(stem) && !reserved(stem))
 				rc = ph_domain_list_add(l, stem, err);
 		}
 		closedir(d);
