@@ -524,7 +524,24 @@ static void test_render(void **state)
 	json_decref(m);
 }
 
+/* A suite expectation that broke is a note: the gate shows it and does not block on it. */
+static void test_expectation_rows_are_notes(void **state)
+{
+	json_t *m = full_matrix(NULL);
+	struct ph_shadow s;
+
+	(void)state;
+	shadow_of(&s, clean14);
+	add_row(m, "write", "POST /api/memory/remember", PH_EXPECTATION, "expectation",
+		"$.deduped");
+	expect(NULL, m, &s, NULL, 14, PH_GATE_PASS,
+	       WANT({1, "expectation", "write", 1}, {0, "structural", NULL, 0}));
+	ph_shadow_release(&s);
+	json_decref(m);
+}
+
 T_MAIN(t_map_setup, t_map_teardown, cmocka_unit_test(test_glob_and_dates),
+       cmocka_unit_test(test_expectation_rows_are_notes),
        cmocka_unit_test(test_pass), cmocka_unit_test(test_insufficient_matrix),
        cmocka_unit_test(test_insufficient_shadow), cmocka_unit_test(test_blocked_matrix),
        cmocka_unit_test(test_blocked_shadow), cmocka_unit_test(test_sharded_matrices),

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "matrix/matrix.h"
+#include "parity/result.h"
 #include "report/report.h"
 #include "parity/jsonio.h"
 
@@ -504,9 +505,48 @@ static void load_and_round_trip(void **state)
 	json_decref(m);
 }
 
+/*
+ * An expectation row (a suite's own expectation broke) is counted apart, keeps its class
+ * whatever its result lists, and never makes a domain diverge or the verdict worse.
+ */
+static void expectation_rows_are_counted_apart(void **state)
+{
+	struct ph_err err;
+	struct ph_result res = {0};
+	struct ph_row row = {"POST /api/memory/remember", "c/s expected", "200", PH_EXPECTATION,
+			     &res, -1, -1, NULL};
+	json_t *m = ph_matrix_new("a", "1", "b", "2"), *d, *f;
+
+	(void)state;
+	assert_int_equal(ph_result_add(&res, PH_EXPECTATION, "expectation", "$.deduped", NULL,
+				       json_true(), "reference: expected true, got absent"),
+			 0);
+	assert_int_equal(res.verdict, PH_PARITY);
+	add(m, "replay", "r1", PH_PARITY);
+	assert_int_equal(ph_matrix_add_row(m, "replay", &row, &err), 0);
+	ph_result_clear(&res);
+	ph_matrix_finish(m);
+	assert_int_equal(ph_matrix_validate(m, "m.json", &err), 0);
+	d = domain_at(m, 0);
+	assert_string_equal(json_string_value(json_object_get(d, "status")), "pass");
+	assert_int_equal(count_of(d, "parity"), 1);
+	assert_int_equal(count_of(d, "expectation"), 1);
+	f = feature_at(d, 1);
+	assert_string_equal(json_string_value(json_object_get(f, "candidate")), "expectation");
+	assert_string_equal(json_string_value(json_object_get(
+				json_array_get(json_object_get(f, "divergences"), 0), "class")),
+			    "expectation");
+	assert_string_equal(json_string_value(json_object_get(m, "verdict")), "parity");
+	/* a domain without such rows has no such count, and a verdict is never one */
+	json_object_set_new(m, "verdict", json_string("expectation"));
+	assert_int_equal(ph_matrix_validate(m, "m.json", &err), PH_E_INVALID);
+	json_decref(m);
+}
+
 T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(new_matrix_is_valid),
        cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
        cmocka_unit_test(error_rows_and_bad_rows),
        cmocka_unit_test(finish_counts_statuses_and_verdict),
+       cmocka_unit_test(expectation_rows_are_counted_apart),
        cmocka_unit_test(canonical_domain_order), cmocka_unit_test(validate_names_the_path),
        cmocka_unit_test(load_and_round_trip))

@@ -19,7 +19,7 @@
 #include "parity/err.h"
 
 #define PH_ABI_MAJOR 1
-#define PH_ABI_MINOR 2
+#define PH_ABI_MINOR 3
 
 /* Divergence classes, ordered by severity so that the worst is the largest. */
 enum ph_class {
@@ -27,7 +27,14 @@ enum ph_class {
 	PH_TIMING = 1,
 	PH_SEMANTIC = 2,
 	PH_STRUCTURAL = 3,
-	PH_ERROR = 4 /* the harness could not evaluate: never parity */
+	PH_ERROR = 4, /* the harness could not evaluate: never parity */
+	/*
+	 * Since ABI 1.3, and outside the order above: a suite's own expectation of what a
+	 * runtime answers or leaves behind (a replay case's expectedResponse) did not hold on
+	 * one side or both. Not a difference between the runtimes, so it never raises a
+	 * result's or a matrix's verdict; the matrix counts it apart and the gate notes it.
+	 */
+	PH_EXPECTATION = 5
 };
 
 /* Which runtime a call concerns. */
@@ -306,6 +313,20 @@ struct ph_host {
 	int (*timing_samples)(struct ph_run *run, const double *a, size_t na, const double *b,
 			      size_t nb, double min_delta_ms, struct ph_result *res, json_t **info,
 			      struct ph_err *err);
+
+	/* ---- since ABI 1.3 ---- */
+
+	/*
+	 * How side starts from now until the domain ends (runtime_restart, runtimes_fresh):
+	 * opts is {"env"?: {NAME: value or null}, "ready"?: false}, or NULL to start as
+	 * configured again. env values are set over the runtime's configured env (with the
+	 * same placeholders; null removes a configured variable); "ready": false waits for the
+	 * health path alone, not for the config's "ready" values (a suite that starts a
+	 * runtime with its own agent.yaml may turn off the worker they wait for). A running
+	 * runtime is not restarted by this call. PH_E_INVALID names a bad key.
+	 */
+	int (*runtime_options)(struct ph_run *run, enum ph_side side, const json_t *opts,
+			       struct ph_err *err);
 };
 
 /*
@@ -366,7 +387,10 @@ typedef const struct ph_plugin *(*ph_plugin_entry_fn)(void);
 		return &ph_plugin_descriptor_;                                              \
 	}
 
-/* Name of a class as in the matrix: "parity", "timing", "semantic", "structural", "error". */
+/*
+ * Name of a class as in the matrix: "parity", "timing", "semantic", "structural", "error",
+ * "expectation".
+ */
 static inline const char *ph_class_name(enum ph_class c)
 {
 	switch (c) {
@@ -375,6 +399,7 @@ static inline const char *ph_class_name(enum ph_class c)
 	case PH_SEMANTIC: return "semantic";
 	case PH_STRUCTURAL: return "structural";
 	case PH_ERROR: return "error";
+	case PH_EXPECTATION: return "expectation";
 	}
 	return "error";
 }

@@ -167,6 +167,8 @@ static const char *color_of(enum ph_class c)
 		return "\033[36m";
 	case PH_ERROR:
 		return "\033[35m";
+	case PH_EXPECTATION:
+		return "\033[34m";
 	case PH_PARITY:
 		break;
 	}

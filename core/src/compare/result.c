@@ -82,7 +82,7 @@ void walk_verdict(struct ph_result *r)
 
 	r->verdict = PH_PARITY;
 	for (i = 0; i < r->count; i++)
-		if (r->items[i].cls > r->verdict)
+		if (r->items[i].cls > r->verdict && r->items[i].cls != PH_EXPECTATION)
 			r->verdict = r->items[i].cls;
 }
 
@@ -148,8 +148,8 @@ void ph_response_release(struct ph_response *resp)
 
 int ph_class_parse(const char *name)
 {
-	static const enum ph_class all[] = {PH_PARITY, PH_TIMING, PH_SEMANTIC, PH_STRUCTURAL,
-					    PH_ERROR};
+	static const enum ph_class all[] = {PH_PARITY,	   PH_TIMING, PH_SEMANTIC,
+					    PH_STRUCTURAL, PH_ERROR,  PH_EXPECTATION};
 	size_t i;
 
 	if (!name)

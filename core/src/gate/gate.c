@@ -248,8 +248,8 @@ static struct ph_documented_entry *covered(struct ph_documented *doc, const char
 /* A matrix class name as an enum value, -1 when unknown. */
 static int parse_class(const char *name)
 {
-	static const enum ph_class all[] = {PH_PARITY, PH_TIMING, PH_SEMANTIC, PH_STRUCTURAL,
-					    PH_ERROR};
+	static const enum ph_class all[] = {PH_PARITY,	   PH_TIMING, PH_SEMANTIC,
+					    PH_STRUCTURAL, PH_ERROR,  PH_EXPECTATION};
 	size_t i;
 
 	for (i = 0; name && i < sizeof(all) / sizeof(all[0]); i++)
@@ -298,7 +298,7 @@ static int eval_row(struct ph_gate *g, const struct ph_gate_input *in, const cha
 	const char *cname = str_or(json_object_get(row, "case"), "-");
 	const char *cand = str_or(json_object_get(row, "candidate"), "error");
 	const json_t *divs = json_object_get(row, "divergences");
-	int rc, seen[PH_ERROR + 1] = {0};
+	int rc, seen[PH_EXPECTATION + 1] = {0};
 	int rowcls = parse_class(cand);
 	size_t i;
 
@@ -311,11 +311,17 @@ static int eval_row(struct ph_gate *g, const struct ph_gate_input *in, const cha
 			   "%s: %s (case %s): could not be evaluated: %s", src, feature, cname,
 			   why);
 	}
+	/* a suite's expectation that did not hold is a finding to show, not a divergence */
+	if (rowcls == PH_EXPECTATION)
+		return add(g, PH_GATE_PASS, "expectation", domain,
+			   "%s: %s (case %s): %zu expectation%s of the suite did not hold", src,
+			   feature, cname, json_array_size(divs),
+			   json_array_size(divs) == 1 ? "" : "s");
 	for (i = 0; i < json_array_size(divs); i++) {
 		const json_t *d = json_array_get(divs, i);
 		int cls = parse_class(str_or(json_object_get(d, "class"), ""));
 
-		if (cls <= PH_PARITY || cls == PH_ERROR)
+		if (cls <= PH_PARITY || cls == PH_ERROR || cls == PH_EXPECTATION)
 			continue;
 		seen[cls] = 1;
 		rc = row_divergence(g, in, src, domain, feature, cname, (enum ph_class)cls,
@@ -481,6 +487,7 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 			    fp->endpoint, fp->count, a, b);
 			break;
 		case PH_PARITY:
+		case PH_EXPECTATION: /* a shadow log has no suite expectations */
 			break;
 		}
 	}

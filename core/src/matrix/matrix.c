@@ -19,7 +19,8 @@
 #include "domain/list.h"
 #include "parity/jsonio.h"
 
-static const char *const class_names[] = {"parity", "timing", "semantic", "structural", "error"};
+static const char *const class_names[] = {"parity",	 "timing", "semantic",
+					  "structural", "error",  "expectation"};
 static const char *const statuses[] = {"pass", "diverge", "error", "skipped"};
 
 /* Class of a matrix class name; unknown names count as error so they are never parity. */
@@ -201,8 +202,8 @@ int ph_matrix_add_row(json_t *matrix, const char *domain, const struct ph_row *r
 	if (!row || !row->feature || !*row->feature)
 		return ph_error(err, PH_E_INVALID, "matrix row in domain '%s' has no feature",
 				domain ? domain : "?");
-	if ((int)row->cls < PH_PARITY || row->cls > PH_ERROR)
-		return ph_error(err, PH_E_INVALID, "matrix row '%s' has class %d, expected 0..4",
+	if ((int)row->cls < PH_PARITY || row->cls > PH_EXPECTATION)
+		return ph_error(err, PH_E_INVALID, "matrix row '%s' has class %d, expected 0..5",
 				row->feature, (int)row->cls);
 	d = ph_matrix_domain(matrix, domain);
 	if (!d)
@@ -216,7 +217,9 @@ int ph_matrix_add_row(json_t *matrix, const char *domain, const struct ph_row *r
 					row->feature);
 	}
 	cls = row->cls;
-	if (row->result && row->result->verdict > cls && row->result->verdict <= PH_ERROR)
+	/* an expectation row stays one: its result lists what broke, not a divergence */
+	if (cls != PH_EXPECTATION && row->result && row->result->verdict > cls &&
+	    row->result->verdict <= PH_ERROR)
 		cls = row->result->verdict;
 	/* An error message means the harness could not evaluate: never parity. */
 	if (row->error)
@@ -297,11 +300,11 @@ static void sort_domains(json_t *matrix)
  * "error", any structural, semantic or timing row "diverge" (timing-only included: the
  * gate decides whether timing blocks), and "pass" remains.
  */
-static const char *domain_status(const json_t *d, const size_t counts[5])
+static const char *domain_status(const json_t *d, const size_t counts[PH_EXPECTATION + 1])
 {
 	const char *old = json_string_value(json_object_get(d, "status"));
 	int explicit = json_is_string(json_object_get(d, "reason"));
-	size_t rows = counts[0] + counts[1] + counts[2] + counts[3] + counts[4];
+	size_t rows = counts[0] + counts[1] + counts[2] + counts[3] + counts[4] + counts[5];
 
 	if (old && explicit && strcmp(old, "error") == 0)
 		return "error";
@@ -323,7 +326,7 @@ static enum ph_class worst_of(const json_t *matrix, int recount)
 
 	json_array_foreach(domains, i, d)
 	{
-		size_t counts[5] = {0, 0, 0, 0, 0};
+		size_t counts[PH_EXPECTATION + 1] = {0};
 		const char *status;
 
 		json_array_foreach(json_object_get(d, "features"), j, f)
@@ -332,17 +335,22 @@ static enum ph_class worst_of(const json_t *matrix, int recount)
 			    class_of(json_string_value(json_object_get(f, "candidate")));
 
 			counts[c]++;
-			if (c > worst)
+			if (c > worst && c != PH_EXPECTATION)
 				worst = c;
 		}
 		if (recount) {
-			json_object_set_new(d, "counts",
-					    json_pack("{s:I, s:I, s:I, s:I, s:I}", "parity",
-						      (json_int_t)counts[PH_PARITY], "structural",
-						      (json_int_t)counts[PH_STRUCTURAL], "semantic",
-						      (json_int_t)counts[PH_SEMANTIC], "timing",
-						      (json_int_t)counts[PH_TIMING], "error",
-						      (json_int_t)counts[PH_ERROR]));
+			json_t *cj = json_pack("{s:I, s:I, s:I, s:I, s:I}", "parity",
+					       (json_int_t)counts[PH_PARITY], "structural",
+					       (json_int_t)counts[PH_STRUCTURAL], "semantic",
+					       (json_int_t)counts[PH_SEMANTIC], "timing",
+					       (json_int_t)counts[PH_TIMING], "error",
+					       (json_int_t)counts[PH_ERROR]);
+
+			/* only domains that have such rows (a replay corpus) carry the key */
+			if (cj && counts[PH_EXPECTATION])
+				json_object_set_new(cj, "expectation",
+						    json_integer((json_int_t)counts[PH_EXPECTATION]));
+			json_object_set_new(d, "counts", cj);
 			json_object_set_new(d, "status", json_string(domain_status(d, counts)));
 		}
 		status = json_string_value(json_object_get(d, "status"));
@@ -482,6 +490,8 @@ static int valid_timestamp(const char *s)
 }
 
 #define CLASS_LIST "parity|structural|semantic|timing|error"
+/* a row or a divergence may also be an expectation; a verdict never is */
+#define ROW_CLASS_LIST CLASS_LIST "|expectation"
 
 static int check_feature(struct vctx *v, const json_t *f, const char *base)
 {
@@ -495,7 +505,7 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 	if ((rc = need_string(v, f, base, "feature", 1, NULL)) ||
 	    (rc = need_string(v, f, base, "case", 0, NULL)) ||
 	    (rc = need_string(v, f, base, "reference", 0, NULL)) ||
-	    (rc = need_one_of(v, f, base, "candidate", class_names, 5, CLASS_LIST)))
+	    (rc = need_one_of(v, f, base, "candidate", class_names, 6, ROW_CLASS_LIST)))
 		return rc;
 	if (json_object_get(f, "error") && (rc = need_string(v, f, base, "error", 0, NULL)))
 		return rc;
@@ -507,7 +517,7 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 		if (!json_is_object(dv))
 			return vfail(v, p, "expected an object");
 		/* a and b may be absent: the value is then absent on that side. */
-		if ((rc = need_one_of(v, dv, p, "class", class_names, 5, CLASS_LIST)) ||
+		if ((rc = need_one_of(v, dv, p, "class", class_names, 6, ROW_CLASS_LIST)) ||
 		    (rc = need_string(v, dv, p, "kind", 1, NULL)) ||
 		    (rc = need_string(v, dv, p, "path", 0, NULL)) ||
 		    (rc = need_string(v, dv, p, "message", 0, NULL)))
@@ -555,6 +565,13 @@ static int check_domain(struct vctx *v, const json_t *d, const char *base)
 		if (!json_is_integer(c) || json_integer_value(c) < 0)
 			return vfail(v, p, "%sexpected a non-negative integer",
 				     c ? "" : "missing, ");
+	}
+	if (json_object_get(counts, "expectation")) { /* optional: only when there are any */
+		const json_t *c = json_object_get(counts, "expectation");
+
+		pathf(p, sizeof(p), "%s.counts.expectation", base);
+		if (!json_is_integer(c) || json_integer_value(c) < 0)
+			return vfail(v, p, "expected a non-negative integer");
 	}
 	if (!(features = need_kind(v, d, base, "features", 1, &rc)))
 		return rc;

@@ -67,9 +67,11 @@ char *ph_report_value_text(const json_t *v, size_t max)
 
 char *ph_report_counts_line(const json_t *domain)
 {
-	static const char *const order[] = {"parity", "structural", "semantic", "timing", "error"};
+	/* "error" last but one: unknown names land there */
+	static const char *const order[] = {"parity", "structural", "semantic",
+					    "timing", "expectation", "error"};
 	const json_t *features = json_object_get(domain, "features"), *f;
-	size_t counts[5] = {0, 0, 0, 0, 0}, n = json_array_size(features), i, k;
+	size_t counts[6] = {0}, n = json_array_size(features), i, k;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *out;
@@ -79,7 +81,7 @@ char *ph_report_counts_line(const json_t *domain)
 	{
 		const char *c = ph_report_str(f, "candidate", "error");
 
-		for (k = 0; k < 4 && strcmp(c, order[k]) != 0; k++)
+		for (k = 0; k < 5 && strcmp(c, order[k]) != 0; k++)
 			;
 		counts[k]++; /* unknown names land on "error" */
 	}
@@ -87,7 +89,7 @@ char *ph_report_counts_line(const json_t *domain)
 	if (!out)
 		return NULL;
 	fprintf(out, "%zu feature%s", n, n == 1 ? "" : "s");
-	for (k = 0; k < 5; k++) {
+	for (k = 0; k < 6; k++) {
 		if (!counts[k])
 			continue;
 		fprintf(out, "%s%zu %s", first ? ": " : ", ", counts[k], order[k]);

@@ -33,6 +33,7 @@ static const char css[] =
     ".semantic,.diverge{background:#ffebe9;color:#a40e26}\n"
     ".structural{background:#ff8182;color:#fff}\n"
     ".error{background:#6e40c9;color:#fff}\n"
+    ".expectation{background:#ddf4ff;color:#0a3069}\n"
     ".skipped{background:#eaeef2;color:#57606a}\n"
     "details{margin:.2em 0}summary{cursor:pointer}\n"
     ".muted{color:#57606a}\n";
@@ -54,8 +55,9 @@ static void html(FILE *out, const char *s)
  */
 static void html_badge(FILE *out, const char *label, const char *css, int strong)
 {
-	static const char *const known[] = {"parity", "timing", "semantic", "structural",
-					    "error",  "pass",	"diverge",  "skipped"};
+	static const char *const known[] = {"parity", "timing",	 "semantic", "structural",
+					    "error",  "expectation", "pass",	   "diverge",
+					    "skipped"};
 	size_t i;
 
 	(void)strong;

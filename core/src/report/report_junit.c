@@ -2,7 +2,8 @@
  * junit.xml: the matrix as JUnit XML, so a CI system shows parity like a test run. One
  * <testsuite> per domain, one <testcase classname="parity.<domain>" name="<feature>
  * [<case>]"> per feature. Structural and semantic rows are failures (the divergence list
- * is the failure text), error rows are errors, timing rows pass and carry a "timing"
+ * is the failure text), and so are expectation rows (a suite's expectation that did not
+ * hold: a finding a CI reader should see, though not a divergence), error rows are errors, timing rows pass and carry a "timing"
  * property (a slow candidate is a finding, not a broken client), a skipped domain is one
  * skipped testcase and a domain-level error one erroring testcase. The layout follows the
  * widely used Ant/Jenkins JUnit schema (tests/junit/junit.xsd, which adds properties inside
@@ -209,7 +210,8 @@ static void testcase(FILE *out, const char *domain, const json_t *f)
 	free(classname);
 	if (strcmp(cls, "timing") == 0)
 		timing_property(out, f);
-	if (strcmp(cls, "structural") == 0 || strcmp(cls, "semantic") == 0) {
+	if (strcmp(cls, "structural") == 0 || strcmp(cls, "semantic") == 0 ||
+	    strcmp(cls, "expectation") == 0) {
 		fputs("      <failure", out);
 		attr(out, "type", cls);
 		failure_message(out, divs, cls);
@@ -257,7 +259,8 @@ static void domain_totals(const json_t *d, struct totals *t, int *extra)
 		t->tests++;
 		if (s > 0)
 			t->time += s;
-		if (strcmp(c, "structural") == 0 || strcmp(c, "semantic") == 0)
+		if (strcmp(c, "structural") == 0 || strcmp(c, "semantic") == 0 ||
+		    strcmp(c, "expectation") == 0)
 			t->failures++;
 		else if (strcmp(c, "parity") != 0 && strcmp(c, "timing") != 0)
 			t->errors++;

@@ -209,6 +209,12 @@ static int host_runtimes_fresh(struct ph_run *run, const char *label, struct ph_
 	return ph_session_restart_fresh(run->s, run->domain, label, err);
 }
 
+static int host_runtime_options(struct ph_run *run, enum ph_side side, const json_t *opts,
+				struct ph_err *err)
+{
+	return ph_session_start_options(run->s, side, opts, err);
+}
+
 static const struct ph_host host = {
 	.abi_major = PH_ABI_MAJOR,
 	.abi_minor = PH_ABI_MINOR,
@@ -246,6 +252,7 @@ static const struct ph_host host = {
 	.stdio_recv = ph_stdio_recv,
 	.stdio_close = ph_host_stdio_close,
 	.runtimes_fresh = host_runtimes_fresh,
+	.runtime_options = host_runtime_options,
 	.canon_add = ph_host_canon_add,
 	.timing_samples = ph_host_timing_samples,
 };

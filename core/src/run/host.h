@@ -10,7 +10,10 @@
 /* The core's host table; static, valid for the process's life. */
 const struct ph_host *ph_host_table(void);
 
-/* Close what run's plugin left open (stdio channels); call when its run returns. */
+/*
+ * Close what run's plugin left open (stdio channels) and drop its start options
+ * (runtime_options); call when its run returns.
+ */
 void ph_host_run_finish(struct ph_run *run);
 
 #endif

@@ -80,4 +80,7 @@ void ph_host_run_finish(struct ph_run *run)
 	for (size_t i = 0; i < MAX_OPEN_STDIO; i++)
 		if (open_stdio[i].io && open_stdio[i].run == run)
 			ph_host_stdio_close(open_stdio[i].io);
+	/* a plugin's start options last as long as its domain */
+	for (int side = 0; side < 2; side++)
+		ph_session_start_options(run->s, side, NULL, NULL);
 }

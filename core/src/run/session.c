@@ -219,6 +219,7 @@ void ph_session_placeholders(struct ph_session *s, int side, struct ph_placehold
 static int spawn_on(struct ph_session *s, int side, const char *ws, struct ph_err *err)
 {
 	struct ph_side_state *st = &s->side[side];
+	const struct ph_runtime_spec *spec;
 	struct ph_placeholders ph;
 	char *logp = log_path(s, side);
 	int rc;
@@ -228,7 +229,12 @@ static int spawn_on(struct ph_session *s, int side, const char *ws, struct ph_er
 	fill_placeholders(s, side, ws, &ph);
 	ph_runtime_release(&st->rt);
 	memset(&st->rt, 0, sizeof(st->rt));
-	rc = ph_runtime_spawn(&st->rt, &s->cfg.runtimes[side], &ph, logp, err);
+	/* the old runtime is released: the spec it pointed to may be made again */
+	if (!(spec = ph_session_start_spec(s, side, err))) {
+		free(logp);
+		return PH_E_NOMEM;
+	}
+	rc = ph_runtime_spawn(&st->rt, spec, &ph, logp, err);
 	free(logp);
 	return rc;
 }
@@ -612,6 +618,8 @@ void ph_session_release(struct ph_session *s)
 		struct ph_side_state *st = &s->side[i];
 
 		ph_runtime_release(&st->rt);
+		ph_session_start_spec_release(s, i);
+		json_decref(st->start_opts);
 		free(st->dir);
 		free(st->workspace);
 		free(st->home);

@@ -31,6 +31,10 @@ struct ph_side_state {
 	int running;
 	char *died;                  /* why it stopped answering, once noticed */
 	struct ph_canon *canon;      /* its run-specific values -> placeholder names */
+	json_t *start_opts;          /* a plugin's runtime_options, or NULL: as configured */
+	struct ph_runtime_spec spec_opt; /* the config's spec under start_opts (shallow copy
+					    but for env_opt), what rt->spec points to then */
+	char **env_opt;              /* spec_opt.env, owned */
 	/* metrics */
 	int starts;
 	double startup_ms_max;
@@ -90,6 +94,20 @@ int ph_session_start_side(struct ph_session *s, int side, const char *workspace,
  */
 int ph_session_restart_fresh(struct ph_session *s, const char *domain, const char *label,
 			     struct ph_err *err);
+
+/*
+ * A plugin's start options for side (parity/plugin.h runtime_options; NULL: as
+ * configured), used from the next start on. start_options.c.
+ */
+int ph_session_start_options(struct ph_session *s, int side, const json_t *opts,
+			     struct ph_err *err);
+/*
+ * The spec side starts with: the config's, or a copy under its start options, valid until
+ * the next call or ph_session_start_spec_release. NULL (err filled) when out of memory.
+ */
+const struct ph_runtime_spec *ph_session_start_spec(struct ph_session *s, int side,
+						    struct ph_err *err);
+void ph_session_start_spec_release(struct ph_session *s, int side);
 
 /* Stop both runtimes (and record their metrics). */
 void ph_session_stop(struct ph_session *s);
