@@ -467,6 +467,12 @@ int cmd_run(int argc, char **argv)
 		exit_code = ph_cli_fail(&err);
 		goto done;
 	}
+	/* the config's replay_corpus is --param replay.corpus unless that is given */
+	if (s.cfg.replay_corpus &&
+	    !json_object_get(json_object_get(params, "replay"), "corpus") &&
+	    (exit_code = set_param(params, "replay", "corpus", s.cfg.replay_corpus)))
+		goto done;
+	exit_code = PH_EXIT_USAGE;
 	s.domain_params = params;
 	params = NULL;
 	s.matrix = ph_matrix_new(s.cfg.runtimes[0].name, "unknown", s.cfg.runtimes[1].name,

@@ -46,6 +46,60 @@ static int get_string(const struct ph_config *cfg, const char *key, const char *
 	return 0;
 }
 
+/*
+ * A path key whose value may name environment variables as ${NAME} (a checkout outside
+ * the repo: "${SIGNET_CHECKOUT}/platform/..."), expanded and resolved; an unset variable
+ * is an error naming the key.
+ */
+static int get_env_path(const struct ph_config *cfg, const char *key, char **out,
+			struct ph_err *err)
+{
+	const json_t *v = json_object_get(cfg->doc, key);
+	const char *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc = 0;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return ph_error(err, PH_E_INVALID, "%s: %s: expected a non-empty string", cfg->path,
+				key);
+	if (!(f = open_memstream(&buf, &len)))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	for (p = json_string_value(v); *p && !rc; p++) {
+		const char *end, *val;
+		char name[128];
+
+		if (p[0] != '$' || p[1] != '{') {
+			fputc(*p, f);
+			continue;
+		}
+		end = strchr(p + 2, '}');
+		if (!end || end == p + 2 || (size_t)(end - p - 2) >= sizeof(name)) {
+			rc = ph_error(err, PH_E_INVALID, "%s: %s: '${' without a variable name and '}'",
+				      cfg->path, key);
+			break;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
+		if (!(val = getenv(name)) || !*val) {
+			rc = ph_error(err, PH_E_INVALID, "%s: %s: the environment variable %s is not set",
+				      cfg->path, key, name);
+			break;
+		}
+		fputs(val, f);
+		p = end;
+	}
+	if (fclose(f) && !rc)
+		rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	if (!rc && !(*out = ph_config_resolve(cfg, buf)))
+		rc = ph_error(err, PH_E_NOMEM, "out of memory");
+	free(buf);
+	return rc;
+}
+
 static int get_timing(struct ph_config *cfg, struct ph_err *err)
 {
 	struct ph_timing_confirm confirm = PH_TIMING_CONFIRM_DEFAULT;
@@ -231,6 +285,8 @@ int ph_config_load_known(struct ph_config *cfg, const char *path,
 		return rc;
 	if ((rc = get_string(cfg, "rules", NULL, &cfg->rules, err)))
 		return rc;
+	if ((rc = get_env_path(cfg, "replay_corpus", &cfg->replay_corpus, err)))
+		return rc;
 	if ((rc = get_string(cfg, "out", "reports", &cfg->out, err)))
 		return rc;
 	llm = json_object_get(cfg->doc, "llm");
@@ -298,6 +354,7 @@ void ph_config_release(struct ph_config *cfg)
 	ph_runtime_spec_release(&cfg->runtimes[1]);
 	free(cfg->fixture);
 	free(cfg->rules);
+	free(cfg->replay_corpus);
 	free(cfg->llm_dir);
 	free(cfg->out);
 	free(cfg->database);

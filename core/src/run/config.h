@@ -36,6 +36,8 @@ struct ph_config {
 	struct ph_timing timing;
 	char *out;                   /* absolute */
 	json_t *doc;                 /* the whole document, for keys added later */
+	char *replay_corpus;         /* "replay_corpus" (${NAME} expanded, resolved), or NULL:
+					the replay domain's corpus, as --param replay.corpus */
 	int timing_samples;          /* "timing"."samples": extra samples per side to confirm
 					a timing divergence (default 5; 0: never re-sample) */
 	double timing_alpha;         /* "timing"."alpha": significance level of the
