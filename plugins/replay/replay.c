@@ -2,7 +2,8 @@
  * The replay domain: upstream Signet's replay corpus (a folder holding manifest.json and
  * the case files it lists; replay.h says the format) run on both runtimes. The corpus is
  * the parameter "corpus" (`--param replay.corpus=DIR`, or the config's "replay_corpus"),
- * else this domain's own suite folder, whose cases are written in the same format. Each
+ * else the folder "corpus" of this domain's suite folder (suites/replay/corpus), our own
+ * cases in the same format. Each
  * case gets its own fresh runtimes (setup.c) and its steps' rows (step.c). A case file that
  * cannot be read is an error row of its own; the others still run.
  */
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/path.h"
 #include "parity/row.h"
 #include "replay.h"
 
@@ -54,18 +56,23 @@ static int replay_run(void *state, const struct ph_host *host, struct ph_run *ru
 {
 	struct rp_run r = {host, run, NULL, NULL, 0, 0};
 	json_t *files = NULL, *f;
+	char *own = NULL;
 	size_t i, n;
 	int rc;
 
 	(void)state;
 	r.corpus = host->param(run, "corpus");
+	if (!r.corpus && !(own = ph_path_join(host->suite_dir(run), "corpus")))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
 	if (!r.corpus)
-		r.corpus = host->suite_dir(run);
+		r.corpus = own;
 	r.database = host->param(run, "database");
 	if (!r.database)
 		r.database = "memory/memories.db";
-	if ((rc = rp_manifest(r.corpus, &files, err)))
+	if ((rc = rp_manifest(r.corpus, &files, err))) {
+		free(own);
 		return rc;
+	}
 	n = json_array_size(files);
 	host->progress(run, 0, (int)n);
 	json_array_foreach(files, i, f)
@@ -75,6 +82,7 @@ static int replay_run(void *state, const struct ph_host *host, struct ph_run *ru
 		host->progress(run, (int)i + 1, (int)n);
 	}
 	json_decref(files);
+	free(own);
 	return rc;
 }
 

@@ -48,7 +48,8 @@ def test(a, tmp):
 
     # no plugin folder: the config's "tenth" is no domain this run knows
     code, _, err = run(base + ["--domain", "read"])
-    check(code == 2 and "unknown domain 'tenth'" in err and "secrets)" in err,
+    # the known ones are named: the listed nine, then the plugins found (replay)
+    check(code == 2 and "unknown domain 'tenth'" in err and "secrets replay)" in err,
           "tenth without its plugin: exit %d, %r" % (code, err[-400:]))
 
     code, _, err = run(base + ["--plugin-dir", a.plugin_dir, "--domain", "tenth",
