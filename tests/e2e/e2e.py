@@ -273,6 +273,54 @@ def s_write_self_parity(env, _):
     run_cleaned_up(env.out)
 
 
+def s_replay_self_parity(env, _):
+    """refd against refd in the replay domain: every step of our corpus (suites/replay)
+    gives its three rows at parity, and the expectations held on both sides."""
+    p = env.run(["run", "--domain", "replay", "--out", env.out])
+    rows = parity_rows(p, env.matrix(), "replay")
+    cases = {r["case"] for r in rows}
+    for c in ("remember-idempotency-key/retry with the same key",
+              "remember-idempotency-key/retry with the same key expected",
+              "remember-idempotency-key/retry with the same key state",
+              "recall-skips-deleted", "recall-skips-deleted expected",
+              "forget-soft-deletes state"):
+        check(c in cases, f"no row for case {c!r}; cases: {sorted(cases)}")
+    held = [r for r in rows if r["case"].endswith(" expected")]
+    check(len(held) == 5 and all(r["reference"] == "reference: held; candidate: held"
+                                 for r in held), f"expectation rows: {held}")
+    state = [r for r in rows if r["case"].endswith(" state")]
+    check(all(r.get("depth") == "state" for r in state), "a state row is not depth state")
+    forget = next(r for r in state if r["case"] == "forget-soft-deletes state")
+    check(forget["feature"] == "DELETE /api/memory/mem-replay-forget",
+          f"the feature keeps the query: {forget['feature']}")
+    run_cleaned_up(env.out)
+
+
+def s_replay_fault(env, _):
+    """A candidate that deletes rows instead of marking them: the replay domain finds it in
+    what the forget step left behind, and the case's expectation breaks on the candidate
+    only (class expectation, not a divergence); every other step stays at parity."""
+    cfg = env.base_config()
+    cfg["runtimes"]["candidate"]["command"] += ["--fault", "write.no-soft-delete"]
+    p = env.run(["run", "--config", env.write_config(cfg), "--domain", "replay",
+                 "--out", env.out])
+    check(p.returncode == 1, f"exit {p.returncode}, expected 1")
+    d = domain(env.matrix(), "replay")
+    by_case = {r["case"]: r for r in d["features"]}
+    state = by_case["forget-soft-deletes state"]
+    check(state["candidate"] in ("structural", "semantic"), f"state row: {state}")
+    exp = by_case["forget-soft-deletes expected"]
+    check(exp["candidate"] == "expectation", f"expectation row: {exp}")
+    check(exp["reference"].startswith("reference: held; candidate: "), exp["reference"])
+    check(all(dv["message"].startswith("candidate: ") for dv in exp["divergences"]),
+          f"divergences: {exp['divergences']}")
+    check(d["counts"].get("expectation") == 1, f"counts: {d['counts']}")
+    others = [r for r in d["features"] if not r["case"].startswith("forget-soft-deletes")
+              and r["candidate"] != "parity"]
+    check(not others, f"other rows diverge: {others[:2]}")
+    no_process_left(env.run_tmp())
+
+
 def s_mcp_self_parity(env, _):
     """refd against refd in the mcp domain: every case at parity, negotiation as specified."""
     p = env.run(["run", "--domain", "mcp", "--out", env.out])
@@ -368,6 +416,8 @@ def s_gitsync_self_parity(env, _):
 
 
 SCENARIOS = {
+    "replay-self-parity": s_replay_self_parity,
+    "replay-fault": s_replay_fault,
     "gitsync-self-parity": s_gitsync_self_parity,
     "mcp-self-parity": s_mcp_self_parity,
     "mcp-stdio-misconfigured": s_mcp_stdio_misconfigured,
