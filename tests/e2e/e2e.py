@@ -286,7 +286,7 @@ def s_replay_self_parity(env, _):
               "forget-soft-deletes state"):
         check(c in cases, f"no row for case {c!r}; cases: {sorted(cases)}")
     held = [r for r in rows if r["case"].endswith(" expected")]
-    check(len(held) == 5 and all(r["reference"] == "reference: held; candidate: held"
+    check(len(held) == 7 and all(r["reference"] == "reference: held; candidate: held"
                                  for r in held), f"expectation rows: {held}")
     state = [r for r in rows if r["case"].endswith(" state")]
     check(all(r.get("depth") == "state" for r in state), "a state row is not depth state")
