@@ -1,6 +1,7 @@
 /*
  * Loading parity.json: fixed keys checked with messages naming the file and key, paths
- * resolved against the repo root, defaults filled in (DESIGN.md "Config"): from the domain
+ * resolved against the repo root (the route list's after its ${NAME}s are expanded from
+ * the environment), defaults filled in (DESIGN.md "Config"): from the domain
  * list for what is domain knowledge, the domains themselves and "database".
  */
 #include "run/config.h"
@@ -12,6 +13,7 @@
 
 #include "parity/jsonio.h"
 #include "parity/path.h"
+#include "parity/strbuf.h"
 
 char *ph_config_default_path(void)
 {
@@ -42,6 +44,81 @@ static int get_string(const struct ph_config *cfg, const char *key, const char *
 		*out = ph_config_resolve(cfg, json_string_value(v));
 	}
 	if (!*out)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/*
+ * text with every ${NAME} replaced by the environment's value (new string in *out); an
+ * unset variable, or a "${" that is no variable, is an error naming key.
+ */
+static int expand_env(const struct ph_config *cfg, const char *key, const char *text, char **out,
+		      struct ph_err *err)
+{
+	struct ph_strbuf b = {0};
+	const char *s = text;
+
+	*out = NULL;
+	while (*s) {
+		const char *end, *value;
+		char name[128];
+		size_t n;
+
+		if (s[0] != '$' || s[1] != '{') {
+			ph_strbuf_addc(&b, *s++);
+			continue;
+		}
+		end = strchr(s + 2, '}');
+		n = end ? (size_t)(end - s - 2) : 0;
+		if (!end || !n || n >= sizeof(name) || strspn(s + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+								 "abcdefghijklmnopqrstuvwxyz"
+								 "0123456789_") != n) {
+			ph_strbuf_release(&b);
+			return ph_error(err, PH_E_INVALID,
+					"%s: %s: '%s': expected ${NAME} with NAME of letters, digits "
+					"and '_'",
+					cfg->path, key, text);
+		}
+		memcpy(name, s + 2, n);
+		name[n] = '\0';
+		if (!(value = getenv(name))) {
+			ph_strbuf_release(&b);
+			return ph_error(err, PH_E_INVALID,
+					"%s: %s: ${%s} is not set in the environment", cfg->path, key,
+					name);
+		}
+		ph_strbuf_add(&b, value);
+		s = end + 1;
+	}
+	if (!(*out = ph_strbuf_take(&b)))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* "route_list": kept as written (the coverage's source), and expanded and resolved. */
+static int get_route_list(struct ph_config *cfg, struct ph_err *err)
+{
+	json_t *v = json_object_get(cfg->doc, "route_list");
+	char *expanded;
+	int rc;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return ph_error(err, PH_E_INVALID,
+				"%s: route_list: expected the path of a route list (a string)",
+				cfg->path);
+	if ((rc = expand_env(cfg, "route_list", json_string_value(v), &expanded, err)))
+		return rc;
+	if (!*expanded) {
+		free(expanded);
+		return ph_error(err, PH_E_INVALID, "%s: route_list: '%s' is empty once expanded",
+				cfg->path, json_string_value(v));
+	}
+	cfg->route_list = ph_config_resolve(cfg, expanded);
+	cfg->route_list_source = strdup(json_string_value(v));
+	free(expanded);
+	if (!cfg->route_list || !cfg->route_list_source)
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -233,6 +310,8 @@ int ph_config_load_known(struct ph_config *cfg, const char *path,
 		return rc;
 	if ((rc = get_string(cfg, "out", "reports", &cfg->out, err)))
 		return rc;
+	if ((rc = get_route_list(cfg, err)))
+		return rc;
 	llm = json_object_get(cfg->doc, "llm");
 	if (llm) {
 		json_t *dir = json_object_get(llm, "dir");
@@ -301,6 +380,8 @@ void ph_config_release(struct ph_config *cfg)
 	free(cfg->llm_dir);
 	free(cfg->out);
 	free(cfg->database);
+	free(cfg->route_list);
+	free(cfg->route_list_source);
 	ph_seed_spec_release(&cfg->seed);
 	for (i = 0; i < cfg->n_domains; i++)
 		free(cfg->domains[i]);
