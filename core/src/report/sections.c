@@ -277,7 +277,8 @@ void report_coverage(const struct report_format *f, FILE *out, const json_t *cov
 	if (!json_array_size(unlisted))
 		return;
 	fputs(f->para, out);
-	fprintf(out, "%zu routes driven that the list does not have:", json_array_size(unlisted));
+	fprintf(out, "%zu route%s driven that the list does not have:", json_array_size(unlisted),
+		json_array_size(unlisted) == 1 ? "" : "s");
 	fputs(f->para_end, out);
 	table_head(f, out, "route", heads, 2, "llr");
 	coverage_rows(f, out, unlisted, 0);
