@@ -482,7 +482,8 @@ static void upstream_list(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/signet/route-parity.json", PARITY_SHARED_DIR);
 	if (access(path, R_OK) && co)
-		snprintf(path, sizeof(path), "%s/platform/daemon-rs/contracts/route-parity.json", co);
+		snprintf(path, sizeof(path), "%s/%s", co,
+			 "platform/daemon-rs/contracts/route-parity.json");
 	if (access(path, R_OK))
 		skip();
 	if (ph_route_list_load(&l, path, &err))

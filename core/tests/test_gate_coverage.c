@@ -132,7 +132,8 @@ static void minimums(void **state)
 	g.reasons = json_array();
 	g.notes = json_array();
 	{
-		struct ph_gate_input in = {.matrices = mats, .matrix_names = names, .n_matrices = 2};
+		struct ph_gate_input in = {
+		    .matrices = mats, .matrix_names = names, .n_matrices = 2};
 		struct ph_err err;
 
 		assert_int_equal(ph_gate_coverage(&g, &in, NULL, &err), 0);

@@ -446,8 +446,8 @@ static int gitsync_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
 	if (json_object_get(c, "route") &&
 	    (!g->route || (strcmp(kind, "observe") && strcmp(kind, "remote"))))
 		return ph_error(err, PH_E_INVALID,
-				"%s: case '%s': route: expected \"METHOD /path\", the request whose "
-				"effect an observe or remote case compares",
+				"%s: case '%s': route: expected \"METHOD /path\", the request "
+				"whose effect an observe or remote case compares",
 				dir, json_string_value(json_object_get(c, "name")));
 	if (strcmp(kind, "setup") && strcmp(kind, "http") && !g->setup)
 		return ph_error(err, PH_E_INVALID, "%s: case '%s' (%s) comes before the setup case",

@@ -303,8 +303,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			snprintf(summary, sizeof(summary), "%zu %s decision(s)%s",
 				 json_array_size(a), kinds[k],
 				 wanted && !json_array_size(a) ? " (the scenario wants some)" : "");
-			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS, summary, a, b,
-					 NULL);
+			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS,
+					 summary, a, b, NULL);
 		}
 		json_decref(a);
 		json_decref(b);
@@ -334,8 +334,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			snprintf(cname, sizeof(cname), "%s/decision-other", name);
 			snprintf(summary, sizeof(summary), "%zu other history event(s)",
 				 json_array_size(o[0]));
-			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS, summary, o[0],
-					 o[1], NULL);
+			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS,
+					 summary, o[0], o[1], NULL);
 		}
 		json_decref(o[0]);
 		json_decref(o[1]);
@@ -348,7 +348,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 
 		snprintf(cname, sizeof(cname), "%s/memories", name);
 		snprintf(summary, sizeof(summary), "%zu memories", json_array_size(a));
-		rc = compare_row(host, run, su, F_DECISIONS, cname, R_MEMORIES, summary, a, b, NULL);
+		rc = compare_row(host, run, su, F_DECISIONS, cname, R_MEMORIES, summary, a, b,
+				 NULL);
 		json_decref(a);
 		json_decref(b);
 	}

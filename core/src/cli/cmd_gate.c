@@ -1,7 +1,8 @@
 /*
  * `parity gate [--matrix F]... [--shadow LOG]... [--documented F] [--min-shadow-days N]`
- * (and --targets, --min-coverage): the cutover gate a release pipeline runs. Exit 0 pass, 1 blocked, 3 insufficient
- * evidence, 2 when an input cannot be read or has the wrong shape.
+ * (and --targets, --min-coverage): the cutover gate a release pipeline runs. Exit 0 pass,
+ * 1 blocked, 3 insufficient evidence, 2 when an input cannot be read or has the wrong
+ * shape.
  */
 #include <getopt.h>
 #include <stdlib.h>

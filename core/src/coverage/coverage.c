@@ -102,8 +102,9 @@ static int count_route(struct compute *c, const char *method, char *const *segs,
 
 		json_array_set_new(u, 0, json_integer(depth > (json_int_t)d ? depth : d));
 		if (!again) {
-			json_array_set_new(u, 1,
-					   json_integer(json_integer_value(json_array_get(u, 1)) + 1));
+			json_int_t rows = json_integer_value(json_array_get(u, 1));
+
+			json_array_set_new(u, 1, json_integer(rows + 1));
 			json_array_set_new(u, 2, json_integer((json_int_t)c->serial + 1));
 		}
 	}
@@ -192,7 +193,7 @@ static int by_text(const void *a, const void *b)
 /* The coverage object of a finished tally. */
 static json_t *build(const struct compute *c, const char *source)
 {
-	json_t *cov = json_object(), *table = json_array(), *unlisted = json_array(), *u;
+	json_t *cov = json_object(), *table = json_array(), *unlisted = json_array(), *u, *e;
 	const char **keys;
 	const char *key;
 	size_t i, n = 0;
@@ -215,12 +216,13 @@ static json_t *build(const struct compute *c, const char *source)
 	json_object_foreach(c->unlisted, key, u) keys[n++] = key;
 	qsort(keys, n, sizeof(*keys), by_text);
 	for (i = 0; i < n; i++) {
+		enum ph_depth d;
+
 		u = json_object_get(c->unlisted, keys[i]);
-		if (json_array_append_new(
-			unlisted,
-			json_pack("{s:s, s:s, s:O}", "route", keys[i], "depth",
-				  ph_depth_name((enum ph_depth)json_integer_value(json_array_get(u, 0))),
-				  "rows", json_array_get(u, 1)))) {
+		d = (enum ph_depth)json_integer_value(json_array_get(u, 0));
+		e = json_pack("{s:s, s:s, s:O}", "route", keys[i], "depth", ph_depth_name(d),
+			      "rows", json_array_get(u, 1));
+		if (json_array_append_new(unlisted, e)) {
 			free(keys);
 			goto fail;
 		}

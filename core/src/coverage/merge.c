@@ -114,7 +114,8 @@ int ph_coverage_merge(json_t **out, json_t *const *covs, const char *const *name
 					names[first], str(covs[first], "source"), names[i]);
 		if (strcmp(str(covs[i], "source"), str(covs[first], "source")))
 			return ph_error(err, PH_E_INVALID,
-					"coverage of different route lists: '%s' has %s, '%s' has %s",
+					"coverage of different route lists: '%s' has %s, '%s' has "
+					"%s",
 					names[first], str(covs[first], "source"), names[i],
 					str(covs[i], "source"));
 		if (!same_list(covs[first], covs[i], &at))

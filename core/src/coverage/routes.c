@@ -155,7 +155,8 @@ static int entry(struct ph_route *r, const json_t *e, const char *source, const 
 		path = json_string_value(json_object_get(e, "path"));
 		if (!method || !*method || method[method_len(method)])
 			return ph_error(err, PH_E_INVALID,
-					"%s: %s.method: expected an upper-case HTTP method (or ALL)",
+					"%s: %s.method: expected an upper-case HTTP method (or "
+					"ALL)",
 					source, where);
 		if (!path || !path_ok(path))
 			return ph_error(err, PH_E_INVALID,
@@ -217,7 +218,8 @@ int ph_route_list_from_json(struct ph_route_list *l, const json_t *doc, const ch
 		} else if ((first = json_object_get(seen, id))) {
 			rc = ph_error(err, PH_E_INVALID,
 				      "%s: %s: '%s' is listed twice (also %s[%lld])", source, where,
-				      l->routes[i].key, label, (long long)json_integer_value(first));
+				      l->routes[i].key, label,
+				      (long long)json_integer_value(first));
 		} else if (json_object_set_new(seen, id, json_integer((json_int_t)i))) {
 			rc = ph_error(err, PH_E_NOMEM, "out of memory");
 		}

@@ -600,10 +600,12 @@ int ph_gate_coverage_spec(const char *spec, double mins[PH_DEPTH_COUNT], struct 
 		char key[16], num[64], *end;
 		double v;
 
-		if (!eq || (size_t)(eq - p) >= sizeof(key) || n - (size_t)(eq - p) - 1 >= sizeof(num))
+		size_t kn = eq ? (size_t)(eq - p) : 0;
+
+		if (!eq || kn >= sizeof(key) || n - kn - 1 >= sizeof(num))
 			goto bad;
-		snprintf(key, sizeof(key), "%.*s", (int)(eq - p), p);
-		snprintf(num, sizeof(num), "%.*s", (int)(n - (size_t)(eq - p) - 1), eq + 1);
+		snprintf(key, sizeof(key), "%.*s", (int)kn, p);
+		snprintf(num, sizeof(num), "%.*s", (int)(n - kn - 1), eq + 1);
 		k = ph_depth_of(key);
 		v = strtod(num, &end);
 		if (k <= PH_DEPTH_NONE || !*num || *end || !(v >= 0 && v <= 1))
@@ -657,8 +659,8 @@ int ph_gate_coverage(struct ph_gate *g, const struct ph_gate_input *in,
 
 		if (!json_is_object(cov)) {
 			rc = add(g, PH_GATE_INSUFFICIENT, "coverage-missing", NULL,
-				 "%s: coverage minimums are set but the matrix has no route coverage "
-				 "(set \"route_list\" in the config of its run)",
+				 "%s: coverage minimums are set but the matrix has no route "
+				 "coverage (set \"route_list\" in the config of its run)",
 				 src);
 			continue;
 		}

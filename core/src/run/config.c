@@ -75,8 +75,8 @@ static int expand_env(const struct ph_config *cfg, const char *key, const char *
 								 "0123456789_") != n) {
 			ph_strbuf_release(&b);
 			return ph_error(err, PH_E_INVALID,
-					"%s: %s: '%s': expected ${NAME} with NAME of letters, digits "
-					"and '_'",
+					"%s: %s: '%s': expected ${NAME} with NAME of letters, "
+					"digits and '_'",
 					cfg->path, key, text);
 		}
 		memcpy(name, s + 2, n);
@@ -84,8 +84,8 @@ static int expand_env(const struct ph_config *cfg, const char *key, const char *
 		if (!(value = getenv(name))) {
 			ph_strbuf_release(&b);
 			return ph_error(err, PH_E_INVALID,
-					"%s: %s: ${%s} is not set in the environment", cfg->path, key,
-					name);
+					"%s: %s: ${%s} is not set in the environment", cfg->path,
+					key, name);
 		}
 		ph_strbuf_add(&b, value);
 		s = end + 1;
