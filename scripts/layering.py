@@ -19,9 +19,10 @@ ALLOWED = {
     "cli": None,  # uses every folder
     "run": {"plugin", "runtime", "llm", "compare", "matrix", "measure", "schema", "secrets",
             "domain"},
-    "gate": {"matrix", "shadow", "measure", "compare", "domain"},
+    "gate": {"matrix", "shadow", "measure", "compare", "domain", "coverage"},
     "report": {"matrix"},
-    "matrix": {"compare", "domain"},
+    "matrix": {"compare", "domain", "coverage"},
+    "coverage": {"compare"},
     "shadow": {"compare", "domain"},
     "measure": LOWEST,
     "plugin": LOWEST,

@@ -142,6 +142,19 @@ static char *endpoint_of(const struct ph_request *req)
 	return s;
 }
 
+/*
+ * The route the recorded row drives, for route coverage: the reference's request
+ * "METHOD /path?query", whatever the row's feature says (a rule key, "MCP /tools/list").
+ */
+static void annotate_route(const struct ph_host *host, struct ph_run *run,
+			   const struct ph_request *req)
+{
+	char *route = endpoint_of(req);
+
+	ph_row_annotate_route(host, run, route, NULL);
+	free(route);
+}
+
 /* Compare, confirm, check and record the row of a pair both sides answered. */
 static int judge(const struct ph_host *host, struct ph_run *run, struct ph_exchange *x,
 		 const struct ph_request *const req[2], const char *endpoint,
@@ -216,6 +229,8 @@ int ph_exchange(const struct ph_host *host, struct ph_run *run, struct ph_exchan
 		rc = no_answer_row(host, run, x, x->endpoint ? x->endpoint : endpoint, r, &row);
 	else
 		rc = judge(host, run, x, req, x->endpoint ? x->endpoint : endpoint, r, &row);
+	if (!rc)
+		annotate_route(host, run, req[PH_REFERENCE]);
 	if (x->keep) {
 		x->resp[0] = r[0];
 		x->resp[1] = r[1];

@@ -1,5 +1,5 @@
 /*
- * Error rows and timing notes (parity/row.h).
+ * Error rows, timing notes and route coverage notes (parity/row.h).
  */
 #include "parity/row.h"
 
@@ -29,6 +29,22 @@ void ph_row_annotate_timing(const struct ph_host *host, struct ph_run *run, cons
 		host->annotate(run, "samples_ms", v);
 	if ((v = json_object_get(info, "flaky")))
 		host->annotate(run, "flaky", v);
+}
+
+void ph_row_annotate_route(const struct ph_host *host, struct ph_run *run, const char *route,
+			   const char *depth)
+{
+	const char *const key[2] = {"route", "depth"}, *const text[2] = {route, depth};
+	json_t *v;
+
+	for (int i = 0; i < 2; i++) {
+		if (!text[i] || !PH_HOST_HAS(host, annotate))
+			continue;
+		/* a path that is not UTF-8 names no route coverage can count */
+		if ((v = json_string(text[i])))
+			host->annotate(run, key[i], v);
+		json_decref(v);
+	}
 }
 
 void ph_row_no_answer(const struct ph_response resp[2], char *buf, size_t cap)

@@ -1,6 +1,7 @@
 /*
- * Unit tests of config loading: defaults, path resolution against the repo root, and
- * messages that name the file and the key for every kind of bad input.
+ * Unit tests of config loading: defaults, path resolution against the repo root (the route
+ * list's after its ${NAME}s are expanded), and messages that name the file and the key
+ * for every kind of bad input.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -163,6 +164,50 @@ static void fixed_port(void **state)
 		   "runtimes.candidate.port: 4000 is the reference's port too");
 }
 
+/* "route_list": kept as written, ${NAME}s expanded, resolved against the repo root. */
+static void route_list(void **state)
+{
+	struct ph_config cfg;
+	struct ph_err err;
+	char want[4096];
+
+	(void)state;
+	write_config("{" RUNTIMES "}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_null(cfg.route_list);
+	assert_null(cfg.route_list_source);
+	ph_config_release(&cfg);
+
+	setenv("PARITY_TEST_CHECKOUT", "/opt/sig", 1);
+	setenv("PARITY_TEST_REL", "lists", 1);
+	write_config("{" RUNTIMES ", \"route_list\": "
+		     "\"${PARITY_TEST_CHECKOUT}/contracts/route-parity.json\"}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	assert_string_equal(cfg.route_list, "/opt/sig/contracts/route-parity.json");
+	assert_string_equal(cfg.route_list_source,
+			    "${PARITY_TEST_CHECKOUT}/contracts/route-parity.json");
+	ph_config_release(&cfg);
+
+	/* relative once expanded: the repo root's, as "rules" */
+	write_config("{" RUNTIMES ", \"route_list\": \"${PARITY_TEST_REL}/r.json$HOME\"}");
+	assert_int_equal(ph_config_load(&cfg, path, &err), 0);
+	snprintf(want, sizeof(want), "%s/lists/r.json$HOME", ph_repo_root());
+	assert_string_equal(cfg.route_list, want);
+	ph_config_release(&cfg);
+
+	unsetenv("PARITY_TEST_UNSET");
+	expect_bad("{" RUNTIMES ", \"route_list\": \"${PARITY_TEST_UNSET}/r.json\"}",
+		   "route_list: ${PARITY_TEST_UNSET} is not set");
+	expect_bad("{" RUNTIMES ", \"route_list\": \"${PARITY_TEST_REL/r.json\"}",
+		   "route_list: '${PARITY_TEST_REL/r.json': expected ${NAME}");
+	expect_bad("{" RUNTIMES ", \"route_list\": \"${}/r.json\"}", "route_list");
+	expect_bad("{" RUNTIMES ", \"route_list\": 7}", "route_list: expected the path");
+	expect_bad("{" RUNTIMES ", \"route_list\": \"\"}", "route_list");
+	setenv("PARITY_TEST_EMPTY", "", 1);
+	expect_bad("{" RUNTIMES ", \"route_list\": \"${PARITY_TEST_EMPTY}\"}",
+		   "route_list: '${PARITY_TEST_EMPTY}' is empty once expanded");
+}
+
 static void domains_known(void **state)
 {
 	(void)state;
@@ -190,4 +235,5 @@ static int teardown(void **state)
 }
 
 T_MAIN(setup, teardown, cmocka_unit_test(defaults), cmocka_unit_test(explicit_values),
-       cmocka_unit_test(bad_input), cmocka_unit_test(fixed_port), cmocka_unit_test(domains_known))
+       cmocka_unit_test(bad_input), cmocka_unit_test(fixed_port), cmocka_unit_test(route_list),
+       cmocka_unit_test(domains_known))

@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "parity/result.h"
 #include "parity/row.h"
+#include "parity/strbuf.h"
 #include "token.h"
 
 /* The burst's token per side (tok[s] NULL without a role); 0 or the minting error. */
@@ -62,13 +63,18 @@ static void burst(struct ctx *c, const json_t *k, char *const tok[2], long long 
 	}
 }
 
-/* The row of a burst whose earlier statuses differed: those divergences, last latencies. */
-static int early_row(struct ctx *c, const char *name, const char *case_name, long long n,
-		     const struct ph_result *early, const struct ph_response *a,
+/*
+ * The row of a burst whose earlier statuses differed: those divergences, last latencies.
+ * Only statuses were compared: route coverage counts the case's request at depth
+ * "status".
+ */
+static int early_row(struct ctx *c, const json_t *k, const char *name, const char *case_name,
+		     long long n, const struct ph_result *early, const struct ph_response *a,
 		     const struct ph_response *b)
 {
 	struct ph_row row = {0};
-	char ref[64];
+	char ref[64], *route;
+	int rc;
 
 	snprintf(ref, sizeof(ref), "429 after %lld", n);
 	row.feature = name;
@@ -77,7 +83,12 @@ static int early_row(struct ctx *c, const char *name, const char *case_name, lon
 	row.result = early;
 	row.latency_reference_ms = a->latency_ms;
 	row.latency_candidate_ms = b->latency_ms;
-	return c->host->record(c->run, &row);
+	if ((rc = c->host->record(c->run, &row)))
+		return rc;
+	route = ph_strdup_printf("%s %s", str(k, "method"), str(k, "path"));
+	ph_row_annotate_route(c->host, c->run, route, "status");
+	free(route);
+	return 0;
 }
 
 /*
@@ -141,7 +152,7 @@ int auth_rate_limit_row(struct ctx *c, const json_t *k, const json_t *mode)
 		rc = ph_row_error(c->host, c->run, name, case_name, "not evaluated", why);
 	} else if (early.count) {
 		log_no_limit(c, name, &a, n, first_status);
-		rc = early_row(c, name, case_name, n, &early, &a, &b);
+		rc = early_row(c, k, name, case_name, n, &early, &a, &b);
 	} else {
 		/* the last request of a burst may not be sent again: one sample, not judged */
 		rc = auth_exchange(c, k, name, case_name, tok, 0, &x);

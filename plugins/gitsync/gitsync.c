@@ -11,7 +11,9 @@
  * cases add a commit to both remotes as another clone would, "observe" compares again
  * without changing anything (after a pull), "remote" compares the remotes' branch (after a
  * push), and cases with a "method" are HTTP requests compared under the rules
- * (/api/git/status, /api/git/config, pull, push, sync). Repositories are read with
+ * (/api/git/status, /api/git/config, pull, push, sync). An observe or remote case's
+ * "route" names the request whose effect it compares (route coverage counts its rows for
+ * that route at depth "state"). Repositories are read with
  * libgit2 (gitrepo.c).
  */
 #define _GNU_SOURCE
@@ -42,6 +44,7 @@ struct gs_run {
 	unsigned turns;			 /* HTTP cases so far: who is asked first */
 	char remote_base[2][GS_OID_HEX]; /* remote branch at setup */
 	long deadline_ms, settle_ms;
+	const char *route; /* the case's "route": the request whose effect its rows compare */
 };
 
 static long case_long(const json_t *c, const char *key, long dflt)
@@ -82,6 +85,9 @@ static int record_pair(struct gs_run *g, const char *feature, const char *rule_k
 	row.latency_candidate_ms = lat ? lat[1] : -1;
 	rc = g->host->record(g->run, &row);
 	g->host->result_release(&res);
+	/* what a request left in the repositories: route coverage's depth "state" */
+	if (!rc && g->route)
+		ph_row_annotate_route(g->host, g->run, g->route, "state");
 	return rc;
 }
 
@@ -436,6 +442,13 @@ static int gitsync_case(void *ctx, json_t *c, size_t i, struct ph_err *err)
 	(void)i;
 	if (!kind)
 		kind = "http";
+	g->route = json_string_value(json_object_get(c, "route"));
+	if (json_object_get(c, "route") &&
+	    (!g->route || (strcmp(kind, "observe") && strcmp(kind, "remote"))))
+		return ph_error(err, PH_E_INVALID,
+				"%s: case '%s': route: expected \"METHOD /path\", the request "
+				"whose effect an observe or remote case compares",
+				dir, json_string_value(json_object_get(c, "name")));
 	if (strcmp(kind, "setup") && strcmp(kind, "http") && !g->setup)
 		return ph_error(err, PH_E_INVALID, "%s: case '%s' (%s) comes before the setup case",
 				dir, json_string_value(json_object_get(c, "name")), kind);

@@ -40,7 +40,7 @@ static json_t *sorted_by_id(const json_t *arr)
 int ph_pipeline_compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
 			    const char *case_name, const char *rule_key, const char *summary,
 			    const json_t *a, const json_t *b, const char *settle_note,
-			    enum ph_class *cls)
+			    const char *route, enum ph_class *cls)
 {
 	struct ph_result res = {0};
 	struct ph_row row = {0};
@@ -68,15 +68,19 @@ int ph_pipeline_compare_row(const struct ph_host *host, struct ph_run *run, cons
 	row.result = &res;
 	rc = host->record(run, &row);
 	host->result_release(&res);
+	if (!rc && route)
+		ph_row_annotate_route(host, run, route, "state");
 	return rc;
 }
 
-static int compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
-		       const char *case_name, const char *rule_key, const char *summary,
-		       const json_t *a, const json_t *b, const char *settle_note)
+/* A row of the scenario su: the effect of su's request, when it has one. */
+static int compare_row(const struct ph_host *host, struct ph_run *run, const struct setup *su,
+		       const char *feature, const char *case_name, const char *rule_key,
+		       const char *summary, const json_t *a, const json_t *b,
+		       const char *settle_note)
 {
 	return ph_pipeline_compare_row(host, run, feature, case_name, rule_key, summary, a, b,
-				       settle_note, NULL);
+				       settle_note, su->route, NULL);
 }
 
 /* "3 jobs: 2 completed, 1 dead" */
@@ -240,7 +244,7 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			 "the candidate still had %lld job(s) to run after %ld ms; egress and "
 			 "decisions are not compared, they would only repeat this",
 			 (long long)left[1], timeout_ms);
-		rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, a, b, why);
+		rc = compare_row(host, run, su, F_JOBS, cname, R_JOBS, summary, a, b, why);
 		json_decref(a);
 		json_decref(b);
 		goto out;
@@ -248,7 +252,7 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 	{
 		json_t *a = sorted_by_id(st[0].jobs), *b = sorted_by_id(st[1].jobs);
 
-		rc = compare_row(host, run, F_JOBS, cname, R_JOBS, summary, a, b, NULL);
+		rc = compare_row(host, run, su, F_JOBS, cname, R_JOBS, summary, a, b, NULL);
 		json_decref(a);
 		json_decref(b);
 		if (rc)
@@ -268,7 +272,7 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			host->log(run, PH_LOG_WARN,
 				  "%s: %zu/%zu unreadable canned-LLM log lines skipped", cname,
 				  st[0].malformed, st[1].malformed);
-		rc = compare_row(host, run, F_EGRESS, cname, R_EGRESS, summary, st[0].egress,
+		rc = compare_row(host, run, su, F_EGRESS, cname, R_EGRESS, summary, st[0].egress,
 				 st[1].egress, NULL);
 	}
 	if (rc)
@@ -299,8 +303,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			snprintf(summary, sizeof(summary), "%zu %s decision(s)%s",
 				 json_array_size(a), kinds[k],
 				 wanted && !json_array_size(a) ? " (the scenario wants some)" : "");
-			rc = compare_row(host, run, F_DECISIONS, cname, R_DECISIONS, summary, a, b,
-					 NULL);
+			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS,
+					 summary, a, b, NULL);
 		}
 		json_decref(a);
 		json_decref(b);
@@ -330,8 +334,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 			snprintf(cname, sizeof(cname), "%s/decision-other", name);
 			snprintf(summary, sizeof(summary), "%zu other history event(s)",
 				 json_array_size(o[0]));
-			rc = compare_row(host, run, F_DECISIONS, cname, R_DECISIONS, summary, o[0],
-					 o[1], NULL);
+			rc = compare_row(host, run, su, F_DECISIONS, cname, R_DECISIONS,
+					 summary, o[0], o[1], NULL);
 		}
 		json_decref(o[0]);
 		json_decref(o[1]);
@@ -344,7 +348,8 @@ int ph_pipeline_evaluate(const struct ph_host *host, struct ph_run *run, const c
 
 		snprintf(cname, sizeof(cname), "%s/memories", name);
 		snprintf(summary, sizeof(summary), "%zu memories", json_array_size(a));
-		rc = compare_row(host, run, F_DECISIONS, cname, R_MEMORIES, summary, a, b, NULL);
+		rc = compare_row(host, run, su, F_DECISIONS, cname, R_MEMORIES, summary, a, b,
+				 NULL);
 		json_decref(a);
 		json_decref(b);
 	}

@@ -52,6 +52,8 @@ struct setup {
 	const char *known[2];  /* ids quoted here are not labelled new-N (collect) */
 	json_t *labels[2];     /* id -> label the scenario gave, or NULL */
 	const char *jobs_note; /* appended to the jobs row's summary (seeded jobs), or NULL */
+	const char *route;     /* the request whose effect the rows compare (route coverage:
+				  depth state), or NULL when the work was seeded */
 };
 
 /* ---- observe.c ---- */
@@ -101,13 +103,14 @@ int ph_pipeline_scenario_options(const struct ph_host *host, struct ph_run *run,
 /*
  * Compare a and b under rule_key and record the row. settle_note, when given, says the
  * candidate did not finish: the row is at least semantic and the note is logged. *cls,
- * when given, gets the row's class (PH_ERROR when the comparison itself failed). Returns
- * host->record's code.
+ * when given, gets the row's class (PH_ERROR when the comparison itself failed). route,
+ * when given, is the request whose effect a and b are: route coverage counts the row for
+ * it at depth "state". Returns host->record's code.
  */
 int ph_pipeline_compare_row(const struct ph_host *host, struct ph_run *run, const char *feature,
 			    const char *case_name, const char *rule_key, const char *summary,
 			    const json_t *a, const json_t *b, const char *settle_note,
-			    enum ph_class *cls);
+			    const char *route, enum ph_class *cls);
 
 /*
  * The rows of a scenario that cannot be evaluated, each an error saying why: jobs,

@@ -16,6 +16,7 @@
 
 #define REMEMBER_MAX 100  /* bodies in one "remember" case */
 #define REMEMBER_GAP_MS 3 /* between two bodies: distinct created_at (milliseconds) */
+#define REMEMBER_PATH "/api/memory/remember"
 
 /*
  * POST one remember body to a side. *id gets the memory id it answered (malloc'd), or
@@ -33,7 +34,7 @@ static void remember_one(const struct ph_host *host, struct ph_run *run, enum ph
 
 	*id = NULL;
 	req.method = "POST";
-	req.path = "/api/memory/remember";
+	req.path = REMEMBER_PATH;
 	req.body = body;
 	req.body_len = strlen(body);
 	req.headers = &json_type;
@@ -125,6 +126,7 @@ int ph_pipeline_remember_scenario(const struct ph_host *host, struct ph_run *run
 	int rc = 0, s;
 
 	memset(&su, 0, sizeof(su));
+	su.route = "POST " REMEMBER_PATH; /* every row below compares what the remembers did */
 	if (!json_is_array(bodies) || !json_array_size(bodies) ||
 	    json_array_size(bodies) > REMEMBER_MAX)
 		return ph_error(
@@ -226,7 +228,7 @@ int ph_pipeline_remember_scenario(const struct ph_host *host, struct ph_run *run
 		snprintf(summary, sizeof(summary), "%zu remembers, %zu jobs queued",
 			 json_array_size(bodies), json_array_size(queued[0]));
 		rc = ph_pipeline_compare_row(host, run, F_REMEMBER_JOBS, cname, R_REMEMBER_JOBS,
-					     summary, a, b, NULL, &cls);
+					     summary, a, b, NULL, su.route, &cls);
 		json_decref(a);
 		json_decref(b);
 		if (rc)

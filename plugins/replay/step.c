@@ -186,7 +186,7 @@ static int record_expected(struct step_ctx *s, const char *feature, const char *
 
 /* The state row: each side's changes since before[side] (which becomes the new state). */
 static int record_state(struct step_ctx *s, const json_t *step, const char *feature,
-			const char *case_name, json_t *before[2])
+			const char *route, const char *case_name, json_t *before[2])
 {
 	const struct ph_host *h = s->r->host;
 	const json_t *norm = json_object_get(s->c->doc, "normalization");
@@ -228,10 +228,8 @@ static int record_state(struct step_ctx *s, const json_t *step, const char *feat
 		rc = h->record(s->r->run, &row);
 	}
 	h->result_release(&res);
-	if (!rc) {
-		h->annotate(s->r->run, "depth", json_string("state"));
-		h->annotate(s->r->run, "route", json_string(feature));
-	}
+	if (!rc)
+		ph_row_annotate_route(h, s->r->run, route, "state");
 out:
 	for (side = 0; side < 2; side++) {
 		if (after[side]) { /* the state this step left is where the next one starts */
@@ -308,7 +306,7 @@ static int run_step(struct rp_run *r, struct rp_case *c, const json_t *step, siz
 		goto out; /* the exchange recorded why: nothing to check */
 	if (settle > 0)
 		usleep((useconds_t)settle * 1000);
-	if ((rc = record_state(&s, step, feature, case_name, before)))
+	if ((rc = record_state(&s, step, feature, cr[0].endpoint, case_name, before)))
 		goto out;
 	rc = record_expected(&s, feature, case_name);
 	for (side = 0; side < 2; side++) {

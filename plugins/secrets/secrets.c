@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parity/strbuf.h"
 #include "parity/suite.h"
 #include "secrets.h"
 
@@ -93,6 +94,23 @@ static int collect_values(struct ctx *c, const json_t *cases, struct ph_err *err
 	return 0;
 }
 
+/* Keep "METHOD path" once in c->store_routes. */
+static void note_store_route(struct ctx *c, const char *method, const char *path)
+{
+	char *route = ph_strdup_printf("%s %s", method, path);
+	json_t *v;
+	size_t i;
+	int seen = 0;
+
+	json_array_foreach(c->store_routes, i, v)
+	{
+		seen |= route && !strcmp(json_string_value(v), route);
+	}
+	if (route && !seen)
+		json_array_append_new(c->store_routes, json_string(route));
+	free(route);
+}
+
 static void api_phase(struct ctx *c, const json_t *cases)
 {
 	const json_t *cs;
@@ -114,6 +132,10 @@ static void api_phase(struct ctx *c, const json_t *cases)
 			sodium_memzero(text, strlen(text));
 			free(text);
 		}
+		/* a store or a delete: the file rows compare what it left */
+		if (method && path && (!strcmp(method, "POST") || !strcmp(method, "DELETE")) &&
+		    secret_of_path(path, name, sizeof(name)))
+			note_store_route(c, method, path);
 		/* what the stores now hold, by the reference's answer */
 		if (st == 200 && secret_of_path(path, name, sizeof(name))) {
 			for (size_t j = 0; j < c->n_k; j++) {
@@ -173,6 +195,7 @@ static int secrets_run(void *state, const struct ph_host *host, struct ph_run *r
 	c.mid[PH_REFERENCE] = host->runtime_env(run, PH_REFERENCE, "SIGNET_MACHINE_ID");
 	c.mid[PH_CANDIDATE] = host->runtime_env(run, PH_CANDIDATE, "SIGNET_MACHINE_ID");
 	c.cand_failed = json_array();
+	c.store_routes = json_array();
 	if ((rc = ph_suite_load_dir(host->suite_dir(run), &cases, err)) ||
 	    (rc = collect_values(&c, cases, err)) || (rc = make_keyfile(&c, err)))
 		goto out;
@@ -207,6 +230,7 @@ out:
 	free(pb);
 	json_decref(cases);
 	json_decref(c.cand_failed);
+	json_decref(c.store_routes);
 	return rc;
 }
 

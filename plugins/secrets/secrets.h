@@ -41,6 +41,8 @@ struct ctx {
 	int failed_b;	     /* the candidate's file had entries that do not decrypt */
 	json_t *cand_failed; /* names whose candidate entries do not decrypt */
 	unsigned turns;	     /* exchanges so far: who is asked first */
+	json_t *store_routes; /* the API requests that stored or deleted a secret, each once
+				 ("METHOD /api/secrets/NAME"): what the file rows show */
 };
 
 /* secrets_exchange.c */

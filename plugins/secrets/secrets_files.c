@@ -13,7 +13,10 @@
 #include "parity/row.h"
 #include "secrets.h"
 
-/* A compared row of the files: no latencies. */
+/*
+ * A compared row of the files: no latencies. It shows what the API's stores and deletes
+ * left: route coverage counts it for each of those requests at depth "state".
+ */
 static void secrets_record(struct ctx *c, const char *feature, const char *case_name,
 			   const char *reference, const struct ph_result *res)
 {
@@ -26,8 +29,15 @@ static void secrets_record(struct ctx *c, const char *feature, const char *case_
 	    .latency_reference_ms = -1,
 	    .latency_candidate_ms = -1,
 	};
+	json_t *routes;
 
-	c->host->record(c->run, &row);
+	if (c->host->record(c->run, &row) || !json_array_size(c->store_routes))
+		return;
+	/* a copy: the core's host keeps what it is given */
+	if ((routes = json_deep_copy(c->store_routes)))
+		c->host->annotate(c->run, "route", routes);
+	json_decref(routes);
+	ph_row_annotate_route(c->host, c->run, NULL, "state");
 }
 
 char *secrets_store_of(struct ctx *c, enum ph_side side)

@@ -1,8 +1,9 @@
 /*
  * A watcher "reload" case: config reload without restart. The steps change agent.yaml
  * (its auth mode) in both workspaces and an HTTP probe is asked on each side until its
- * answer changes or the deadline passes; the last answers are compared, and a side that
- * never reloads is the case's own semantic divergence.
+ * answer changes or the deadline passes; the last answers are compared (the row drives
+ * the probe's route, for route coverage), and a side that never reloads is the case's own
+ * semantic divergence.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "parity/clock.h"
 #include "parity/result.h"
+#include "parity/row.h"
 #include "wt_run.h"
 
 static long probe(struct ctx *x, int side, const json_t *p, struct ph_response *resp)
@@ -97,6 +99,9 @@ error:
 	o.failed = 1;
 out:
 	rc = wt_finish(x, feature, name, &o, NULL);
+	/* the probe's answers were compared: route coverage counts the probe's route */
+	if (!rc && !o.failed)
+		ph_row_annotate_route(x->host, x->run, endpoint, NULL);
 	for (int s = 0; s < 2; s++)
 		x->host->response_release(&r[s]);
 	(void)err;

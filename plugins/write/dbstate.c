@@ -2,7 +2,8 @@
  * The database state a case left (write.h): the rows of memories, memory_history and
  * (when the table exists) memory_jobs that belong to the memories the case touched,
  * paired by natural key, with generated ids replaced by their labels and timestamps
- * masked, compared one row per table. Extraction work is the pipeline domain's: `extract`
+ * masked, compared one row per table, each annotated with the case's requests and depth
+ * "state" for route coverage. Extraction work is the pipeline domain's: `extract`
  * jobs (which a remember queues when the pipeline is enabled, and the worker then runs
  * concurrently with the case's later steps) are left out here, and the rules ignore
  * memories.extraction_status for the same reason.
@@ -159,6 +160,24 @@ static const struct {
      "job_type", 1},
 };
 
+/*
+ * The table row just recorded compared what the case's requests left behind: route
+ * coverage counts it for each of them at depth "state".
+ */
+static void annotate_state(const struct ph_host *host, struct ph_run *run,
+			   const struct ph_write_state *ws)
+{
+	json_t *routes;
+
+	if (!json_array_size(ws->routes))
+		return;
+	/* a copy: the core's host keeps what it is given, and ws->routes changes per case */
+	if ((routes = json_deep_copy(ws->routes)))
+		host->annotate(run, "route", routes);
+	json_decref(routes);
+	ph_row_annotate_route(host, run, NULL, "state");
+}
+
 /* The rows of table t on both sides, normalised, compared under "DB /<table>". */
 static int compare_table(const struct ph_host *host, struct ph_run *run,
 			 struct ph_write_state *ws, size_t t, const char *feature,
@@ -193,7 +212,8 @@ static int compare_table(const struct ph_host *host, struct ph_run *run,
 		row.reference = summary;
 		row.result = &res;
 		row.latency_reference_ms = row.latency_candidate_ms = -1;
-		rc = host->record(run, &row);
+		if (!(rc = host->record(run, &row)))
+			annotate_state(host, run, ws);
 	}
 	host->result_release(&res);
 	free(why);
@@ -231,6 +251,8 @@ int ph_write_db_compare(const struct ph_host *host, struct ph_run *run,
 						PH_STRUCTURAL, exists[0] ? "missing" : "extra",
 						why ? why : "table");
 			free(why);
+			if (!rc)
+				annotate_state(host, run, ws);
 		} else if (exists[0]) {
 			rc = compare_table(host, run, ws, t, feature, case_name);
 		}

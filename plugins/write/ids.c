@@ -14,6 +14,7 @@ void ph_write_state_init(struct ph_write_state *ws)
 	ws->labels[0] = json_object();
 	ws->labels[1] = json_object();
 	ws->touched = json_object();
+	ws->routes = json_array();
 	ws->latency = json_object();
 }
 
@@ -22,6 +23,7 @@ void ph_write_state_release(struct ph_write_state *ws)
 	json_decref(ws->labels[0]);
 	json_decref(ws->labels[1]);
 	json_decref(ws->touched);
+	json_decref(ws->routes);
 	json_decref(ws->latency);
 	memset(ws, 0, sizeof(*ws));
 }

@@ -159,6 +159,20 @@ static void step_summary(void *ctx, const struct ph_response *ref, char *buf, si
 	json_decref(doc);
 }
 
+/* A request the case sent, kept once: its database rows show what it did (dbstate.c). */
+static void note_route(struct ph_write_state *ws, const char *endpoint)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(ws->routes, i, v)
+	{
+		if (!strcmp(json_string_value(v), endpoint))
+			return;
+	}
+	json_array_append_new(ws->routes, json_string(endpoint));
+}
+
 /* Run step k of case c on both sides; returns 0, 1 to stop the case, or a negative code. */
 static int run_step(const struct ph_host *host, struct ph_run *run, struct ph_write_state *ws,
 		    const char *case_name, const json_t *c, const json_t *s, size_t k,
@@ -210,6 +224,7 @@ static int run_step(const struct ph_host *host, struct ph_run *run, struct ph_wr
 	x.check = step_check;
 	x.summary = step_summary;
 	rc = ph_exchange(host, run, &x, err);
+	note_route(ws, sr[0].cr.endpoint);
 	if (!rc && !x.answered)
 		rc = 1;
 	else if (!rc && st.compared && (feature || st.rule))
@@ -237,6 +252,7 @@ int ph_write_case(const struct ph_host *host, struct ph_run *run, struct ph_writ
 	int rc = 0;
 
 	json_object_clear(ws->touched);
+	json_array_clear(ws->routes);
 	if (!steps) {
 		one = json_array();
 		json_array_append(one, (json_t *)c);

@@ -9,10 +9,15 @@
 
 #include <jansson.h>
 
-/* Per-run state: labels[side] maps an id to its label; touched holds the labels a case used. */
+/*
+ * Per-run state: labels[side] maps an id to its label; touched holds the labels a case used,
+ * routes the requests it sent ("METHOD /path?query" of the reference's, each once, in
+ * order): what its database rows show the effect of.
+ */
 struct ph_write_state {
 	json_t *labels[2];
 	json_t *touched;
+	json_t *routes;
 	json_t *latency;     /* feature -> {endpoint, a: [ms], b: [ms]} */
 	unsigned long steps; /* steps sent so far: even ones ask the reference first */
 };

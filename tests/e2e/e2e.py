@@ -411,6 +411,16 @@ def s_gitsync_self_parity(env, _):
           f"remote: {by.get(('git remote', 'remote-after-push'))!r}")
     check(by.get(("git commits", "after-pull")) == "1 new commit: remote: add notes/from-remote.md",
           f"after pull: {by.get(('git commits', 'after-pull'))!r}")
+    # route coverage: the remote and the pulled commits are what the push and the pull did
+    notes = {(r["feature"], r["case"]): (r.get("route"), r.get("depth")) for r in rows}
+    check(notes[("git remote", "remote-after-push")] == ("POST /api/git/push", "state"),
+          f"remote row's route: {notes[('git remote', 'remote-after-push')]}")
+    check(notes[("git tree", "after-pull")] == ("POST /api/git/pull", "state"),
+          f"after-pull row's route: {notes[('git tree', 'after-pull')]}")
+    check(notes[("POST /api/git/sync", "sync")] == ("POST /api/git/sync", None),
+          f"an HTTP case's route: {notes[('POST /api/git/sync', 'sync')]}")
+    check(notes[("git commits", "agents-md")] == (None, None),
+          "an auto-commit drives no route")
     print(f"gitsync domain wall time {time.time() - t0:.1f} s")
     run_cleaned_up(env.out)
 

@@ -6,8 +6,10 @@
  * answer rewritten by the plugin (id labels, scrubbing, claims...), an error row when the
  * plugin finds the answers say nothing to judge (not evaluable), the pair compared under
  * the run's rules, a timing divergence confirmed by re-sampling when the request may be
- * sent again, the plugin's own checks, the row recorded and annotated. Built only on the
- * host table's entries, so it runs the same over the core's table or a fake one in tests.
+ * sent again, the plugin's own checks, the row recorded and annotated (its timing notes,
+ * and its "route": the reference's request "METHOD /path?query", which route coverage
+ * counts whatever the row's feature says). Built only on the host table's entries, so it
+ * runs the same over the core's table or a fake one in tests.
  * Part of phutil.
  */
 #ifndef PARITY_EXCHANGE_H

@@ -249,7 +249,7 @@ struct ph_host {
 			      const struct ph_request *cand_req, struct ph_result *res,
 			      json_t **info, struct ph_err *err);
 
-	/* Add key: value (borrowed) to the row recorded last in this run. */
+	/* Add key: a copy of value (borrowed) to the row recorded last in this run. */
 	int (*annotate)(struct ph_run *run, const char *key, json_t *value);
 
 	/* ---- since ABI 1.1 ---- */

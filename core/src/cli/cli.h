@@ -29,6 +29,7 @@ int cmd_verify_schema(int argc, char **argv);
 int cmd_shadow_report(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_coverage(int argc, char **argv);
 int cmd_llm(int argc, char **argv);
 
 /* The executable's own path as given to main (for finding plugins beside it). */

@@ -1,7 +1,8 @@
 /*
- * `parity gate [--matrix F]... [--shadow LOG]... [--documented F] [--min-shadow-days N]`:
- * the cutover gate a release pipeline runs. Exit 0 pass, 1 blocked, 3 insufficient
- * evidence, 2 when an input cannot be read or has the wrong shape.
+ * `parity gate [--matrix F]... [--shadow LOG]... [--documented F] [--min-shadow-days N]`
+ * (and --targets, --min-coverage): the cutover gate a release pipeline runs. Exit 0 pass,
+ * 1 blocked, 3 insufficient evidence, 2 when an input cannot be read or has the wrong
+ * shape.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@ static const char usage_text[] =
     "no unexpired documented entry covers, or an expired documented entry.\n"
     "Insufficient (exit 3): no matrix, a domain of suites/domains.json missing, skipped\n"
     "or in error, error rows, failed shadow requests, shadow logs shorter than required.\n"
+    "Given --targets or --min-coverage, a missed target or a route coverage below its\n"
+    "minimum blocks too, and a matrix that did not measure them is insufficient.\n"
     "\n"
     "  --matrix FILE            a matrix.json (repeatable)\n"
     "  --shadow LOG             a shadow-divergence log, '-' or .gz (repeatable)\n"
@@ -34,6 +37,12 @@ static const char usage_text[] =
     "  --targets SPEC           performance targets, e.g. idle_rss_ratio<=0.1,p99_ratio<=0.5\n"
     "                           (candidate/reference ratios of metrics.perf.ratios; a\n"
     "                           missed target blocks, an unmeasured one is insufficient)\n"
+    "  --min-coverage SPEC      route coverage minimums, e.g. body=0.8,state=0.5 (keys\n"
+    "                           status, body, state; values 0 to 1): the share of the\n"
+    "                           route list's routes each matrix drives at least that deep\n"
+    "                           (its \"coverage\".ratio); below a minimum blocks, a matrix\n"
+    "                           without coverage is insufficient. Each matrix is checked\n"
+    "                           on its own: merge shards first (parity merge)\n"
     "\n"
     "exit: 0 pass, 1 blocked, 2 bad usage or input, 3 insufficient evidence\n";
 
@@ -56,7 +65,8 @@ static int push(const char ***v, size_t *n, const char *s)
 }
 
 static int run(struct gate_args *a, const char *documented, double min_days, const char *today,
-	       int json, const char *domains, const char *config, const char *targets_arg)
+	       int json, const char *domains, const char *config, const char *targets_arg,
+	       const double *min_coverage)
 {
 	json_t *targets = NULL;
 	struct ph_timing timing = PH_TIMING_DEFAULT;
@@ -108,7 +118,8 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 		in.min_shadow_days = min_days;
 		in.today = today;
 		rc = ph_gate_evaluate(&g, &in, &err);
-		if (!rc && (rc = ph_gate_perf(&g, &in, targets, &err)))
+		if (!rc && ((rc = ph_gate_perf(&g, &in, targets, &err)) ||
+			    (rc = ph_gate_coverage(&g, &in, min_coverage, &err))))
 			ph_gate_release(&g);
 	}
 	json_decref(targets);
@@ -138,7 +149,8 @@ static int run(struct gate_args *a, const char *documented, double min_days, con
 
 int cmd_gate(int argc, char **argv)
 {
-	enum { O_DOCUMENTED = 256, O_MINDAYS, O_TODAY, O_DOMAINS, O_CONFIG, O_TARGETS };
+	enum { O_DOCUMENTED = 256, O_MINDAYS, O_TODAY, O_DOMAINS, O_CONFIG, O_TARGETS,
+	       O_MINCOV };
 	static const struct option opts[] = {
 	    {"matrix", required_argument, NULL, 'm'},
 	    {"shadow", required_argument, NULL, 's'},
@@ -149,6 +161,7 @@ int cmd_gate(int argc, char **argv)
 	    {"domains", required_argument, NULL, O_DOMAINS},
 	    {"config", required_argument, NULL, O_CONFIG},
 	    {"targets", required_argument, NULL, O_TARGETS},
+	    {"min-coverage", required_argument, NULL, O_MINCOV},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -159,6 +172,9 @@ int cmd_gate(int argc, char **argv)
 	struct gate_args a = {NULL, 0, NULL, 0};
 	const char *documented = NULL, *format = "text", *domains = NULL, *config = NULL;
 	const char *today = NULL, *targets = NULL;
+	double min_coverage[PH_DEPTH_COUNT];
+	int have_min_coverage = 0;
+	struct ph_err err;
 	char today_buf[16];
 	double min_days = 14;
 	int c, rc = PH_EXIT_USAGE, json;
@@ -203,6 +219,13 @@ int cmd_gate(int argc, char **argv)
 		case O_TARGETS:
 			targets = optarg;
 			break;
+		case O_MINCOV:
+			if (ph_gate_coverage_spec(optarg, min_coverage, &err)) {
+				rc = ph_cli_usage(argv[0], "%s", err.msg);
+				goto out;
+			}
+			have_min_coverage = 1;
+			break;
 		}
 	}
 	if (c < 0) {
@@ -228,7 +251,8 @@ int cmd_gate(int argc, char **argv)
 		strftime(today_buf, sizeof(today_buf), "%Y-%m-%d", &tm);
 		today = today_buf;
 	}
-	rc = run(&a, documented, min_days, today, json, domains, config, targets);
+	rc = run(&a, documented, min_days, today, json, domains, config, targets,
+		 have_min_coverage ? min_coverage : NULL);
 out:
 	free(a.matrices);
 	free(a.shadows);

@@ -16,6 +16,7 @@
 
 #include "run/calibrate.h"
 #include "cli/cli.h"
+#include "coverage/coverage.h"
 #include "run/host.h"
 #include "runtime/interrupt.h"
 #include "plugin/loader.h"
@@ -31,7 +32,8 @@ static const char usage_text[] =
     "                  [--plugin-dir DIR] [--param D.KEY=VALUE]...\n\n"
     "Start the reference and candidate runtimes on fresh copies of the fixture\n"
     "workspace, run each domain's suite against both, and write matrix.json,\n"
-    "matrix.md, junit.xml and report.html.\n\n"
+    "matrix.md, junit.xml and report.html. With \"route_list\" in the config, the\n"
+    "matrix's \"coverage\" says which listed routes the suites drive and how deep.\n\n"
     "  --config F         config file (default: parity.json at the repo root)\n"
     "  --domain D         run only domain D (repeatable; default: the config's list)\n"
     "  --out DIR          report folder (default: <out>/<timestamp>, and <out>/latest)\n"
@@ -251,6 +253,44 @@ static void report_unmatched(struct ph_session *s)
 	json_object_set_new(s->matrix, "unmatched_patterns", un);
 }
 
+/*
+ * The matrix's "coverage": the rows against the config's route list, or null without one.
+ * A row a plugin annotated badly is the harness's failure: 0 or -1 with the message shown.
+ */
+static int record_coverage(struct ph_session *s, const struct ph_route_list *routes)
+{
+	const char *name = "matrix";
+	json_t *cov = NULL;
+	struct ph_err err;
+
+	if (!s->cfg.route_list)
+		return json_object_set_new(s->matrix, "coverage", json_null());
+	if (ph_coverage_compute(&cov, routes, s->cfg.route_list_source, &s->matrix, &name, 1,
+				&err)) {
+		fprintf(stderr, "%sparity: coverage: %s\n", s->tty ? "\r\033[K" : "", err.msg);
+		json_object_set_new(s->matrix, "coverage", json_null());
+		return -1;
+	}
+	return json_object_set_new(s->matrix, "coverage", cov);
+}
+
+/* After the summary: the coverage line, when the run measured coverage. */
+static void print_coverage(const struct ph_session *s)
+{
+	const json_t *cov = json_object_get(s->matrix, "coverage");
+	const json_t *q = json_object_get(cov, "ratio");
+
+	if (!json_is_object(cov))
+		return;
+	fprintf(stderr,
+		"coverage of %s: %lld routes; driven to status %.4f, body %.4f, state %.4f\n",
+		json_string_value(json_object_get(cov, "source")),
+		(long long)json_integer_value(json_object_get(cov, "routes")),
+		json_number_value(json_object_get(q, "status")),
+		json_number_value(json_object_get(q, "body")),
+		json_number_value(json_object_get(q, "state")));
+}
+
 /* "parity run: unknown domain 'x' (known: ...)", exit 2. */
 static int unknown_domain(const struct ph_domain_list *known, const char *what, const char *name)
 {
@@ -344,9 +384,10 @@ int cmd_run(int argc, char **argv)
 	json_t *params = json_object();
 	char *default_config = NULL;
 	int c, keep = 0, rc, exit_code = PH_EXIT_USAGE, versions_done = 0;
-	int calibrate = 0, perf_rc = 0, calib_rc = 0, seed_rc = 0, have_session = 0;
+	int calibrate = 0, perf_rc = 0, calib_rc = 0, seed_rc = 0, have_session = 0, cov_rc = 0;
 	long perf_requests = 0, idle_ms = -1;
 	struct ph_rules *saved_rules = NULL;
+	struct ph_route_list routes = {0};
 	enum ph_class verdict;
 	double t_reports;
 	char seed_why[sizeof(err.msg)];
@@ -450,6 +491,9 @@ int cmd_run(int argc, char **argv)
 		rc = ph_calibrate_config(&cfg, &err);
 	if (!rc && both)
 		rc = ph_config_same_runtime(&cfg, both, &err);
+	/* a bad route list is bad input: found before any runtime starts */
+	if (!rc && cfg.route_list)
+		rc = ph_route_list_load(&routes, cfg.route_list, &err);
 	if (rc) {
 		ph_config_release(&cfg);
 		exit_code = ph_cli_fail(&err);
@@ -557,6 +601,7 @@ int cmd_run(int argc, char **argv)
 	record_metrics(&s);
 	if (!calibrate) /* calibration compared under other rules: their hits say nothing */
 		report_unmatched(&s);
+	cov_rc = record_coverage(&s, &routes);
 	ph_matrix_finish(s.matrix);
 	verdict = ph_matrix_verdict(s.matrix);
 	if (ph_interrupted()) {
@@ -565,6 +610,7 @@ int cmd_run(int argc, char **argv)
 		verdict = PH_ERROR;
 	}
 	print_summary(&s);
+	print_coverage(&s);
 	t_reports = now_ms();
 	rc = ph_report_all(s.matrix, s.out, &err);
 	ph_session_log(&s, "reports: written in %.1f ms", now_ms() - t_reports);
@@ -581,9 +627,10 @@ int cmd_run(int argc, char **argv)
 	/* calibration expects differences: it succeeds when it could learn and write them */
 	if (calibrate && exit_code == PH_EXIT_DIVERGE)
 		exit_code = PH_EXIT_OK;
-	if (perf_rc || calib_rc)
+	if (perf_rc || calib_rc || cov_rc)
 		exit_code = PH_EXIT_NOEVAL;
 done:
+	ph_route_list_release(&routes);
 	ph_loader_release(&ld);
 	if (have_session) {
 		ph_session_release(&s);

@@ -23,6 +23,7 @@ static const struct cmd commands[] = {
 	{ "shadow-report", cmd_shadow_report, "classify and summarise shadow-divergence logs" },
 	{ "gate", cmd_gate, "the cutover gate: matrices, shadow logs, documented divergences" },
 	{ "merge", cmd_merge, "merge matrices from sharded runs" },
+	{ "coverage", cmd_coverage, "which routes of a route list matrices drive, and how deep" },
 	{ "llm", cmd_llm, "the canned-LLM server on its own (serve, check, hash)" },
 };
 

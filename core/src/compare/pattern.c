@@ -2,7 +2,8 @@
  * The segments rules match on (rules.h): dot-path patterns ("memories.*.id") of
  * ignoreFields, deterministic and generated, split once so the walk compares segments and
  * never re-parses, with their hit counts; and route paths ("/api/memory/:id") of endpoint
- * keys and requests.
+ * keys and requests, split and matched the one way rule lookup and route coverage
+ * (coverage/routes.h) both use.
  */
 #include "compare/rules.h"
 
@@ -149,4 +150,29 @@ void ph_route_free(char **segs, size_t n)
 	while (n)
 		free(segs[--n]);
 	free(segs);
+}
+
+int ph_route_match(char *const *pat, size_t n_pat, char *const *segs, size_t n)
+{
+	size_t i;
+
+	if (n_pat != n)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (pat[i][0] != ':' && strcmp(pat[i], segs[i]))
+			return 0;
+	return 1;
+}
+
+int ph_route_more_specific(char *const *a, char *const *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int pa = a[i][0] == ':', pb = b[i][0] == ':';
+
+		if (pa != pb)
+			return pb;
+	}
+	return 0;
 }

@@ -8,35 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * Is candidate more specific than best? Both match the same path; the first segment
- * where one is literal and the other a parameter decides.
- */
-static int more_specific(const struct ph_rule *cand, const struct ph_rule *best)
-{
-	size_t i;
-
-	for (i = 0; i < cand->n_segs; i++) {
-		int pc = cand->segs[i][0] == ':', pb = best->segs[i][0] == ':';
-
-		if (pc != pb)
-			return pb;
-	}
-	return 0;
-}
-
 static int rule_matches(const struct ph_rule *r, const char *method, char **segs, size_t n)
 {
-	size_t i;
-
-	if (method && strcmp(method, r->method))
-		return 0;
-	if (r->n_segs != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (r->segs[i][0] != ':' && strcmp(r->segs[i], segs[i]))
-			return 0;
-	return 1;
+	return (!method || !strcmp(method, r->method)) &&
+	       ph_route_match(r->segs, r->n_segs, segs, n);
 }
 
 const struct ph_rule *ph_rules_lookup(const struct ph_rules *rules, const char *method,
@@ -51,7 +26,9 @@ const struct ph_rule *ph_rules_lookup(const struct ph_rules *rules, const char *
 	for (i = 0; i < rules->n_endpoints; i++) {
 		const struct ph_rule *r = &rules->endpoints[i];
 
-		if (rule_matches(r, method, segs, n) && (!best || more_specific(r, best)))
+		/* both match the same path: the first literal-versus-parameter segment decides */
+		if (rule_matches(r, method, segs, n) &&
+		    (!best || ph_route_more_specific(r->segs, best->segs, n)))
 			best = r;
 	}
 	ph_route_free(segs, n);

@@ -128,7 +128,7 @@ void ph_rules_reset_hits(struct ph_rules *rules);
 /* Free rules and everything they own; NULL is fine. */
 void ph_rules_free(struct ph_rules *rules);
 
-/* ---- patterns and route paths (pattern.c), for the rules' own files ---- */
+/* ---- patterns and route paths (pattern.c): the rules' own, and route coverage's ---- */
 
 /* Split text on '.' into p; 0, 1 on an empty segment, or PH_E_NOMEM. */
 int ph_pattern_init(struct ph_pattern *p, const char *text);
@@ -146,5 +146,18 @@ void ph_patterns_free(struct ph_pattern *v, size_t n);
  */
 int ph_route_split(const char *path, char ***segs, size_t *n);
 void ph_route_free(char **segs, size_t n);
+
+/*
+ * Does the route pattern pat (n_pat segments; one starting with ':' matches any one
+ * segment) match the path segments segs[0..n)?
+ */
+int ph_route_match(char *const *pat, size_t n_pat, char *const *segs, size_t n);
+
+/*
+ * Of two patterns of n segments that match the same path, is a more specific than b?
+ * The first segment where one is literal and the other a parameter decides (a literal
+ * segment beats a parameter); 0 when none does.
+ */
+int ph_route_more_specific(char *const *a, char *const *b, size_t n);
 
 #endif

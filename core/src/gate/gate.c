@@ -592,6 +592,101 @@ int ph_gate_perf(struct ph_gate *g, const struct ph_gate_input *in, const json_t
 	return 0;
 }
 
+/* ---- route coverage minimums ----------------------------------------------------- */
+
+int ph_gate_coverage_spec(const char *spec, double mins[PH_DEPTH_COUNT], struct ph_err *err)
+{
+	const char *p = spec;
+	int k, any = 0;
+
+	for (k = 0; k < PH_DEPTH_COUNT; k++)
+		mins[k] = -1;
+	while (p && *p) {
+		size_t n = strcspn(p, ",");
+		const char *eq = memchr(p, '=', n);
+		char key[16], num[64], *end;
+		double v;
+
+		size_t kn = eq ? (size_t)(eq - p) : 0;
+
+		if (!eq || kn >= sizeof(key) || n - kn - 1 >= sizeof(num))
+			goto bad;
+		snprintf(key, sizeof(key), "%.*s", (int)kn, p);
+		snprintf(num, sizeof(num), "%.*s", (int)(n - kn - 1), eq + 1);
+		k = ph_depth_of(key);
+		v = strtod(num, &end);
+		if (k <= PH_DEPTH_NONE || !*num || *end || !(v >= 0 && v <= 1))
+			goto bad;
+		if (mins[k] >= 0)
+			return ph_error(err, PH_E_USAGE, "--min-coverage: '%s' sets %s twice", spec,
+					key);
+		mins[k] = v;
+		any = 1;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			goto bad; /* a trailing comma */
+	}
+	if (any)
+		return 0;
+bad:
+	return ph_error(err, PH_E_USAGE,
+			"--min-coverage: expected KEY=VALUE[,KEY=VALUE]... with keys status, body "
+			"and state and values from 0 to 1, got '%s'",
+			spec ? spec : "");
+}
+
+/* "0.12 < 0.50": two decimals, or four when two would make them look equal. */
+static void ratio_text(double ratio, double min, const char *op, char *buf, size_t cap)
+{
+	char a[32], b[32];
+
+	snprintf(a, sizeof(a), "%.2f", ratio);
+	snprintf(b, sizeof(b), "%.2f", min);
+	if (!strcmp(a, b) && ratio != min) {
+		snprintf(a, sizeof(a), "%.4f", ratio);
+		snprintf(b, sizeof(b), "%.4f", min);
+	}
+	snprintf(buf, cap, "%s %s %s", a, op, b);
+}
+
+int ph_gate_coverage(struct ph_gate *g, const struct ph_gate_input *in,
+		     const double mins[PH_DEPTH_COUNT], struct ph_err *err)
+{
+	size_t i;
+	int k, rc = 0, any = 0;
+
+	for (k = PH_DEPTH_STATUS; mins && k < PH_DEPTH_COUNT; k++)
+		any |= mins[k] >= 0;
+	if (!any)
+		return 0;
+	for (i = 0; i < in->n_matrices && !rc; i++) {
+		const char *src = in->matrix_names ? in->matrix_names[i] : "matrix";
+		const json_t *cov = json_object_get(in->matrices[i], "coverage");
+		const char *list = str_or(json_object_get(cov, "source"), "?");
+
+		if (!json_is_object(cov)) {
+			rc = add(g, PH_GATE_INSUFFICIENT, "coverage-missing", NULL,
+				 "%s: coverage minimums are set but the matrix has no route "
+				 "coverage (set \"route_list\" in the config of its run)",
+				 src);
+			continue;
+		}
+		for (k = PH_DEPTH_STATUS; k < PH_DEPTH_COUNT && !rc; k++) {
+			const char *name = ph_depth_name((enum ph_depth)k);
+			double r = json_number_value(json_object_get(json_object_get(cov, "ratio"),
+								     name));
+			char text[96];
+
+			if (mins[k] < 0)
+				continue;
+			ratio_text(r, mins[k], r < mins[k] ? "<" : ">=", text, sizeof(text));
+			rc = add(g, r < mins[k] ? PH_GATE_BLOCKED : PH_GATE_PASS, "coverage", NULL,
+				 "%s: %s %s (route_list %s)", src, name, text, list);
+		}
+	}
+	return rc ? ph_error(err, PH_E_NOMEM, "out of memory") : 0;
+}
+
 json_t *ph_gate_to_json(const struct ph_gate *g)
 {
 	return json_pack("{s:s, s:O, s:O, s:f}", "verdict", ph_gate_verdict_name(g->verdict),

@@ -5,7 +5,8 @@
  * reason is collected, not only the first: `blocked` reasons (structural divergence,
  * undocumented semantic divergence, expired documentation) win over `insufficient` ones
  * (missing, skipped or failed domains, error rows, too little or no shadow evidence);
- * without either the gate passes. Notes (timing, stale documentation, malformed shadow
+ * without either the gate passes. Performance targets and route coverage minimums, when
+ * given, add their own reasons. Notes (timing, stale documentation, malformed shadow
  * lines) never change the verdict.
  */
 #ifndef PARITY_GATE_H
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "coverage/coverage.h"
 #include "parity/err.h"
 #include "parity/plugin.h"
 #include "shadow/shadow.h"
@@ -94,6 +96,24 @@ int ph_gate_evaluate(struct ph_gate *g, const struct ph_gate_input *in, struct p
  */
 int ph_gate_perf(struct ph_gate *g, const struct ph_gate_input *in, const json_t *targets,
 		 struct ph_err *err);
+
+/*
+ * Route coverage minimums, `--min-coverage body=0.8,state=0.5`: into mins[depth] (for
+ * status, body and state; the others are set to -1, not required). Keys are status, body
+ * and state, each at most once; values numbers from 0 to 1. 0, or PH_E_USAGE with a
+ * message quoting spec.
+ */
+int ph_gate_coverage_spec(const char *spec, double mins[PH_DEPTH_COUNT], struct ph_err *err);
+
+/*
+ * Coverage minimums (mins as ph_gate_coverage_spec fills them; NULL or none set: nothing
+ * to check) against each matrix of in: a ratio below its minimum blocks (kind "coverage",
+ * "m.json: state 0.12 < 0.50 (route_list X)"), a matrix without coverage is insufficient
+ * evidence ("coverage-missing"), a minimum met is a note. Call after ph_gate_evaluate on
+ * the same g. 0 or PH_E_NOMEM.
+ */
+int ph_gate_coverage(struct ph_gate *g, const struct ph_gate_input *in,
+		     const double mins[PH_DEPTH_COUNT], struct ph_err *err);
 
 /* {verdict, reasons, notes, shadow_span_days} (new reference). */
 json_t *ph_gate_to_json(const struct ph_gate *g);

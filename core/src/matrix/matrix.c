@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "compare/compare.h"
+#include "coverage/coverage.h"
 #include "domain/list.h"
 #include "parity/jsonio.h"
 
@@ -509,6 +510,15 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 		return rc;
 	if (json_object_get(f, "error") && (rc = need_string(v, f, base, "error", 0, NULL)))
 		return rc;
+	{
+		const char *why;
+		char key[32];
+
+		if (ph_coverage_row_check(f, key, sizeof(key), &why)) {
+			join(p, sizeof(p), base, key);
+			return vfail(v, p, "%s", why);
+		}
+	}
 	if (!(divs = need_kind(v, f, base, "divergences", 1, &rc)))
 		return rc;
 	json_array_foreach(divs, k, dv)
@@ -634,6 +644,8 @@ int ph_matrix_validate(const json_t *matrix, const char *source, struct ph_err *
 					     name, j);
 	}
 	if (!need_kind(&v, matrix, "", "metrics", 0, &rc))
+		return rc;
+	if ((rc = ph_coverage_validate(json_object_get(matrix, "coverage"), v.source, err)))
 		return rc;
 	return need_one_of(&v, matrix, "", "verdict", class_names, 5, CLASS_LIST);
 }

@@ -64,9 +64,11 @@ void ph_matrix_finish(json_t *matrix);
 
 /*
  * Check a matrix document against the fixed schema: every fixed key present with its type
- * and allowed values, no domain twice. source names the document in messages, which
- * name the offending key's path: "m.json: domains[2].features[0].candidate: expected one
- * of parity|structural|semantic|timing|error". Returns 0 or PH_E_INVALID.
+ * and allowed values, no domain twice; and the keys added since that readers rely on: a
+ * row's "route" and "depth", the matrix's "coverage" (coverage/coverage.h). source names
+ * the document in messages, which name the offending key's path: "m.json:
+ * domains[2].features[0].candidate: expected one of parity|structural|semantic|timing|
+ * error". Returns 0 or PH_E_INVALID.
  */
 int ph_matrix_validate(const json_t *matrix, const char *source, struct ph_err *err);
 

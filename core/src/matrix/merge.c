@@ -6,9 +6,11 @@
 #include "matrix/merge.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "coverage/coverage.h"
 #include "matrix/matrix.h"
 
 /* "name version" of one side of a matrix's runtimes, for messages. */
@@ -39,11 +41,36 @@ static int same_side(const json_t *a, const json_t *b, const char *side)
 	return 1;
 }
 
+/*
+ * The inputs' route coverage merged into merged's "coverage" (coverage.h), when any input
+ * has the key; matrices from before coverage have none and get none.
+ */
+static int merge_coverage(json_t *merged, json_t *const *mats, const char *const *names,
+			  size_t n, struct ph_err *err)
+{
+	json_t **covs = calloc(n, sizeof(*covs)), *cov = NULL;
+	size_t i, any = 0;
+	int rc = 0;
+
+	if (!covs)
+		return ph_error(err, PH_E_NOMEM, "out of memory merging matrices");
+	for (i = 0; i < n; i++) {
+		covs[i] = json_object_get(mats[i], "coverage");
+		any += covs[i] != NULL;
+	}
+	if (any && !(rc = ph_coverage_merge(&cov, covs, names, n, err)) &&
+	    json_object_set_new(merged, "coverage", cov))
+		rc = ph_error(err, PH_E_NOMEM, "out of memory merging matrices");
+	free(covs);
+	return rc;
+}
+
 int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *names, size_t n,
 		      struct ph_err *err)
 {
 	json_t *merged, *domains, *metrics, *owner;
 	size_t i, j;
+	int rc;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
@@ -131,6 +158,10 @@ int ph_merge_matrices(json_t **out, json_t *const *mats, const char *const *name
 		return ph_error(err, PH_E_NOMEM, "out of memory merging matrices");
 	}
 	ph_matrix_finish(merged); /* also puts the domains in the domain list's order */
+	if ((rc = merge_coverage(merged, mats, names, n, err))) {
+		json_decref(merged);
+		return rc;
+	}
 	*out = merged;
 	return 0;
 nomem:

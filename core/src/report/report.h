@@ -45,6 +45,12 @@ int ph_report_junit(const json_t *matrix, const char *path, struct ph_err *err);
  */
 int ph_report_html(const json_t *matrix, const char *path, struct ph_err *err);
 
+/*
+ * The route coverage section of matrix.md alone, for a "coverage" object (coverage.h;
+ * nothing for anything else), written to out: `parity coverage --format md`.
+ */
+void ph_report_coverage_md(FILE *out, const json_t *coverage);
+
 /* Write all four into dir (which must exist). Stops at the first failure. 0 or PH_E_*. */
 int ph_report_all(const json_t *matrix, const char *dir, struct ph_err *err);
 

@@ -35,6 +35,10 @@ static const char css[] =
     ".error{background:#6e40c9;color:#fff}\n"
     ".expectation{background:#ddf4ff;color:#0a3069}\n"
     ".skipped{background:#eaeef2;color:#57606a}\n"
+    ".depth-none{background:#eaeef2;color:#57606a}.depth-status{background:#fff8c5;"
+    "color:#7d4e00}\n"
+    ".depth-body{background:#ddf4ff;color:#0a3069}.depth-state{background:#dafbe1;"
+    "color:#116329}\n"
     "details{margin:.2em 0}summary{cursor:pointer}\n"
     ".muted{color:#57606a}\n";
 

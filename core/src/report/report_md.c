@@ -5,8 +5,9 @@
  * under the table, the divergences of every row that is not parity. Cell text is escaped
  * so a value can neither break a table (| and newlines) nor turn into markup or HTML
  * (Markdown punctuation is backslash-escaped, <, > and & become entities): what renders is
- * exactly the text in the matrix. The sections it shares with report.html (summary,
- * metrics, performance, unmatched patterns) are written by sections.c in this format.
+ * exactly the text in the matrix. The sections it shares with report.html (summary, route
+ * coverage, metrics, performance, unmatched patterns) are written by sections.c in this
+ * format, which `parity coverage --format md` uses too.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "report/report.h"
@@ -201,4 +202,9 @@ static void write_md(FILE *out, const json_t *matrix)
 int ph_report_md(const json_t *matrix, const char *path, struct ph_err *err)
 {
 	return ph_report_write(matrix, path, write_md, err);
+}
+
+void ph_report_coverage_md(FILE *out, const json_t *coverage)
+{
+	report_coverage(&md, out, coverage);
 }

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "report/sections.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -212,6 +213,78 @@ static void perf_section(const struct report_format *f, FILE *out, const json_t 
 		f->perf_extra(out, perf);
 }
 
+/* A depth as a label: its CSS class "depth-<depth>" (report.html colours them). */
+static void depth_badge(const struct report_format *f, FILE *out, const char *depth)
+{
+	char css[32];
+
+	snprintf(css, sizeof(css), "depth-%s", depth);
+	f->badge(out, depth, css, 0);
+}
+
+/* The rows of a coverage table: route, depth, rows and, for listed routes, their status. */
+static void coverage_rows(const struct report_format *f, FILE *out, const json_t *entries,
+			  int listed)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(entries, i, e)
+	{
+		const json_t *st = json_object_get(e, "listed_status");
+
+		text_cell(f, out, 0, 'l', ph_report_str(e, "route", "?"));
+		cell(f, out, 1, 'l');
+		depth_badge(f, out, ph_report_str(e, "depth", "none"));
+		fputs(f->cell_end, out);
+		cell(f, out, 2, 'r');
+		fprintf(out, "%lld", (long long)json_integer_value(json_object_get(e, "rows")));
+		fputs(f->cell_end, out);
+		if (listed)
+			text_cell(f, out, 3, 'l', json_is_string(st) ? json_string_value(st) : "-");
+		fputs(f->row_end, out);
+	}
+}
+
+void report_coverage(const struct report_format *f, FILE *out, const json_t *cov)
+{
+	static const char *const heads[] = {"depth", "rows", "listed status"};
+	const json_t *q = json_object_get(cov, "ratio"), *c = json_object_get(cov, "counts");
+	const json_t *unlisted = json_object_get(cov, "unlisted");
+
+	if (!json_is_object(cov))
+		return;
+	f->heading(out, "Route coverage", "coverage");
+	fputs(f->para, out);
+	fprintf(out, "%lld routes of ",
+		(long long)json_integer_value(json_object_get(cov, "routes")));
+	f->text(out, ph_report_str(cov, "source", "?"));
+	fprintf(out,
+		": driven to status %.4f, body %.4f, state %.4f (the share of routes whose "
+		"deepest row compared at least that); deepest: none %lld, status %lld, body "
+		"%lld, state %lld.",
+		json_number_value(json_object_get(q, "status")),
+		json_number_value(json_object_get(q, "body")),
+		json_number_value(json_object_get(q, "state")),
+		(long long)json_integer_value(json_object_get(c, "none")),
+		(long long)json_integer_value(json_object_get(c, "status")),
+		(long long)json_integer_value(json_object_get(c, "body")),
+		(long long)json_integer_value(json_object_get(c, "state")));
+	fputs(f->para_end, out);
+	table_head(f, out, "route", heads, 3, "llrl");
+	coverage_rows(f, out, json_object_get(cov, "routes_table"), 1);
+	fputs(f->table_end, out);
+	if (!json_array_size(unlisted))
+		return;
+	fputs(f->para, out);
+	fprintf(out, "%zu route%s driven that the list does not have:", json_array_size(unlisted),
+		json_array_size(unlisted) == 1 ? "" : "s");
+	fputs(f->para_end, out);
+	table_head(f, out, "route", heads, 2, "llr");
+	coverage_rows(f, out, unlisted, 0);
+	fputs(f->table_end, out);
+}
+
 /* Rule patterns that matched nothing in the run: a rule that silently stopped applying. */
 static void unmatched_section(const struct report_format *f, FILE *out, const json_t *unmatched)
 {
@@ -244,6 +317,7 @@ void report_sections(const struct report_format *f, FILE *out, const json_t *mat
 
 	summary(f, out, domains);
 	json_array_foreach(domains, i, d) f->domain(out, d, i);
+	report_coverage(f, out, json_object_get(matrix, "coverage"));
 	/* the performance section has its own table; the generic one shows the rest */
 	metrics = json_copy(json_object_get(matrix, "metrics"));
 	json_object_del(metrics, "perf");

@@ -1,7 +1,8 @@
 /*
  * The parts of a report that Markdown and HTML share, written once (sections.c) through a
- * renderer's format: the order of a report's sections, the domain summary, the metrics,
- * the performance tables and the rule patterns that matched nothing. A renderer keeps
+ * renderer's format: the order of a report's sections, the domain summary, the route
+ * coverage, the metrics, the performance tables and the rule patterns that matched
+ * nothing. A renderer keeps
  * what only it has: its header, its domain sections, HTML's latency plots. Internal to
  * core/src/report.
  */
@@ -37,9 +38,17 @@ struct report_format {
 };
 
 /*
- * The body of a report of matrix: the summary, every domain's section, the metrics but
- * metrics.perf, the performance section and the unmatched rule patterns.
+ * The body of a report of matrix: the summary, every domain's section, the route coverage
+ * (when the matrix has one), the metrics but metrics.perf, the performance section and
+ * the unmatched rule patterns.
  */
 void report_sections(const struct report_format *f, FILE *out, const json_t *matrix);
+
+/*
+ * The route coverage section of a matrix's "coverage" object (nothing for anything else):
+ * a line with the ratios and counts, the listed routes in the list's order (route, depth,
+ * rows, the list's own status), then the routes driven that the list does not have.
+ */
+void report_coverage(const struct report_format *f, FILE *out, const json_t *coverage);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * Loading parity.json: fixed keys checked with messages naming the file and key, paths
- * resolved against the repo root, defaults filled in (DESIGN.md "Config"): from the domain
+ * resolved against the repo root (the route list's after its ${NAME}s are expanded from
+ * the environment), defaults filled in (DESIGN.md "Config"): from the domain
  * list for what is domain knowledge, the domains themselves and "database".
  */
 #include "run/config.h"
@@ -12,6 +13,7 @@
 
 #include "parity/jsonio.h"
 #include "parity/path.h"
+#include "parity/strbuf.h"
 
 char *ph_config_default_path(void)
 {
@@ -47,57 +49,78 @@ static int get_string(const struct ph_config *cfg, const char *key, const char *
 }
 
 /*
- * A path key whose value may name environment variables as ${NAME} (a checkout outside
- * the repo: "${SIGNET_CHECKOUT}/platform/..."), expanded and resolved; an unset variable
- * is an error naming the key.
+ * text with every ${NAME} replaced by the environment's value (new string in *out); an
+ * unset variable, or a "${" that is no variable, is an error naming key.
  */
-static int get_env_path(const struct ph_config *cfg, const char *key, char **out,
-			struct ph_err *err)
+static int expand_env(const struct ph_config *cfg, const char *key, const char *text, char **out,
+		      struct ph_err *err)
 {
-	const json_t *v = json_object_get(cfg->doc, key);
-	const char *p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc = 0;
+	struct ph_strbuf b = {0};
+	const char *s = text;
 
 	*out = NULL;
+	while (*s) {
+		const char *end, *value;
+		char name[128];
+		size_t n;
+
+		if (s[0] != '$' || s[1] != '{') {
+			ph_strbuf_addc(&b, *s++);
+			continue;
+		}
+		end = strchr(s + 2, '}');
+		n = end ? (size_t)(end - s - 2) : 0;
+		if (!end || !n || n >= sizeof(name) || strspn(s + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+								 "abcdefghijklmnopqrstuvwxyz"
+								 "0123456789_") != n) {
+			ph_strbuf_release(&b);
+			return ph_error(err, PH_E_INVALID,
+					"%s: %s: '%s': expected ${NAME} with NAME of letters, "
+					"digits and '_'",
+					cfg->path, key, text);
+		}
+		memcpy(name, s + 2, n);
+		name[n] = '\0';
+		if (!(value = getenv(name))) {
+			ph_strbuf_release(&b);
+			return ph_error(err, PH_E_INVALID,
+					"%s: %s: ${%s} is not set in the environment", cfg->path,
+					key, name);
+		}
+		ph_strbuf_add(&b, value);
+		s = end + 1;
+	}
+	if (!(*out = ph_strbuf_take(&b)))
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	return 0;
+}
+
+/* "route_list": kept as written (the coverage's source), and expanded and resolved. */
+static int get_route_list(struct ph_config *cfg, struct ph_err *err)
+{
+	json_t *v = json_object_get(cfg->doc, "route_list");
+	char *expanded;
+	int rc;
+
 	if (!v || json_is_null(v))
 		return 0;
 	if (!json_is_string(v) || !*json_string_value(v))
-		return ph_error(err, PH_E_INVALID, "%s: %s: expected a non-empty string", cfg->path,
-				key);
-	if (!(f = open_memstream(&buf, &len)))
-		return ph_error(err, PH_E_NOMEM, "out of memory");
-	for (p = json_string_value(v); *p && !rc; p++) {
-		const char *end, *val;
-		char name[128];
-
-		if (p[0] != '$' || p[1] != '{') {
-			fputc(*p, f);
-			continue;
-		}
-		end = strchr(p + 2, '}');
-		if (!end || end == p + 2 || (size_t)(end - p - 2) >= sizeof(name)) {
-			rc = ph_error(err, PH_E_INVALID, "%s: %s: '${' without a variable name and '}'",
-				      cfg->path, key);
-			break;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(end - p - 2), p + 2);
-		if (!(val = getenv(name)) || !*val) {
-			rc = ph_error(err, PH_E_INVALID, "%s: %s: the environment variable %s is not set",
-				      cfg->path, key, name);
-			break;
-		}
-		fputs(val, f);
-		p = end;
+		return ph_error(err, PH_E_INVALID,
+				"%s: route_list: expected the path of a route list (a string)",
+				cfg->path);
+	if ((rc = expand_env(cfg, "route_list", json_string_value(v), &expanded, err)))
+		return rc;
+	if (!*expanded) {
+		free(expanded);
+		return ph_error(err, PH_E_INVALID, "%s: route_list: '%s' is empty once expanded",
+				cfg->path, json_string_value(v));
 	}
-	if (fclose(f) && !rc)
-		rc = ph_error(err, PH_E_NOMEM, "out of memory");
-	if (!rc && !(*out = ph_config_resolve(cfg, buf)))
-		rc = ph_error(err, PH_E_NOMEM, "out of memory");
-	free(buf);
-	return rc;
+	cfg->route_list = ph_config_resolve(cfg, expanded);
+	cfg->route_list_source = strdup(json_string_value(v));
+	free(expanded);
+	if (!cfg->route_list || !cfg->route_list_source)
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	return 0;
 }
 
 static int get_timing(struct ph_config *cfg, struct ph_err *err)
@@ -110,6 +133,30 @@ static int get_timing(struct ph_config *cfg, struct ph_err *err)
 	cfg->timing_samples = confirm.samples;
 	cfg->timing_alpha = confirm.alpha;
 	return rc;
+}
+
+/*
+ * A path key whose value may name environment variables as ${NAME} (a checkout outside
+ * the repo: "${SIGNET_CHECKOUT}/platform/..."), expanded and resolved; absent: *out NULL.
+ */
+static int get_env_path(const struct ph_config *cfg, const char *key, char **out,
+			struct ph_err *err)
+{
+	const json_t *v = json_object_get(cfg->doc, key);
+	char *expanded;
+	int rc;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return ph_error(err, PH_E_INVALID, "%s: %s: expected a non-empty string", cfg->path,
+				key);
+	if ((rc = expand_env(cfg, key, json_string_value(v), &expanded, err)))
+		return rc;
+	*out = ph_config_resolve(cfg, expanded);
+	free(expanded);
+	return *out ? 0 : ph_error(err, PH_E_NOMEM, "out of memory");
 }
 
 static int unknown_domain(const struct ph_config *cfg, const struct ph_domain_list *known,
@@ -289,6 +336,8 @@ int ph_config_load_known(struct ph_config *cfg, const char *path,
 		return rc;
 	if ((rc = get_string(cfg, "out", "reports", &cfg->out, err)))
 		return rc;
+	if ((rc = get_route_list(cfg, err)))
+		return rc;
 	llm = json_object_get(cfg->doc, "llm");
 	if (llm) {
 		json_t *dir = json_object_get(llm, "dir");
@@ -358,6 +407,8 @@ void ph_config_release(struct ph_config *cfg)
 	free(cfg->llm_dir);
 	free(cfg->out);
 	free(cfg->database);
+	free(cfg->route_list);
+	free(cfg->route_list_source);
 	ph_seed_spec_release(&cfg->seed);
 	for (i = 0; i < cfg->n_domains; i++)
 		free(cfg->domains[i]);

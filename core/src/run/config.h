@@ -1,7 +1,8 @@
 /*
  * The run configuration (`parity.json`, DESIGN.md "Config"): the two runtimes, the
  * fixture workspace, the rules file, the canned-LLM set, the domains and the folders of
- * their suites, timing thresholds and the report folder. Relative paths are resolved
+ * their suites, timing thresholds, the report folder and the route list coverage is
+ * measured against. Relative paths are resolved
  * against the repo root. Domain names are checked against the domains known (the data
  * file's list and the plugins found, domain/list.h), which also give the defaults of keys
  * that are domain knowledge ("database").
@@ -47,6 +48,11 @@ struct ph_config {
 	char *database;              /* "database": the runtime's database file, relative to
 					its workspace (default: "defaults" of the domain list) */
 	struct ph_seed_spec seed;    /* "seed" (seed.h); seed.sql NULL when absent */
+	char *route_list;            /* "route_list": the route list whose coverage the run
+					reports (coverage/routes.h), ${NAME}s expanded from the
+					environment, absolute; NULL when not set */
+	char *route_list_source;     /* the same as the config writes it (the matrix's
+					coverage.source) */
 };
 
 /* The default config path: <repo>/parity.json. New string. */

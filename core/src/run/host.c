@@ -196,9 +196,14 @@ static const char *host_runtime_env(struct ph_run *run, enum ph_side side, const
 
 static int host_annotate(struct ph_run *run, const char *key, json_t *value)
 {
+	json_t *copy;
+
 	if (!value)
 		return PH_E_INVALID;
-	annotate_last_row(run, key, json_incref(value));
+	/* a copy: the plugin may change or reuse what it passed once the call returns */
+	if (!(copy = json_deep_copy(value)))
+		return PH_E_NOMEM;
+	annotate_last_row(run, key, copy);
 	return 0;
 }
 

@@ -469,6 +469,22 @@ static const char *row_class(const char *feature, const char *case_name)
 	return NULL;
 }
 
+/* The notes (annotations) of the row of feature and case. */
+static const json_t *row_notes(const char *feature, const char *case_name)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(F.fx->fh.rows, i, r)
+	{
+		if (!strcmp(json_string_value(json_object_get(r, "feature")), feature) &&
+		    !strcmp(json_string_value(json_object_get(r, "case")), case_name))
+			return json_object_get(r, "notes");
+	}
+	fail_msg("no row %s [%s]", feature, case_name);
+	return NULL;
+}
+
 static int run_plugin(void)
 {
 	struct ph_err err;
@@ -497,6 +513,32 @@ static void test_run_own_ids_per_side(void **state)
 			    "parity");
 	/* killed and restarted once per side, then the rollback restarts */
 	assert_true(F.restarts >= 4);
+}
+
+/*
+ * What route coverage reads: a step's row drives the request it sent, a database row the
+ * case's requests, at depth state.
+ */
+static void test_run_coverage_notes(void **state)
+{
+	const json_t *n, *routes;
+
+	(void)state;
+	assert_int_equal(run_plugin(), 0);
+	n = row_notes("DELETE /api/memory/:id", "c1/delete");
+	assert_string_equal(json_string_value(json_object_get(n, "route")),
+			    "DELETE /api/memory/ref-1");
+	assert_null(json_object_get(n, "depth"));
+	for (int t = 0; t < 2; t++) {
+		n = row_notes(t ? "db: memory_history" : "db: memories", "c1");
+		routes = json_object_get(n, "route");
+		assert_int_equal(json_array_size(routes), 2);
+		assert_string_equal(json_string_value(json_array_get(routes, 0)),
+				    "POST /api/memory/remember");
+		assert_string_equal(json_string_value(json_array_get(routes, 1)),
+				    "DELETE /api/memory/ref-1");
+		assert_string_equal(json_string_value(json_object_get(n, "depth")), "state");
+	}
 }
 
 static void test_run_db_drift_is_semantic(void **state)
@@ -530,6 +572,7 @@ int main(void)
 	    cmocka_unit_test(test_crash_verdict),
 	    cmocka_unit_test(test_spread),
 	    cmocka_unit_test(test_run_own_ids_per_side),
+	    cmocka_unit_test(test_run_coverage_notes),
 	    cmocka_unit_test(test_run_db_drift_is_semantic),
 	    cmocka_unit_test(test_run_rollback_loss_is_semantic),
 	};
