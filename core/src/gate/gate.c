@@ -365,8 +365,9 @@ static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in,
 			if (k >= n_known) {
 				k = n_known;
 				rc = add(g, PH_GATE_PASS, "unknown-domain", name,
-					 "%s: domain '%s' is not one of the listed domains", src,
-					 name);
+					 "%s: domain '%s' is not one of the listed domains: its rows "
+					 "are judged, its absence would not be",
+					 src, name);
 				if (rc)
 					return rc;
 			}
