@@ -36,20 +36,15 @@ static const char usage_text[] =
 static void write_text(const json_t *cov)
 {
 	const char *const arrays[] = {"routes_table", "unlisted"};
-	const json_t *q = json_object_get(cov, "ratio"), *c = json_object_get(cov, "counts"), *e;
+	const json_t *e;
 	size_t width = 0, i, k;
+	char *line;
 
-	printf("coverage: %lld routes of %s: driven to status %.4f, body %.4f, state %.4f; "
-	       "deepest none %lld, status %lld, body %lld, state %lld\n",
+	line = ph_report_coverage_line(cov);
+	printf("coverage: %lld routes of %s: %s\n",
 	       (long long)json_integer_value(json_object_get(cov, "routes")),
-	       json_string_value(json_object_get(cov, "source")),
-	       json_number_value(json_object_get(q, "status")),
-	       json_number_value(json_object_get(q, "body")),
-	       json_number_value(json_object_get(q, "state")),
-	       (long long)json_integer_value(json_object_get(c, "none")),
-	       (long long)json_integer_value(json_object_get(c, "status")),
-	       (long long)json_integer_value(json_object_get(c, "body")),
-	       (long long)json_integer_value(json_object_get(c, "state")));
+	       json_string_value(json_object_get(cov, "source")), line ? line : "?");
+	free(line);
 	for (k = 0; k < 2; k++)
 		json_array_foreach(json_object_get(cov, arrays[k]), i, e)
 		{

@@ -5,7 +5,7 @@
  * counts line, and building a file in memory before writing it atomically, so a reader
  * never sees half a report and a failed render leaves the previous file in place.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* asprintf */
 #include "report/report.h"
 
 #include <stdio.h>
@@ -63,6 +63,25 @@ char *ph_report_value_text(const json_t *v, size_t max)
 		memcpy(s + cut, "...", 4);
 	}
 	return s;
+}
+
+char *ph_report_coverage_line(const json_t *cov)
+{
+	const json_t *q = json_object_get(cov, "ratio"), *c = json_object_get(cov, "counts");
+	char *line = NULL;
+
+	if (asprintf(&line,
+		     "driven to status %.4f, body %.4f, state %.4f; deepest none %lld, status "
+		     "%lld, body %lld, state %lld",
+		     json_number_value(json_object_get(q, "status")),
+		     json_number_value(json_object_get(q, "body")),
+		     json_number_value(json_object_get(q, "state")),
+		     (long long)json_integer_value(json_object_get(c, "none")),
+		     (long long)json_integer_value(json_object_get(c, "status")),
+		     (long long)json_integer_value(json_object_get(c, "body")),
+		     (long long)json_integer_value(json_object_get(c, "state"))) < 0)
+		return NULL;
+	return line;
 }
 
 char *ph_report_counts_line(const json_t *domain)

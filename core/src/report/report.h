@@ -64,6 +64,12 @@ int ph_report_all(const json_t *matrix, const char *dir, struct ph_err *err);
 char *ph_report_value_text(const json_t *v, size_t max);
 
 /*
+ * A matrix coverage object's figures in one line (new string, NULL when out of memory):
+ * "driven to status R, body R, state R; deepest none N, status N, body N, state N".
+ */
+char *ph_report_coverage_line(const json_t *cov);
+
+/*
  * "12 features: 11 parity, 1 structural" for a domain object (classes in the order
  * parity, structural, semantic, timing, error, zero counts left out). New string, the
  * caller frees; NULL only when out of memory.

@@ -249,7 +249,7 @@ static void coverage_rows(const struct report_format *f, FILE *out, const json_t
 void report_coverage(const struct report_format *f, FILE *out, const json_t *cov)
 {
 	static const char *const heads[] = {"depth", "rows", "listed status"};
-	const json_t *q = json_object_get(cov, "ratio"), *c = json_object_get(cov, "counts");
+	char *line;
 	const json_t *unlisted = json_object_get(cov, "unlisted");
 
 	if (!json_is_object(cov))
@@ -259,17 +259,11 @@ void report_coverage(const struct report_format *f, FILE *out, const json_t *cov
 	fprintf(out, "%lld routes of ",
 		(long long)json_integer_value(json_object_get(cov, "routes")));
 	f->text(out, ph_report_str(cov, "source", "?"));
-	fprintf(out,
-		": driven to status %.4f, body %.4f, state %.4f (the share of routes whose "
-		"deepest row compared at least that); deepest: none %lld, status %lld, body "
-		"%lld, state %lld.",
-		json_number_value(json_object_get(q, "status")),
-		json_number_value(json_object_get(q, "body")),
-		json_number_value(json_object_get(q, "state")),
-		(long long)json_integer_value(json_object_get(c, "none")),
-		(long long)json_integer_value(json_object_get(c, "status")),
-		(long long)json_integer_value(json_object_get(c, "body")),
-		(long long)json_integer_value(json_object_get(c, "state")));
+	line = ph_report_coverage_line(cov);
+	fputs(": ", out);
+	f->text(out, line ? line : "?");
+	fputs(" (driven: the share of routes whose deepest row compared at least that).", out);
+	free(line);
 	fputs(f->para_end, out);
 	table_head(f, out, "route", heads, 3, "llrl");
 	coverage_rows(f, out, json_object_get(cov, "routes_table"), 1);
