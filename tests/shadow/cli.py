@@ -61,6 +61,17 @@ def row(feature, cls, divs=(), error=None):
     return r
 
 
+def bare_row(feature, cls, error=None, divs=None):
+    """A row without latency_ms (an error row, a state check), with divergences only
+    when divs is given."""
+    r = {"feature": feature, "case": "c1", "reference": "state", "candidate": cls}
+    if divs is not None:
+        r["divergences"] = divs
+    if error:
+        r["error"] = error
+    return r
+
+
 def matrix(path, domains, cand_version="0.82.5"):
     """domains: name -> (status, [rows])"""
     ds = []
@@ -298,6 +309,41 @@ def test_merge(tmp):
     code, o, err = run(["merge", "--out", out, a, d])
     check(code == 2 and "a.json" in err and "d.json" in err and "0.83.0" in err,
           "runtime version disagreement exits 2 (%s)" % err)
+    # rows without latency_ms and divergences: merged, rendered, gated, not refused
+    e = matrix(os.path.join(tmp, "bare-a.json"),
+               {d: ("pass", [bare_row("GET /health", "parity")]) for d in DOMAINS[:5]})
+    f = matrix(os.path.join(tmp, "bare-b.json"),
+               {d: ("pass", [row("GET /health", "parity")]) for d in DOMAINS[5:]})
+    rdir = os.path.join(tmp, "bare-reports")
+    code, o, err = run(["merge", "--out", out, "--reports", rdir, e, f])
+    check(code == 0, "merge accepts rows without latency_ms/divergences (%d %s)" % (code, err))
+    with open(out) as fh:
+        merged = json.load(fh)
+    check([d["domain"] for d in merged["domains"]] == DOMAINS and
+          "latency_ms" not in merged["domains"][0]["features"][0],
+          "bare rows kept as they are")
+    code, o, err = run(["gate", "--format", "json", "--matrix", out, "--min-shadow-days",
+                        "0"])
+    check(code == 0, "gate passes the merged bare matrix (%d %s %s)" % (code, o, err))
+    doms = {d: ("pass", [bare_row("GET /health", "parity")]) for d in DOMAINS}
+    doms["write"] = ("diverge", [bare_row("POST /api/memory/remember", "structural",
+                                          divs=[{"class": "structural", "kind": "state",
+                                                 "path": "db.memories.content",
+                                                 "message": "row missing"}])])
+    doms["read"] = ("error", [bare_row("GET /api/memories", "error", error="timeout")])
+    g = matrix(os.path.join(tmp, "bare-c.json"), doms)
+    code, o, err = run(["merge", "--out", out, "--reports", rdir, g])
+    check(code == 0, "merge renders error and state rows without latency (%d %s)" % (code, err))
+    for name in ["matrix.md", "junit.xml", "report.html"]:
+        with open(os.path.join(rdir, name)) as fh:
+            text = fh.read()
+        check("db.memories.content" in text, "%s shows the state row's divergence" % name)
+    code, o, err = run(["gate", "--format", "json", "--matrix", g, "--min-shadow-days", "0"])
+    rep = json.loads(o) if o.strip() else {}
+    kinds = sorted(r["kind"] for r in rep.get("reasons", []))
+    check(code == 1 and "structural" in kinds and "error-row" in kinds,
+          "gate judges bare rows: structural blocks, error row insufficient (%d %r %s)" %
+          (code, kinds, err))
     code, o, err = run(["merge", a, b])
     check(code == 2, "merge without --out exits 2")
     code, o, err = run(["merge", "--out", out, os.path.join(tmp, "none.json")])
