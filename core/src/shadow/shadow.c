@@ -375,7 +375,11 @@ int ph_shadow_add_line(struct ph_shadow *s, const char *source, struct ph_shadow
 	o = json_loadb(line, len, 0, &jerr);
 	if (!o) {
 		char what[256];
+		char *near = strstr(jerr.text, " near '");
 
+		/* jansson quotes the text where it stopped: a log line may hold secrets */
+		if (near)
+			*near = '\0';
 		snprintf(what, sizeof(what), "not JSON: %s (column %d)", jerr.text, jerr.column);
 		return ph_shadow_add_malformed(s, source, at, what);
 	}
