@@ -453,6 +453,24 @@ static void validate_names_the_path(void **state)
 		assert_string_equal(err.msg, "m.json: expected a JSON object");
 		json_decref(a);
 	}
+	/* a row may lack divergences and latency_ms (an error row, a state check) */
+	{
+		json_t *m = good_matrix(), *f, *parent;
+		char last[64];
+
+		f = walk(m, "domains.0.features.0", &parent, last, sizeof(last));
+		json_object_del(f, "divergences");
+		json_object_del(f, "latency_ms");
+		assert_int_equal(ph_matrix_validate(m, "m.json", &err), 0);
+		json_object_set_new(f, "divergences", json_null());
+		json_object_set_new(f, "latency_ms", json_null());
+		assert_int_equal(ph_matrix_validate(m, "m.json", &err), 0);
+		/* present, they are still checked */
+		json_object_set_new(f, "latency_ms", json_object());
+		assert_int_equal(ph_matrix_validate(m, "m.json", &err), PH_E_INVALID);
+		assert_non_null(strstr(err.msg, "latency_ms.reference: missing"));
+		json_decref(m);
+	}
 	/* divergence values a and b may be absent or any JSON value */
 	{
 		json_t *m = good_matrix(), *dv, *parent;

@@ -411,6 +411,33 @@ static int eval_matrices(struct ph_gate *g, const struct ph_gate_input *in,
 	return 0;
 }
 
+/*
+ * What our proxy (parity-shadow/1) did not compare: exchanges dropped when its queue was
+ * full, and stops that did not drain the queue. A note: what was compared still counts,
+ * the reader should know how much was not. Without a stop line (the proxy did not stop
+ * cleanly) the overflow lines' counts are all there is.
+ */
+static int shadow_dropped(struct ph_gate *g, const struct ph_shadow *s)
+{
+	const struct ph_shadow_events *e = &s->events;
+	unsigned long dropped = e->stop ? e->dropped : e->overflow_dropped;
+
+	if (!dropped && !e->undrained)
+		return 0;
+	if (e->stop)
+		return add(g, PH_GATE_PASS, "shadow-dropped", NULL,
+			   "shadow proxy: %lu exchange%s not compared (dropped, queue full); "
+			   "%lu stop%s without draining the queue; %lu of %lu forwarded "
+			   "compared (%lu writes skipped, %lu shadow errors)",
+			   dropped, dropped == 1 ? "" : "s", e->undrained,
+			   e->undrained == 1 ? "" : "s", e->compared, e->forwarded,
+			   e->skipped_writes, e->shadow_errors);
+	return add(g, PH_GATE_PASS, "shadow-dropped", NULL,
+		   "shadow proxy: at least %lu exchange%s not compared (dropped, queue full; "
+		   "no stop line)",
+		   dropped, dropped == 1 ? "" : "s");
+}
+
 static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 {
 	const struct ph_shadow *s = in->shadow;
@@ -450,6 +477,8 @@ static int eval_shadow(struct ph_gate *g, const struct ph_gate_input *in)
 		if (rc)
 			return rc;
 	}
+	if ((rc = shadow_dropped(g, s)))
+		return rc;
 	v = ph_shadow_sorted(s, &n);
 	if (!v && s->n_fps)
 		return PH_E_NOMEM;

@@ -7,7 +7,7 @@
  * (missing, skipped or failed domains, error rows, too little or no shadow evidence);
  * without either the gate passes. Performance targets and route coverage minimums, when
  * given, add their own reasons. Notes (timing, stale documentation, malformed shadow
- * lines) never change the verdict.
+ * lines, exchanges our shadow proxy dropped or left uncompared) never change the verdict.
  */
 #ifndef PARITY_GATE_H
 #define PARITY_GATE_H

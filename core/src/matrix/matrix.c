@@ -519,7 +519,14 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 			return vfail(v, p, "%s", why);
 		}
 	}
-	if (!(divs = need_kind(v, f, base, "divergences", 1, &rc)))
+	/*
+	 * divergences and latency_ms may be absent (an error row or a state check has
+	 * none; null says the same); when present they must be well formed.
+	 */
+	divs = json_object_get(f, "divergences");
+	if (json_is_null(divs))
+		divs = NULL;
+	if (divs && !need_kind(v, f, base, "divergences", 1, &rc))
 		return rc;
 	json_array_foreach(divs, k, dv)
 	{
@@ -533,7 +540,10 @@ static int check_feature(struct vctx *v, const json_t *f, const char *base)
 		    (rc = need_string(v, dv, p, "message", 0, NULL)))
 			return rc;
 	}
-	if (!(lat = need_kind(v, f, base, "latency_ms", 0, &rc)))
+	lat = json_object_get(f, "latency_ms");
+	if (!lat || json_is_null(lat))
+		return 0;
+	if (!need_kind(v, f, base, "latency_ms", 0, &rc))
 		return rc;
 	for (k = 0; k < 2; k++) {
 		const char *side = k ? "candidate" : "reference";

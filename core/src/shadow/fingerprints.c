@@ -115,7 +115,7 @@ static size_t fp_find(const struct ph_shadow *s, unsigned long h, const char *do
 	const struct ph_shadow_fp *fp;
 
 	while ((fp = s->fps[j])) {
-		if (fp->hash == h && fp->cls == cls && fp->domain == domain &&
+		if (fp->hash == h && fp->cls == cls && (fp->domain == domain || !strcmp(fp->domain, domain)) &&
 		    !strcmp(fp->endpoint, endpoint) && !strcmp(fp->path, path))
 			return j;
 		j = (j + 1) & (s->n_fp_slots - 1);

@@ -24,14 +24,44 @@ const char *shadow_fp_path(const struct ph_shadow_fp *fp)
 	return *fp->path ? fp->path : "(body)";
 }
 
+/* The parity-shadow/1 event lines and what the proxy counted when it stopped. */
+static void events(const struct ph_shadow *s, FILE *f, const struct shadow_style *st)
+{
+	const struct ph_shadow_events *e = &s->events;
+
+	fprintf(f, "%sevents: %lu start, %lu overflow (%lu dropped), %lu stop", st->bullet,
+		e->start, e->overflow, e->overflow_dropped, e->stop);
+	if (e->other)
+		fprintf(f, ", %lu other", e->other);
+	fputc('\n', f);
+	if (e->stop)
+		fprintf(f,
+			"%sat stop: %lu forwarded, %lu replayed, %lu compared, %lu divergent, "
+			"%lu dropped, %lu writes skipped, %lu shadow errors; %lu stop%s without "
+			"draining the queue\n",
+			st->bullet, e->forwarded, e->replayed, e->compared, e->divergent,
+			e->dropped, e->skipped_writes, e->shadow_errors, e->undrained,
+			e->undrained == 1 ? "" : "s");
+	if (s->domain_mismatches)
+		fprintf(f, "%s%lu entr%s name a domain the endpoint map does not give\n",
+			st->bullet, s->domain_mismatches, s->domain_mismatches == 1 ? "y" : "ies");
+}
+
 static void summary(const struct ph_shadow *s, FILE *f, const struct shadow_style *st)
 {
 	char a[48], b[48];
 	size_t i;
 
-	fprintf(f, "%s%lu lines in %u file%s: %lu entries (%lu TS, %lu Rust), %lu malformed\n",
-		st->bullet, s->lines, s->files, s->files == 1 ? "" : "s", s->entries,
-		s->ts_entries, s->rust_entries, s->malformed);
+	const struct ph_shadow_events *e = &s->events;
+	int ours = s->parity_entries || e->start || e->overflow || e->stop || e->other;
+
+	fprintf(f, "%s%lu lines in %u file%s: %lu entries (%lu TS, %lu Rust", st->bullet, s->lines,
+		s->files, s->files == 1 ? "" : "s", s->entries, s->ts_entries, s->rust_entries);
+	if (ours)
+		fprintf(f, ", %lu parity-shadow/1", s->parity_entries);
+	fprintf(f, "), %lu malformed\n", s->malformed);
+	if (ours)
+		events(s, f, st);
 	if (s->first_ms <= s->last_ms)
 		fprintf(f, "%sspan: %s to %s (%.2f days)\n", st->bullet,
 			ph_shadow_format_ms(s->first_ms, a, sizeof(a)),

@@ -2,7 +2,9 @@
  * The shadow report as JSON (`parity shadow-report --format json`, and what `parity
  * gate` reads): the fixed keys of DESIGN.md, {lines, entries, malformed, span_days,
  * first_seen, last_seen, domains, fingerprints}, and a few more (files, per-format
- * entries, totals, messages, each fingerprint's first example).
+ * entries, totals, messages, each fingerprint's first example, and the parity-shadow/1
+ * event lines: events {start, overflow, stop, other, overflow_dropped, at_stop {the stop
+ * lines' counters added up, undrained: stops with "drained": false}}).
  */
 #include "shadow/shadow_int.h"
 
@@ -17,7 +19,8 @@ static json_t *time_json(long long ms, int valid)
 
 json_t *ph_shadow_to_json(const struct ph_shadow *s)
 {
-	json_t *doc, *lines, *msgs, *domains, *fps, *totals;
+	json_t *doc, *lines, *msgs, *domains, *fps, *totals, *events;
+	const struct ph_shadow_events *e = &s->events;
 	const struct ph_shadow_fp **v;
 	struct ph_shadow_counts t = ph_shadow_totals(s);
 	int have = s->first_ms <= s->last_ms;
@@ -53,17 +56,27 @@ json_t *ph_shadow_to_json(const struct ph_shadow *s)
 			      time_json(v[i]->first_ms, 1), "last_seen",
 			      time_json(v[i]->last_ms, 1), "example", v[i]->example));
 	free(v);
+	events = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "start",
+	    (json_int_t)e->start, "overflow", (json_int_t)e->overflow, "stop", (json_int_t)e->stop,
+	    "other", (json_int_t)e->other, "overflow_dropped", (json_int_t)e->overflow_dropped,
+	    "at_stop", "forwarded", (json_int_t)e->forwarded, "replayed", (json_int_t)e->replayed,
+	    "compared", (json_int_t)e->compared, "divergent", (json_int_t)e->divergent, "dropped",
+	    (json_int_t)e->dropped, "skipped_writes", (json_int_t)e->skipped_writes,
+	    "shadow_errors", (json_int_t)e->shadow_errors, "undrained", (json_int_t)e->undrained);
 	totals = json_pack("{s:I, s:I, s:I, s:I}", "structural", (json_int_t)t.structural,
 			   "semantic", (json_int_t)t.semantic, "timing", (json_int_t)t.timing,
 			   "error", (json_int_t)t.error);
 	doc = json_pack(
 	    "{s:I, s:I, s:I, s:I, s:I, s:{s:I, s:o, s:b, s:o}, s:f, s:o, s:o, s:o, "
-	    "s:o, s:o}",
+	    "s:o, s:o, s:I, s:I, s:o}",
 	    "files", (json_int_t)s->files, "lines", (json_int_t)s->lines, "entries",
 	    (json_int_t)s->entries, "ts_entries", (json_int_t)s->ts_entries, "rust_entries",
 	    (json_int_t)s->rust_entries, "malformed", "count", (json_int_t)s->malformed, "lines",
 	    lines, "truncated", s->malformed > s->n_malformed_at, "messages", msgs, "span_days",
 	    ph_shadow_span_days(s), "first_seen", time_json(s->first_ms, have), "last_seen",
-	    time_json(s->last_ms, have), "totals", totals, "domains", domains, "fingerprints", fps);
+	    time_json(s->last_ms, have), "totals", totals, "domains", domains, "fingerprints", fps,
+	    "parity_entries", (json_int_t)s->parity_entries, "domain_mismatches",
+	    (json_int_t)s->domain_mismatches, "events", events);
 	return doc;
 }

@@ -1,7 +1,8 @@
 /*
  * Shadow-divergence log analysis: the aggregate of logs written by the TS daemon's
- * in-process shadow ({ts, path, method, primaryStatus, shadowStatus}) and by the Rust
- * signet-shadow proxy ({timestamp, endpoint, ..., divergences[]}), in any mix, per domain
+ * in-process shadow ({ts, path, method, primaryStatus, shadowStatus}), by the Rust
+ * signet-shadow proxy ({timestamp, endpoint, ..., divergences[]}) and by `parity shadow`
+ * ({"format": "parity-shadow/1", ...}, entries and events), in any mix, per domain
  * and per fingerprint. The upstream analyzer silently skips every line it cannot parse as
  * the Rust struct; here every line is either classified or counted as malformed with its
  * number and a message. This file accounts one line at a time and merges aggregates; the
@@ -241,6 +242,120 @@ static int entry(struct ph_shadow *s, const json_t *o, const char *source, struc
 	return 0;
 }
 
+/* ---- parity-shadow/1 lines (log_parity.c) ------------------------------------- */
+
+static void seen_at(struct ph_shadow *s, long long ms)
+{
+	if (ms < s->first_ms)
+		s->first_ms = ms;
+	if (ms > s->last_ms)
+		s->last_ms = ms;
+}
+
+/*
+ * The domain a line names, as the pointer the rest of the aggregate uses: a domain of the
+ * list, or "unmapped"; a name this repo does not know gives way to the map's domain.
+ */
+static const char *line_domain(const char *name, const char *mapped)
+{
+	const struct ph_domain_list *l = ph_domains();
+	size_t k = ph_domain_list_index(l, name);
+
+	if (k < l->n)
+		return l->names[k];
+	if (!strcmp(name, PH_DOMAIN_UNMAPPED))
+		return ph_shadow_slot_name(PH_SHADOW_SLOTS - 1);
+	return mapped;
+}
+
+/*
+ * Count a divergence of the line: d (borrowed) is the example when it holds class, kind
+ * and path only, as the format says; otherwise an example of those three is made, so that
+ * no value a writer added by mistake reaches a report.
+ */
+static int count_parity(const struct line_ctx *x, enum ph_class cls, const char *kind,
+			const char *path, const json_t *d)
+{
+	if (d && json_object_size(d) == 3)
+		return count(x, cls, path, d);
+	return count_take(x, cls, path,
+			  json_pack("{s:s, s:s, s:s}", "class", ph_class_name(cls), "kind", kind,
+				    "path", path));
+}
+
+static int parity_entry(struct ph_shadow *s, const json_t *o, const char *source,
+			struct ph_shadow_pos at)
+{
+	struct line_ctx x = {s, NULL, NULL, NULL, source, at, 0};
+	struct shadow_line l;
+	const char *why = shadow_parity_line(o, &l), *mapped;
+	size_t i, n;
+	int rc, seen = 0;
+
+	if (why)
+		return ph_shadow_add_malformed(s, source, at, why);
+	if (ph_shadow_parse_time(l.ts, &x.ms))
+		return ph_shadow_add_malformed(s, source, at, "timestamp is not ISO-8601");
+	rc = shadow_endpoint(s, l.method, l.mlen, l.path, &mapped, &x.tmpl);
+	if (rc)
+		return rc;
+	/* the line's domain, checked against the map; the map's when the line has none */
+	x.domain = mapped;
+	if (l.domain && strcmp(l.domain, mapped)) {
+		s->domain_mismatches++;
+		x.domain = line_domain(l.domain, mapped);
+	}
+	s->entries++;
+	s->parity_entries++;
+	seen_at(s, x.ms);
+	x.c = &s->domains[ph_shadow_slot(x.domain)];
+	x.c->entries++;
+
+	if (l.cls == PH_ERROR)
+		/* no comparable answer: nothing else is evidence (as for the other formats) */
+		return count_take(&x, PH_ERROR, "connection",
+				  json_pack("{s:s, s:s, s:s, s:s?}", "class", "error", "kind",
+					    "shadow-failed", "path", "", "error", l.error));
+	n = json_array_size(l.divs);
+	for (i = 0; i < n; i++) {
+		const json_t *d = json_array_get(l.divs, i);
+		enum ph_class cls =
+		    (enum ph_class)shadow_parity_class(json_string_value(json_object_get(d, "class")));
+
+		seen |= cls == l.cls;
+		rc = count_parity(&x, cls, json_string_value(json_object_get(d, "kind")),
+				  json_string_value(json_object_get(d, "path")), d);
+		if (rc)
+			return rc;
+	}
+	if (seen)
+		return 0;
+	/* the entry's class counts even when its divergences do not show it */
+	for (i = 0; !n && i < json_array_size(l.paths); i++)
+		if ((rc = count_parity(&x, l.cls, "entry",
+				       json_string_value(json_array_get(l.paths, i)), NULL)))
+			return rc;
+	if (!n && json_array_size(l.paths))
+		return 0;
+	return count_parity(&x, l.cls, "entry", "", NULL);
+}
+
+static int parity_line(struct ph_shadow *s, const json_t *o, const char *source,
+		       struct ph_shadow_pos at)
+{
+	const char *why;
+	long long ms;
+
+	if (!json_object_get(o, "event"))
+		return parity_entry(s, o, source, at);
+	why = shadow_parity_event(o, &s->events, &ms);
+	if (why)
+		return ph_shadow_add_malformed(s, source, at, why);
+	/* the proxy writes divergent exchanges only: its events show how long it ran */
+	seen_at(s, ms);
+	return 0;
+}
+
 int ph_shadow_add_line(struct ph_shadow *s, const char *source, struct ph_shadow_pos at,
 		       const char *line, size_t len)
 {
@@ -260,7 +375,11 @@ int ph_shadow_add_line(struct ph_shadow *s, const char *source, struct ph_shadow
 	o = json_loadb(line, len, 0, &jerr);
 	if (!o) {
 		char what[256];
+		char *near = strstr(jerr.text, " near '");
 
+		/* jansson quotes the text where it stopped: a log line may hold secrets */
+		if (near)
+			*near = '\0';
 		snprintf(what, sizeof(what), "not JSON: %s (column %d)", jerr.text, jerr.column);
 		return ph_shadow_add_malformed(s, source, at, what);
 	}
@@ -268,7 +387,18 @@ int ph_shadow_add_line(struct ph_shadow *s, const char *source, struct ph_shadow
 		json_decref(o);
 		return ph_shadow_add_malformed(s, source, at, "not a JSON object");
 	}
-	rc = entry(s, o, source, at);
+	switch (shadow_parity_format(o)) {
+	case 1:
+		rc = parity_line(s, o, source, at);
+		break;
+	case -1:
+		rc = ph_shadow_add_malformed(s, source, at,
+					     "unknown log format: 'format' is not \"" SHADOW_PARITY_FORMAT
+					     "\"");
+		break;
+	default:
+		rc = entry(s, o, source, at);
+	}
 	json_decref(o);
 	return rc;
 }
@@ -282,6 +412,23 @@ static void add_counts(struct ph_shadow_counts *to, const struct ph_shadow_count
 	to->semantic += from->semantic;
 	to->timing += from->timing;
 	to->error += from->error;
+}
+
+static void add_events(struct ph_shadow_events *to, const struct ph_shadow_events *from)
+{
+	to->start += from->start;
+	to->overflow += from->overflow;
+	to->stop += from->stop;
+	to->other += from->other;
+	to->overflow_dropped += from->overflow_dropped;
+	to->forwarded += from->forwarded;
+	to->replayed += from->replayed;
+	to->compared += from->compared;
+	to->divergent += from->divergent;
+	to->dropped += from->dropped;
+	to->skipped_writes += from->skipped_writes;
+	to->shadow_errors += from->shadow_errors;
+	to->undrained += from->undrained;
 }
 
 static int msg_cmp(const void *pa, const void *pb)
@@ -318,6 +465,9 @@ int ph_shadow_merge(struct ph_shadow *s, struct ph_shadow *from)
 	s->entries += from->entries;
 	s->ts_entries += from->ts_entries;
 	s->rust_entries += from->rust_entries;
+	s->parity_entries += from->parity_entries;
+	s->domain_mismatches += from->domain_mismatches;
+	add_events(&s->events, &from->events);
 	s->malformed += from->malformed;
 	if (from->first_ms < s->first_ms)
 		s->first_ms = from->first_ms;

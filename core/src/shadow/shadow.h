@@ -1,6 +1,7 @@
 /*
- * Shadow-divergence logs (CONTRACT.md section 10): reading both writers' line formats
- * from one stream, classifying every divergence (structural, semantic, timing, error),
+ * Shadow-divergence logs (CONTRACT.md section 10): reading the line formats of the TS
+ * daemon, of the Rust proxy and of `parity shadow` (parity-shadow/1, docs/shadow-log.md),
+ * classifying every divergence (structural, semantic, timing, error),
  * mapping endpoints to domains, and folding repeated divergences into fingerprints.
  * Reading is streamed line by line: memory grows with the number of distinct
  * fingerprints, never with the size of the log. A line that cannot be used is counted
@@ -66,6 +67,21 @@ struct ph_shadow_message {
 	char *text;
 };
 
+/*
+ * The event lines of parity-shadow/1 logs (docs/shadow-log.md), counted apart from
+ * entries: how many of each, and the counters of the stop lines added up (one per run of
+ * the proxy; a rotated log may hold several).
+ */
+struct ph_shadow_events {
+	unsigned long start, overflow, stop;
+	unsigned long other;	      /* an "event" this reader does not know */
+	unsigned long overflow_dropped; /* the overflow lines' "dropped", added up */
+	/* the stop lines' counters, added up */
+	unsigned long forwarded, replayed, compared, divergent, dropped, skipped_writes,
+	    shadow_errors;
+	unsigned long undrained; /* stop lines with "drained": false */
+};
+
 struct ph_endpoint_cache;
 
 struct ph_shadow {
@@ -77,6 +93,9 @@ struct ph_shadow {
 	unsigned long lines;   /* every line read, blank ones included */
 	unsigned long entries; /* lines in one of the two formats */
 	unsigned long ts_entries, rust_entries;
+	unsigned long parity_entries;	 /* entries of parity-shadow/1 */
+	unsigned long domain_mismatches; /* parity-shadow/1 entries whose domain is not the map's */
+	struct ph_shadow_events events;	 /* parity-shadow/1 event lines */
 	unsigned long malformed;
 	struct ph_shadow_pos malformed_at[PH_SHADOW_MALFORMED_KEEP]; /* the first ones */
 	size_t n_malformed_at;
@@ -108,8 +127,10 @@ int ph_shadow_read_file(struct ph_shadow *s, const char *path, struct ph_err *er
 
 /*
  * Account one line (without its newline) of file number at.file (named source) at line
- * at.line: blank lines only count, JSON objects of either format are classified, anything
- * else is malformed. Returns 0, or PH_E_NOMEM.
+ * at.line: blank lines only count, JSON objects of a known format are classified (the
+ * format is told line by line: "format": "parity-shadow/1", else the TS or the Rust
+ * one), parity-shadow/1 event lines are counted in s->events, anything else is
+ * malformed. Returns 0, or PH_E_NOMEM.
  */
 int ph_shadow_add_line(struct ph_shadow *s, const char *source, struct ph_shadow_pos at,
 		       const char *line, size_t len);

@@ -1,7 +1,8 @@
 /*
  * Inside the shadow-log analysis: what its files share (shadow.h is the API; nothing
  * outside core/src/shadow includes this). shadow.c keeps the aggregate and accounts each
- * line; log_ts.c and log_rust.c read the two writers' line formats; endpoints.c maps
+ * line; log_ts.c, log_rust.c and log_parity.c read the three writers' line formats
+ * (the TS daemon, the Rust proxy, `parity shadow`); endpoints.c maps
  * endpoints to domains and templates; fingerprints.c folds repeated divergences;
  * reader.c streams plain or gzip logs through parsing threads; render.c, render_text.c,
  * render_md.c and render_json.c write the reports.
@@ -14,19 +15,48 @@
 
 #include "shadow/shadow.h"
 
-/* ---- log_ts.c, log_rust.c: one line of either format ---- */
+/* ---- log_ts.c, log_rust.c, log_parity.c: one line of a format ---- */
 
-/* The fields of a log line both formats have, borrowed from the parsed line. */
+/* The fields of a log line the formats have, borrowed from the parsed line. */
 struct shadow_line {
-	const char *method; /* not NUL-terminated after mlen in the Rust format */
+	const char *method; /* not NUL-terminated after mlen (Rust, parity-shadow/1) */
 	size_t mlen;
 	const char *path;
 	const char *ts;
-	const json_t *divs; /* the Rust proxy's divergences[], or NULL */
+	const json_t *divs; /* the Rust proxy's or parity-shadow/1's divergences[], or NULL */
 	int rust;	    /* written by the Rust proxy */
 	int has_latency;    /* la and lb are both known */
 	double la, lb;	    /* primary and shadow latency, ms */
+	/* parity-shadow/1 only */
+	int parity;	     /* written by `parity shadow` */
+	const char *domain;  /* as the line says, NULL when absent */
+	enum ph_class cls;   /* the exchange's worst class */
+	const json_t *paths; /* paths[], or NULL */
+	const char *error;   /* why the shadow gave no comparable answer (class error), or NULL */
 };
+
+/* The format name of `parity shadow`'s logs, the value of their "format" key. */
+#define SHADOW_PARITY_FORMAT "parity-shadow/1"
+
+/* Does o say which format it is ("format" present)? 1: parity-shadow/1, -1: another, 0: no. */
+int shadow_parity_format(const json_t *o);
+
+/*
+ * Read o, a parity-shadow/1 entry, into l: every key the accounting uses is checked
+ * (divergences[] are objects with a known class, a kind and a path), so a line either
+ * counts whole or is malformed. Returns NULL, or what is wrong (a static message that
+ * quotes no value of the line).
+ */
+const char *shadow_parity_line(const json_t *o, struct shadow_line *l);
+
+/*
+ * Count o, a parity-shadow/1 event line ("event" present), into ev; *ms gets its time.
+ * Returns NULL, or what is wrong with it (then ev is unchanged).
+ */
+const char *shadow_parity_event(const json_t *o, struct ph_shadow_events *ev, long long *ms);
+
+/* Class names a parity-shadow/1 divergence or entry may have: -1 for any other. */
+int shadow_parity_class(const char *name);
 
 /*
  * Read o as a line of the TS daemon ({ts, method, path, ...}) or of the Rust proxy
