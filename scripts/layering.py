@@ -24,6 +24,7 @@ ALLOWED = {
     "matrix": {"compare", "domain", "coverage"},
     "coverage": {"compare"},
     "shadow": {"compare", "domain"},
+    "proxy": {"compare", "domain"},
     "measure": LOWEST,
     "plugin": LOWEST,
     "runtime": LOWEST,

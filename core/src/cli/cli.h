@@ -27,6 +27,7 @@ int cmd_run(int argc, char **argv);
 int cmd_secrets(int argc, char **argv);
 int cmd_verify_schema(int argc, char **argv);
 int cmd_shadow_report(int argc, char **argv);
+int cmd_shadow(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_coverage(int argc, char **argv);

@@ -21,6 +21,7 @@ static const struct cmd commands[] = {
 	{ "secrets", cmd_secrets, "read, write and check Signet secrets.enc files" },
 	{ "verify-schema", cmd_verify_schema, "compare two SQLite schemas (database files or migration folders)" },
 	{ "shadow-report", cmd_shadow_report, "classify and summarise shadow-divergence logs" },
+	{ "shadow", cmd_shadow, "the live shadow proxy: answer from the primary, compare the shadow" },
 	{ "gate", cmd_gate, "the cutover gate: matrices, shadow logs, documented divergences" },
 	{ "merge", cmd_merge, "merge matrices from sharded runs" },
 	{ "coverage", cmd_coverage, "which routes of a route list matrices drive, and how deep" },
