@@ -17,6 +17,7 @@
 #include "compare/compare.h"
 #include "parity/clock.h"
 #include "proxy/entry.h"
+#include "proxy/ids.h"
 #include "proxy/logfile.h"
 #include "proxy/proxy.h"
 #include "proxy/queue.h"
@@ -221,10 +222,53 @@ static void replay_safe(void **state)
 	assert_false(ph_proxy_replay_safe("PATCH", "/api/memory/mem-1"));
 }
 
+/* Generated ids paired: requests to the shadow name its own, its answers the primary's. */
+static void ids_paired_both_ways(void **state)
+{
+	struct ph_id_map *m = ph_id_map_new(2);
+	const char *body;
+	char *out;
+	size_t len;
+
+	(void)state;
+	assert_non_null(m);
+	assert_null(ph_id_map_uri_to_shadow(m, "/api/memory/p-1")); /* nothing paired yet */
+	ph_id_map_add(m, "p-1", "s-1");
+	ph_id_map_add(m, "same", "same"); /* equal ids need no pairing */
+	assert_int_equal(ph_id_map_size(m), 1);
+	out = ph_id_map_uri_to_shadow(m, "/api/memory/p-1/history?q=p-1");
+	assert_string_equal(out, "/api/memory/s-1/history?q=p-1"); /* the query is left */
+	free(out);
+	assert_null(ph_id_map_uri_to_shadow(m, "/api/memory/p-10"));
+	body = "{\"ids\": [\"p-1\", \"x\"], \"n\": 1}";
+	assert_int_equal(ph_id_map_body(m, 1, body, strlen(body), &out, &len), 1);
+	assert_string_equal(out, "{\"ids\":[\"s-1\",\"x\"],\"n\":1}");
+	assert_int_equal(len, strlen(out));
+	free(out);
+	body = "{\"id\": \"s-1\"}";
+	assert_int_equal(ph_id_map_body(m, 0, body, strlen(body), &out, &len), 1);
+	assert_string_equal(out, "{\"id\":\"p-1\"}");
+	free(out);
+	assert_int_equal(ph_id_map_body(m, 0, "not json", 8, &out, &len), 0);
+	body = "{\"id\": \"p-1\"}"; /* a primary id is not the shadow's */
+	assert_int_equal(ph_id_map_body(m, 0, body, strlen(body), &out, &len), 0);
+	/* past the capacity the oldest pair is forgotten, both ways */
+	ph_id_map_add(m, "p-2", "s-2");
+	ph_id_map_add(m, "p-3", "s-3");
+	assert_int_equal(ph_id_map_size(m), 2);
+	assert_null(ph_id_map_uri_to_shadow(m, "/api/memory/p-1"));
+	assert_int_equal(ph_id_map_body(m, 0, "\"s-1\"", 5, &out, &len), 0);
+	out = ph_id_map_uri_to_shadow(m, "/p-3");
+	assert_string_equal(out, "/s-3");
+	free(out);
+	ph_id_map_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(queue_bounded),
+		cmocka_unit_test(ids_paired_both_ways),
 		cmocka_unit_test(entry_no_values),
 		cmocka_unit_test(entry_parity_is_nothing),
 		cmocka_unit_test(entry_error_and_state),

@@ -6,12 +6,16 @@ parity-shadow/1 log read back (docs/shadow.md).
 Usage: proxy.py --parity P --repo R --build B CASE
   fault     shadow = refd --fault read.missing-field: structural entries at GET
             /api/memory/:id, no values or query strings in the log, writes skipped;
-            then `parity shadow-report` and `parity gate --shadow` on the log, once the
-            reader of the format is in the tree (core/src/shadow knows "parity-shadow/1")
+            then `parity shadow-report` and `parity gate --shadow` on the log report the
+            fault's class at its endpoint
   hang      shadow accepts and never answers: the primary path stays fast, entries of
             class error "timeout", clean stop
   dead      shadow port closed: error "connect"
   garbage   shadow answers bytes that are not HTTP: error "garbage"
+  state     --shadow-writes with --state-db-*: a shadow storing tags otherwise
+            (write.tags-storage) gives one remember entry with state divergences only;
+            the ids each side generated are paired (a later GET by the primary's id
+            reaches the shadow's row, no id divergence)
   overflow  hanging shadow, --queue 2: overflow counted in the stop event, never waited on
   usage     bad options exit 2, an unreachable primary exits 3
 """
@@ -169,15 +173,6 @@ def pct(v, q):
     return v[min(len(v) - 1, int(q * len(v)))]
 
 
-def reader_in_tree(repo):
-    d = os.path.join(repo, "core", "src", "shadow")
-    for name in os.listdir(d):
-        with open(os.path.join(d, name), errors="replace") as f:
-            if "parity-shadow/1" in f.read():
-                return True
-    return False
-
-
 def case_fault(env, procs):
     pa, porta, pb, portb = refd_pair(env, procs, "read.missing-field")
     log = os.path.join(env.tmp, "shadow.jsonl")
@@ -220,11 +215,7 @@ def case_fault(env, procs):
                 f"class {e['class']} domain {e['domain']}")
         h.check(e["status"] == {"primary": 200, "shadow": 200}, f"status {e['status']}")
         h.check(isinstance(e["latency_ms"]["shadow"], float), "no shadow latency")
-    # the reader of the format lands in parallel (shadow-report, gate): run it once there
-    if not reader_in_tree(env.repo):
-        print("note: core/src/shadow does not read parity-shadow/1 yet: shadow-report and "
-              "gate not checked")
-        return
+    # shadow-report and gate read the log as the third format (core/src/shadow/log_parity.c)
     r = h.run([env.parity, "shadow-report", "--format", "json", log])
     h.check(r.returncode == 1, f"shadow-report exited {r.returncode}, expected 1 (structural)")
     rep = json.loads(r.stdout)
@@ -236,6 +227,51 @@ def case_fault(env, procs):
     h.check(r.returncode in (1, 3), f"gate exited {r.returncode} on a structural shadow log")
     g = json.loads(r.stdout)
     h.check(any(x.get("domain") == "read" for x in g["reasons"]), f"gate reasons {g['reasons']}")
+
+
+def case_state(env, procs):
+    """--shadow-writes with both databases: a shadow that stores tags otherwise
+    (write.tags-storage) answers a remember alike, and the state snapshot finds the row."""
+    pa, porta, pb, portb = refd_pair(env, procs, "write.tags-storage")
+    log = os.path.join(env.tmp, "shadow.jsonl")
+    dbs = [os.path.join(env.tmp, "ws-" + n, "memory", "memories.db")
+           for n in ("primary", "shadow")]
+    p, port, err = start_proxy(env, f"http://127.0.0.1:{porta}", f"http://127.0.0.1:{portb}",
+                               log, procs, "--shadow-writes", "--state-db-primary", dbs[0],
+                               "--state-db-shadow", dbs[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    st, body, _ = get(conn, "/api/memory/remember", "POST",
+                      json.dumps({"content": "The proxy state check stores two tags.",
+                                  "tags": "harbor,ferry"}))
+    h.check(st == 200, f"POST /api/memory/remember through the proxy: {st} {body[:200]!r}")
+    mid = json.loads(body)["id"]
+    # the client names the primary's id; the shadow is asked with its own
+    st, _, _ = get(conn, f"/api/memory/{mid}")
+    h.check(st == 200, f"GET /api/memory/{mid}: {st}")
+    st, _, _ = get(conn, "/api/memories?limit=3")
+    h.check(st == 200, f"GET /api/memories: {st}")
+    time.sleep(0.5)
+    stop_proxy(p, err)
+    entries, events = read_log(log)
+    stop = events[-1]
+    h.check(stop["skipped_writes"] == 0, f"skipped_writes {stop['skipped_writes']} with "
+            "--shadow-writes")
+    hit = [e for e in entries if e["endpoint"] == "POST /api/memory/remember"]
+    h.check(len(hit) == 1, f"{len(hit)} remember entries, expected 1: {entries}")
+    state = [d for d in hit[0]["divergences"] if d["kind"] == "state"]
+    h.check(any(d["path"].startswith("db.memories.tags") for d in state),
+            f"no state divergence at db.memories.tags: {hit[0]['divergences']}")
+    h.check(all(d["kind"] == "state" for d in hit[0]["divergences"]),
+            f"the answers differ too (the generated ids were not paired?): "
+            f"{hit[0]['divergences']}")
+    for e in entries:
+        h.check(e["status"]["shadow"] != 404, f"the shadow did not know the id: {e}")
+        h.check(not any(d["path"] == "id" or d["path"].endswith(".id")
+                        for d in e["divergences"]), f"an id differs: {e}")
+    for e in entries:
+        check_entry_shape(e)
+    with open(log) as f:
+        h.check("harbor" not in f.read(), "a stored value reached the log")
 
 
 def broken_shadow(env, procs, shadow_url, expect_error, extra=()):
@@ -368,7 +404,7 @@ def case_usage(env, procs):
     h.check(events[0]["event"] == "start" and events[0]["queue"] == 8, f"start {events[0]}")
 
 
-CASES = {"fault": case_fault, "hang": case_hang, "dead": case_dead, "garbage": case_garbage,
+CASES = {"fault": case_fault, "state": case_state, "hang": case_hang, "dead": case_dead, "garbage": case_garbage,
          "overflow": case_overflow, "usage": case_usage}
 
 

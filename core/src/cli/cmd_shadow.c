@@ -43,7 +43,7 @@ static const char usage_text[] =
     "  --log-max-bytes N        rotate the log to FILE.1 past N bytes (default 0: never)\n"
     "  --queue N                shadow work held at most (default 1024); beyond it\n"
     "                           exchanges are dropped and counted, never waited for\n"
-    "  --workers N              shadow workers (default 2)\n"
+    "  --workers N              shadow workers (default 2; 1 with --shadow-writes)\n"
     "  --max-body BYTES         bodies larger are not compared: an error entry\n"
     "                           \"too-large\" (default 8388608)\n"
     "  --primary-timeout-ms MS  (default 30000; then the client gets 502)\n"
@@ -294,6 +294,16 @@ int cmd_shadow(int argc, char **argv)
 		goto out;
 	cfg.drain_ms = (long)n;
 	cfg.shadow_writes = s[S_WRITES].value != NULL;
+	/*
+	 * A shadow with its own data must see the requests in the order the primary answered
+	 * them (a read of what a write made, by the id the write answered): one worker.
+	 */
+	if (cfg.shadow_writes && cfg.workers > 1) {
+		if (s[S_WORKERS].value)
+			fprintf(stderr, "parity shadow: --shadow-writes replays in order: one "
+					"worker, not %d\n", cfg.workers);
+		cfg.workers = 1;
+	}
 	cfg.state_db_primary = s[S_DB_P].value;
 	cfg.state_db_shadow = s[S_DB_S].value;
 

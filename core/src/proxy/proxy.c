@@ -27,6 +27,7 @@
 #include "parity/strbuf.h"
 #include "compare/compare.h"
 #include "proxy/entry.h"
+#include "proxy/ids.h"
 #include "proxy/logfile.h"
 #include "proxy/queue.h"
 #include "proxy/state.h"
@@ -34,6 +35,7 @@
 #define MAX_WORKERS 16
 #define POOL_MAX 64			   /* idle primary handles kept */
 #define HARD_MAX_BODY ((size_t)256 << 20) /* past this even the primary path gives up */
+#define ID_PAIRS 65536			   /* generated ids remembered per side (ids.h) */
 
 /* One header line "Name: value", as libcurl takes it. */
 struct hdrs {
@@ -88,6 +90,7 @@ struct ph_proxy {
 	    shadow_errors, seq, abandoned;
 	unsigned long dropped_logged;
 	char id_prefix[16];
+	struct ph_id_map *ids; /* with shadow_writes: the ids each side made, paired */
 };
 
 /* ---- headers ---- */
@@ -576,7 +579,9 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	char path[2048], endpoint[2100];
 	long status = 0;
 	double latency = -1;
-	int have_res = 0, have_state = 0;
+	int have_res = 0, have_state = 0, is_write = 0, have_ids = 0;
+	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL;
+	size_t body_s_len = 0, mapped_len = 0;
 	json_t *entry;
 	CURLcode cc;
 
@@ -605,8 +610,17 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	s.max = p->cfg.max_body;
 	s.p = p;
 	atomic_fetch_add(&p->replayed, 1);
-	cc = transfer(curl, p->cfg.shadow, t->method, t->uri, &t->headers, t->body, t->body_len,
+	/* the shadow is asked with its own names for the ids the client took from the primary */
+	if (p->ids) {
+		uri_s = ph_id_map_uri_to_shadow(p->ids, t->uri);
+		if (!ph_id_map_body(p->ids, 1, t->body, t->body_len, &body_s, &body_s_len))
+			body_s = NULL;
+	}
+	cc = transfer(curl, p->cfg.shadow, t->method, uri_s ? uri_s : t->uri, &t->headers,
+		      body_s ? body_s : t->body, body_s ? body_s_len : t->body_len,
 		      p->cfg.shadow_timeout_ms, &s, &status, &latency);
+	free(uri_s);
+	free(body_s);
 	if (cc == CURLE_ABORTED_BY_CALLBACK) { /* stopped: the drain time is over */
 		atomic_fetch_add(&p->abandoned, 1);
 		ph_strbuf_release(&s.body);
@@ -620,13 +634,21 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	}
 	x.status_shadow = status;
 	x.latency_shadow = latency;
+	is_write = !ph_proxy_replay_safe(t->method, t->uri) && t->status < 400 && status < 400;
+	have_ids = is_write && answer_id(t->pbody, t->pbody_len, ida, sizeof(ida)) &&
+		   answer_id(s.body.p, s.body.len, idb, sizeof(idb));
+	if (p->ids && have_ids)
+		ph_id_map_add(p->ids, ida, idb);
+	/* the shadow's answer names the ids the primary's names, where they are paired */
+	if (p->ids && !ph_id_map_body(p->ids, 0, s.body.p, s.body.len, &mapped, &mapped_len))
+		mapped = NULL;
 	a.status = t->status;
 	a.body = t->pbody ? t->pbody : "";
 	a.body_len = t->pbody_len;
 	a.latency_ms = t->platency;
 	b.status = status;
-	b.body = s.body.p ? s.body.p : "";
-	b.body_len = s.body.len;
+	b.body = mapped ? mapped : s.body.p ? s.body.p : "";
+	b.body_len = mapped ? mapped_len : s.body.len;
 	b.latency_ms = latency;
 	pthread_mutex_lock(&p->compare_lock);
 	if (!ph_compare_responses(p->cfg.rules, endpoint, &a, &b, &p->cfg.timing, &res, &err))
@@ -637,17 +659,11 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 		goto write;
 	}
 	atomic_fetch_add(&p->compared, 1);
-	if (p->cfg.state_db_primary && p->cfg.state_db_shadow &&
-	    !ph_proxy_replay_safe(t->method, t->uri) && t->status < 400 && status < 400) {
-		char ida[256], idb[256];
-
-		if (answer_id(t->pbody, t->pbody_len, ida, sizeof(ida)) &&
-		    answer_id(s.body.p, s.body.len, idb, sizeof(idb))) {
-			pthread_mutex_lock(&p->compare_lock);
-			have_state = !ph_state_diff(p->cfg.state_db_primary, p->cfg.state_db_shadow,
-						    ida, idb, p->cfg.rules, &state, &err);
-			pthread_mutex_unlock(&p->compare_lock);
-		}
+	if (p->cfg.state_db_primary && p->cfg.state_db_shadow && have_ids) {
+		pthread_mutex_lock(&p->compare_lock);
+		have_state = !ph_state_diff(p->cfg.state_db_primary, p->cfg.state_db_shadow, ida,
+					    idb, p->cfg.rules, &state, &err);
+		pthread_mutex_unlock(&p->compare_lock);
 	}
 write:
 	entry = ph_shadow_entry_new(&x, have_res ? &res : NULL, have_state ? &state : NULL);
@@ -660,6 +676,7 @@ write:
 		ph_result_release(&res);
 	if (have_state)
 		ph_result_release(&state);
+	free(mapped);
 	ph_strbuf_release(&s.body);
 	hdrs_clear(&s.headers);
 }
@@ -809,12 +826,18 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 	pthread_mutex_init(&p->pool_lock, NULL);
 	pthread_mutex_init(&p->stop_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);
+	if (cfg->shadow_writes && !(p->ids = ph_id_map_new(ID_PAIRS))) {
+		free(p);
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
 	if (ph_queue_init(&p->queue, cfg->queue ? cfg->queue : 1)) {
+		ph_id_map_free(p->ids);
 		free(p);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
 	if ((rc = ph_logfile_open(&p->log, cfg->log_path, cfg->log_max_bytes, err))) {
 		ph_queue_release(&p->queue);
+		ph_id_map_free(p->ids);
 		free(p);
 		return rc;
 	}
@@ -952,5 +975,6 @@ void ph_proxy_free(struct ph_proxy *p)
 	pthread_mutex_destroy(&p->pool_lock);
 	pthread_mutex_destroy(&p->stop_lock);
 	pthread_cond_destroy(&p->stop_cond);
+	ph_id_map_free(p->ids);
 	free(p);
 }
