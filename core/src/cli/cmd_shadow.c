@@ -212,7 +212,7 @@ int cmd_shadow(int argc, char **argv)
 	struct ph_err err = { 0, "" };
 	const char *config = NULL;
 	json_t *doc = NULL;
-	long long port, n;
+	long long port = 0, n = 0;
 	sigset_t sigs;
 	int c, i, sig = 0, code = PH_EXIT_USAGE;
 
