@@ -16,6 +16,8 @@ Usage: proxy.py --parity P --repo R --build B CASE
             (write.tags-storage) gives one remember entry with state divergences only;
             the ids each side generated are paired (a later GET by the primary's id
             reaches the shadow's row, no id divergence)
+  too-large --max-body under an answer's size: the client gets it whole, the exchange is
+            an error entry "too-large", not compared
   overflow  hanging shadow, --queue 2: overflow counted in the stop event, never waited on
   usage     bad options exit 2, an unreachable primary exits 3
 """
@@ -334,6 +336,30 @@ def case_garbage(env, procs):
         f.close()
 
 
+def case_too_large(env, procs):
+    """--max-body smaller than an answer: the client still gets the whole answer, the
+    exchange is not compared but logged as class error "too-large"."""
+    pa, porta, pb, portb = refd_pair(env, procs, "read.missing-field")
+    log = os.path.join(env.tmp, "shadow.jsonl")
+    p, port, err = start_proxy(env, f"http://127.0.0.1:{porta}", f"http://127.0.0.1:{portb}",
+                               log, procs, "--max-body", "64")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    direct = http.client.HTTPConnection("127.0.0.1", porta, timeout=10)
+    st, body, _ = get(conn, "/api/memories?limit=5")
+    st2, body2, _ = get(direct, "/api/memories?limit=5")
+    h.check(st == 200 and len(body) > 64, f"the answer through the proxy: {st}, {len(body)} bytes")
+    h.check(body == body2, "the proxy cut or changed the primary's answer")
+    st, _, _ = get(conn, "/health")
+    time.sleep(0.3)
+    stop_proxy(p, err)
+    entries, events = read_log(log)
+    big = [e for e in entries if e["path"] == "/api/memories"]
+    h.check(len(big) == 1 and big[0]["class"] == "error" and big[0].get("error") == "too-large",
+            f"entries {entries}")
+    for e in entries:
+        check_entry_shape(e)
+
+
 def case_overflow(env, procs):
     f = FakeShadow("hang")
     try:
@@ -404,7 +430,7 @@ def case_usage(env, procs):
     h.check(events[0]["event"] == "start" and events[0]["queue"] == 8, f"start {events[0]}")
 
 
-CASES = {"fault": case_fault, "state": case_state, "hang": case_hang, "dead": case_dead, "garbage": case_garbage,
+CASES = {"fault": case_fault, "state": case_state, "too-large": case_too_large, "hang": case_hang, "dead": case_dead, "garbage": case_garbage,
          "overflow": case_overflow, "usage": case_usage}
 
 
