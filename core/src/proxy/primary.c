@@ -13,7 +13,6 @@
 #include "proxy/entry.h"
 #include "proxy/proxy_int.h"
 
-
 static CURL *pool_take(struct ph_proxy *p)
 {
 	CURL *c = NULL;

@@ -18,7 +18,6 @@
 #include "proxy/entry.h"
 #include "proxy/proxy_int.h"
 
-
 /* Does base accept a TCP connection? */
 static int reachable(const char *base, long timeout_ms, char *why, size_t n)
 {

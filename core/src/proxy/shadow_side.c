@@ -17,7 +17,6 @@
 #include "proxy/state.h"
 #include "proxy/proxy_int.h"
 
-
 static int json_body(const char *body, size_t len, json_t **out)
 {
 	*out = body && len ? json_loadb(body, len, JSON_DECODE_ANY, NULL) : NULL;

@@ -13,7 +13,6 @@
 #include "parity/clock.h"
 #include "proxy/proxy_int.h"
 
-
 static const char *const hop_by_hop[] = {
 	"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
 	"trailer", "transfer-encoding", "upgrade", "content-length", "host", "expect",
@@ -99,7 +98,6 @@ enum MHD_Result ph_px_collect_header(void *cls, enum MHD_ValueKind kind, const c
 		ph_px_hdrs_add(h, key, kn, value ? value : "", value ? strlen(value) : 0);
 	return MHD_YES;
 }
-
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
