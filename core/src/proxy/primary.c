@@ -12,6 +12,7 @@
 #include "parity/clock.h"
 #include "proxy/entry.h"
 #include "proxy/proxy_int.h"
+#include "proxy/state.h"
 
 static CURL *pool_take(struct ph_proxy *p)
 {
@@ -44,6 +45,7 @@ void ph_px_task_free(struct task *t)
 	ph_px_hdrs_clear(&t->headers);
 	free(t->body);
 	free(t->pbody);
+	json_decref(t->pstate);
 	free(t);
 }
 
@@ -87,9 +89,12 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, unsigned status, co
 	return rc;
 }
 
-/* After the primary's answer is queued: hand the exchange to the shadow workers. */
-static void hand_over(struct ph_proxy *p, const char *method, struct req *rq, struct hdrs *h,
-		      long status, struct sink *ps, double latency)
+/*
+ * After the primary's answer is queued: build the exchange for the shadow workers, kept in
+ * rq until the answer has been sent (ph_px_on_completed hands it over).
+ */
+static void prepare_task(struct ph_proxy *p, const char *method, struct req *rq, struct hdrs *h,
+			 long status, struct sink *ps, double latency)
 {
 	struct task *t;
 	unsigned long n = atomic_fetch_add(&p->seq, 1) + 1;
@@ -117,6 +122,23 @@ static void hand_over(struct ph_proxy *p, const char *method, struct req *rq, st
 		t->pbody_len = ps->body.len;
 		t->pbody = ph_strbuf_take(&ps->body);
 	}
+	rq->task = t;
+}
+
+/*
+ * The primary's answer has gone to the client: read the rows its write left (before this
+ * connection's next request can change them), then try-push the exchange, never waiting.
+ */
+static void hand_over(struct ph_proxy *p, struct task *t)
+{
+	char id[256];
+	struct ph_err err;
+
+	if (p->cfg.state_db_primary && !t->too_large && t->status < 400 &&
+	    !ph_proxy_replay_safe(t->method, t->uri) &&
+	    ph_px_answer_id(t->pbody, t->pbody_len, id, sizeof(id)) &&
+	    ph_state_snapshot(p->cfg.state_db_primary, id, &t->pstate, &err))
+		t->pstate = NULL;
 	if (ph_queue_try_push(&p->queue, t))
 		ph_px_task_free(t);
 }
@@ -194,7 +216,7 @@ enum MHD_Result ph_px_on_request(void *cls, struct MHD_Connection *c, const char
 	rc = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
 	if (rc == MHD_YES && !atomic_load(&p->stopping))
-		hand_over(p, method, rq, &h, status, &s, latency);
+		prepare_task(p, method, rq, &h, status, &s, latency);
 	ph_px_hdrs_clear(&h);
 	ph_px_hdrs_clear(&s.headers);
 	ph_strbuf_release(&s.body);
@@ -216,11 +238,18 @@ void *ph_px_on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 void ph_px_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct ph_proxy *p = cls;
 	struct req *rq = *con_cls;
 
-	(void)cls, (void)c, (void)toe;
+	(void)c;
 	if (!rq)
 		return;
+	if (rq->task) {
+		if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && !atomic_load(&p->stopping))
+			hand_over(p, rq->task);
+		else
+			ph_px_task_free(rq->task); /* the client never got the answer whole */
+	}
 	free(rq->uri);
 	ph_strbuf_release(&rq->body);
 	free(rq);

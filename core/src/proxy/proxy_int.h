@@ -32,11 +32,14 @@ struct hdrs {
 };
 
 /* One request on its way through the primary path. */
+struct task;
+
 struct req {
 	char *uri; /* raw, with its query string */
 	int started;
 	struct ph_strbuf body;
 	int body_too_big; /* over HARD_MAX_BODY */
+	struct task *task; /* built when the answer is queued, handed over once it is sent */
 };
 
 /* One exchange handed to the shadow workers. */
@@ -53,6 +56,7 @@ struct task {
 	int too_large;
 	char ts[32];
 	char request_id[32];
+	json_t *pstate; /* the primary's rows after a write, with --state-db-* (state.h) */
 };
 
 struct ph_proxy {
@@ -112,6 +116,8 @@ void ph_px_on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 void ph_px_task_free(struct task *t);
 
 /* ---- shadow_side.c ---- */
+/* The "id" of a JSON answer (a string or integer), copied into buf; 0 when none. */
+int ph_px_answer_id(const char *body, size_t len, char *buf, size_t size);
 void *ph_px_worker(void *arg);
 void *ph_px_monitor(void *arg);
 

@@ -23,8 +23,7 @@ static int json_body(const char *body, size_t len, json_t **out)
 	return *out != NULL;
 }
 
-/* The "id" of a JSON answer (a string or integer), copied into buf; 0 when none. */
-static int answer_id(const char *body, size_t len, char *buf, size_t size)
+int ph_px_answer_id(const char *body, size_t len, char *buf, size_t size)
 {
 	json_t *doc, *id;
 	int ok = 0;
@@ -55,7 +54,7 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	int have_res = 0, have_state = 0, is_write = 0, have_ids = 0;
 	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL;
 	size_t body_s_len = 0, mapped_len = 0;
-	json_t *entry;
+	json_t *entry, *sstate = NULL;
 	CURLcode cc;
 
 	ph_shadow_strip_query(t->uri, path, sizeof(path));
@@ -108,8 +107,8 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	x.status_shadow = status;
 	x.latency_shadow = latency;
 	is_write = !ph_proxy_replay_safe(t->method, t->uri) && t->status < 400 && status < 400;
-	have_ids = is_write && answer_id(t->pbody, t->pbody_len, ida, sizeof(ida)) &&
-		   answer_id(s.body.p, s.body.len, idb, sizeof(idb));
+	have_ids = is_write && ph_px_answer_id(t->pbody, t->pbody_len, ida, sizeof(ida)) &&
+		   ph_px_answer_id(s.body.p, s.body.len, idb, sizeof(idb));
 	if (p->ids && have_ids)
 		ph_id_map_add(p->ids, ida, idb);
 	/* the shadow's answer names the ids the primary's names, where they are paired */
@@ -132,11 +131,13 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 		goto write;
 	}
 	atomic_fetch_add(&p->compared, 1);
-	if (p->cfg.state_db_primary && p->cfg.state_db_shadow && have_ids) {
+	/* the shadow's rows right after its answer, against the primary's right after its own */
+	if (p->cfg.state_db_shadow && t->pstate && have_ids &&
+	    !ph_state_snapshot(p->cfg.state_db_shadow, idb, &sstate, &err)) {
 		pthread_mutex_lock(&p->compare_lock);
-		have_state = !ph_state_diff(p->cfg.state_db_primary, p->cfg.state_db_shadow, ida,
-					    idb, p->cfg.rules, &state, &err);
+		have_state = !ph_state_compare(t->pstate, sstate, p->cfg.rules, &state, &err);
 		pthread_mutex_unlock(&p->compare_lock);
+		json_decref(sstate);
 	}
 write:
 	entry = ph_shadow_entry_new(&x, have_res ? &res : NULL, have_state ? &state : NULL);

@@ -50,8 +50,7 @@ static json_t *row_of(sqlite3_stmt *st)
 	return row;
 }
 
-/* {memories: row or null, memory_history: [rows]} of memory id in db path. */
-static int snapshot(const char *path, const char *id, json_t **out, struct ph_err *err)
+int ph_state_snapshot(const char *path, const char *id, json_t **out, struct ph_err *err)
 {
 	static const char *const sql[2] = {
 		"SELECT * FROM memories WHERE id = ?1",
@@ -128,22 +127,14 @@ static char *state_path(const char *path)
 	return out;
 }
 
-int ph_state_diff(const char *db_a, const char *db_b, const char *id_a, const char *id_b,
-		  struct ph_rules *rules, struct ph_result *out, struct ph_err *err)
+int ph_state_compare(const json_t *a, const json_t *b, struct ph_rules *rules,
+		     struct ph_result *out, struct ph_err *err)
 {
-	json_t *a = NULL, *b = NULL;
 	size_t i;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = snapshot(db_a, id_a, &a, err)) || (rc = snapshot(db_b, id_b, &b, err))) {
-		json_decref(a);
-		return rc;
-	}
-	rc = ph_compare_json_rule(&rules->deflt, a, b, out, err);
-	json_decref(a);
-	json_decref(b);
-	if (rc)
+	if ((rc = ph_compare_json_rule(&rules->deflt, a, b, out, err)))
 		return rc;
 	for (i = 0; i < out->count; i++) {
 		char *p = state_path(out->items[i].path ? out->items[i].path : "");
