@@ -18,6 +18,7 @@
 #include "parity/clock.h"
 #include "proxy/entry.h"
 #include "proxy/ids.h"
+#include "proxy/latency.h"
 #include "proxy/logfile.h"
 #include "proxy/proxy.h"
 #include "proxy/queue.h"
@@ -264,11 +265,40 @@ static void ids_paired_both_ways(void **state)
 	ph_id_map_free(m);
 }
 
+/* One slow answer is not timing; a side slower over a window of exchanges is. */
+static void latency_judged_over_windows(void **state)
+{
+	struct ph_timing t = PH_TIMING_DEFAULT;
+	struct ph_latency_windows *w = ph_latency_windows_new(&t, 0.01);
+	struct ph_latency_verdict v;
+	int i, found = 0, at = -1;
+
+	(void)state;
+	assert_non_null(w);
+	/* alike, with one outlier on the shadow: never */
+	for (i = 0; i < 3 * LATENCY_EVERY; i++)
+		found |= ph_latency_add(w, "GET /a", 10.0 + (i % 5), i == 7 ? 500.0 : 10.0 + (i % 3),
+					&v);
+	assert_false(found);
+	/* the shadow 8x slower every time: found at the first judgement */
+	for (i = 0; i < 2 * LATENCY_EVERY && at < 0; i++)
+		if (ph_latency_add(w, "GET /b", 10.0 + (i % 4), 80.0 + (i % 4), &v))
+			at = i;
+	assert_int_equal(at, LATENCY_EVERY - 1);
+	assert_true(v.median_shadow > v.median_primary * 2 && v.p < 0.01);
+	assert_int_equal(v.n, LATENCY_EVERY);
+	/* under the floor (5 ms) nothing counts, however large the ratio */
+	for (i = 0; i < 2 * LATENCY_EVERY; i++)
+		assert_false(ph_latency_add(w, "GET /c", 0.2, 2.0, &v));
+	ph_latency_windows_free(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(queue_bounded),
 		cmocka_unit_test(ids_paired_both_ways),
+		cmocka_unit_test(latency_judged_over_windows),
 		cmocka_unit_test(entry_no_values),
 		cmocka_unit_test(entry_parity_is_nothing),
 		cmocka_unit_test(entry_error_and_state),

@@ -101,18 +101,23 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 	pthread_mutex_init(&p->pool_lock, NULL);
 	pthread_mutex_init(&p->stop_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);
-	if (cfg->shadow_writes && !(p->ids = ph_id_map_new(ID_PAIRS))) {
+	if ((cfg->shadow_writes && !(p->ids = ph_id_map_new(ID_PAIRS))) ||
+	    !(p->latency = ph_latency_windows_new(&cfg->timing,
+						  PH_TIMING_CONFIRM_DEFAULT.alpha))) {
+		ph_id_map_free(p->ids);
 		free(p);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
 	if (ph_queue_init(&p->queue, cfg->queue ? cfg->queue : 1)) {
 		ph_id_map_free(p->ids);
+		ph_latency_windows_free(p->latency);
 		free(p);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
 	if ((rc = ph_logfile_open(&p->log, cfg->log_path, cfg->log_max_bytes, err))) {
 		ph_queue_release(&p->queue);
 		ph_id_map_free(p->ids);
+		ph_latency_windows_free(p->latency);
 		free(p);
 		return rc;
 	}
@@ -251,6 +256,7 @@ void ph_proxy_free(struct ph_proxy *p)
 	pthread_mutex_destroy(&p->stop_lock);
 	pthread_cond_destroy(&p->stop_cond);
 	ph_id_map_free(p->ids);
+	ph_latency_windows_free(p->latency);
 	free(p);
 }
 

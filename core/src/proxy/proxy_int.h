@@ -15,6 +15,7 @@
 
 #include "parity/strbuf.h"
 #include "proxy/ids.h"
+#include "proxy/latency.h"
 #include "proxy/logfile.h"
 #include "proxy/proxy.h"
 #include "proxy/queue.h"
@@ -83,6 +84,7 @@ struct ph_proxy {
 	unsigned long dropped_logged;
 	char id_prefix[16];
 	struct ph_id_map *ids; /* with shadow_writes: the ids each side made, paired */
+	struct ph_latency_windows *latency; /* timing judged over windows (latency.h) */
 };
 
 

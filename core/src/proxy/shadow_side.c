@@ -13,6 +13,7 @@
 
 #include "parity/clock.h"
 #include "compare/compare.h"
+#include "parity/result.h"
 #include "proxy/entry.h"
 #include "proxy/state.h"
 #include "proxy/proxy_int.h"
@@ -54,6 +55,7 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	int have_res = 0, have_state = 0, is_write = 0, have_ids = 0;
 	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL;
 	size_t body_s_len = 0, mapped_len = 0;
+	struct ph_latency_verdict lv;
 	json_t *entry, *sstate = NULL;
 	CURLcode cc;
 
@@ -117,11 +119,11 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	a.status = t->status;
 	a.body = t->pbody ? t->pbody : "";
 	a.body_len = t->pbody_len;
-	a.latency_ms = t->platency;
+	a.latency_ms = -1; /* timing is judged over windows of exchanges, below */
 	b.status = status;
 	b.body = mapped ? mapped : s.body.p ? s.body.p : "";
 	b.body_len = mapped ? mapped_len : s.body.len;
-	b.latency_ms = latency;
+	b.latency_ms = -1;
 	pthread_mutex_lock(&p->compare_lock);
 	if (!ph_compare_responses(p->cfg.rules, endpoint, &a, &b, &p->cfg.timing, &res, &err))
 		have_res = 1;
@@ -131,6 +133,13 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 		goto write;
 	}
 	atomic_fetch_add(&p->compared, 1);
+	if (t->platency >= 0 && latency >= 0 &&
+	    ph_latency_add(p->latency, x.rule, t->platency, latency, &lv))
+		ph_result_addf(&res, PH_TIMING, "latency", "", json_real(lv.median_primary),
+			       json_real(lv.median_shadow),
+			       "median %.1f ms -> %.1f ms over the last %zu exchanges (Mann-Whitney p "
+			       "%.3g)",
+			       lv.median_primary, lv.median_shadow, lv.n, lv.p);
 	/* the shadow's rows right after its answer, against the primary's right after its own */
 	if (p->cfg.state_db_shadow && t->pstate && have_ids &&
 	    !ph_state_snapshot(p->cfg.state_db_shadow, idb, &sstate, &err)) {
