@@ -19,6 +19,7 @@
 #include "proxy/entry.h"
 #include "proxy/ids.h"
 #include "proxy/latency.h"
+#include "proxy/same.h"
 #include "proxy/logfile.h"
 #include "proxy/proxy.h"
 #include "proxy/queue.h"
@@ -293,12 +294,40 @@ static void latency_judged_over_windows(void **state)
 	ph_latency_windows_free(w);
 }
 
+/* The instances' own values: ports as numbers and after ':', folders inside strings. */
+static void same_values_said_the_primary_way(void **state)
+{
+	struct ph_same m = {0};
+	const char *body = "{\"port\": 3861, \"id\": \"mem-38612\", \"n\": 3861,"
+			   " \"url\": \"http://127.0.0.1:3861/x\", \"dir\": \"/srv/b/agents\","
+			   " \"pid\": 222}";
+	char *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(ph_same_add_ports(&m, "http://127.0.0.1:3850", "http://127.0.0.1:3861"),
+			 0);
+	assert_int_equal(ph_same_add_spec(&m, "/srv/a=/srv/b"), 0);
+	assert_int_equal(ph_same_add_spec(&m, "111=222"), 0);
+	assert_int_equal(ph_same_add_spec(&m, "no-equals"), -1);
+	assert_int_equal(ph_same_add_spec(&m, "=x"), -1);
+	assert_int_equal(ph_same_body(&m, body, strlen(body), &out, &len), 1);
+	assert_string_equal(out, "{\"port\":3850,\"id\":\"mem-38612\",\"n\":3850,"
+				 "\"url\":\"http://127.0.0.1:3850/x\",\"dir\":\"/srv/a/agents\","
+				 "\"pid\":111}");
+	free(out);
+	assert_int_equal(ph_same_body(&m, "{\"a\": 1}", 8, &out, &len), 0);
+	ph_same_release(&m);
+	assert_int_equal(ph_same_body(&m, body, strlen(body), &out, &len), 0); /* none */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(queue_bounded),
 		cmocka_unit_test(ids_paired_both_ways),
 		cmocka_unit_test(latency_judged_over_windows),
+		cmocka_unit_test(same_values_said_the_primary_way),
 		cmocka_unit_test(entry_no_values),
 		cmocka_unit_test(entry_parity_is_nothing),
 		cmocka_unit_test(entry_error_and_state),

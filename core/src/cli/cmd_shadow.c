@@ -55,6 +55,10 @@ static const char usage_text[] =
     "  --state-db-primary F     with --state-db-shadow: after a replayed write whose\n"
     "  --state-db-shadow F      answers carry an \"id\", diff that memory's rows of both\n"
     "                           databases (opened read-only) as kind \"state\"\n"
+    "  --same PRIMARY=SHADOW    a value the instances differ by, by design (a workspace\n"
+    "                           folder, a pid): the shadow's answers say PRIMARY where\n"
+    "                           they say SHADOW before the comparison (repeatable; the\n"
+    "                           two ports of --primary and --shadow are paired always)\n"
     "  --config F               a JSON file whose \"shadow\" object holds the same settings\n"
     "                           (listen, bind, primary, shadow, rules, log, queue, ...;\n"
     "                           '-' in a name becomes '_'), and whose \"timing\" object\n"
@@ -64,6 +68,8 @@ static const char usage_text[] =
     "primary at start\n";
 
 enum kind { K_STR, K_PORT, K_SIZE, K_MS, K_FLAG };
+
+#define MAX_SAME 32 /* --same pairs */
 
 struct setting {
 	const char *name; /* option name; the config key has '_' for '-' */
@@ -120,6 +126,8 @@ static int apply_config(const char *path, const json_t *doc, struct setting *s)
 		s[S_RULES].value = json_string_value(json_object_get(doc, "rules"));
 	json_object_foreach((json_t *)obj, key, v)
 	{
+		if (!strcmp(key, "same"))
+			continue; /* a list: taken by the caller */
 		for (i = 0; i < S_COUNT && !config_key_is(key, s[i].name); i++)
 			;
 		if (i == S_COUNT)
@@ -195,6 +203,7 @@ int cmd_shadow(int argc, char **argv)
 		{ "shadow-writes", no_argument, NULL, 'W' },
 		{ "state-db-primary", required_argument, NULL, 'x' },
 		{ "state-db-shadow", required_argument, NULL, 'y' },
+		{ "same", required_argument, NULL, 'e' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -211,7 +220,9 @@ int cmd_shadow(int argc, char **argv)
 	struct ph_proxy *proxy = NULL;
 	struct ph_err err = { 0, "" };
 	const char *config = NULL;
-	json_t *doc = NULL;
+	json_t *doc = NULL, *v;
+	const char *same[MAX_SAME];
+	size_t n_same = 0, k;
 	long long port = 0, n = 0;
 	sigset_t sigs;
 	int c, i, sig = 0, code = PH_EXIT_USAGE;
@@ -221,6 +232,12 @@ int cmd_shadow(int argc, char **argv)
 	while ((c = ph_cli_getopt(&g)) > 0) {
 		if (c == 'c') {
 			config = optarg;
+			continue;
+		}
+		if (c == 'e') {
+			if (n_same == MAX_SAME)
+				return ph_cli_usage("shadow", "--same: at most %d", MAX_SAME);
+			same[n_same++] = optarg;
 			continue;
 		}
 		for (i = 0; i < S_COUNT && codes[i] != c; i++)
@@ -237,6 +254,17 @@ int cmd_shadow(int argc, char **argv)
 			return ph_cli_fail(&err);
 		if ((code = apply_config(config, doc, s)))
 			goto out;
+		/* the config's "same": an array of "PRIMARY=SHADOW", after the command line's */
+		json_array_foreach(json_object_get(json_object_get(doc, "shadow"), "same"), k, v)
+		{
+			if (!json_is_string(v) || n_same == MAX_SAME) {
+				code = ph_cli_usage("shadow", "%s: shadow.same[%zu]: expected a "
+							      "\"PRIMARY=SHADOW\" string (at most %d)",
+						    config, k, MAX_SAME);
+				goto out;
+			}
+			same[n_same++] = json_string_value(v);
+		}
 		code = PH_EXIT_USAGE;
 	}
 	for (i = 0; i < S_COUNT; i++)
@@ -304,6 +332,8 @@ int cmd_shadow(int argc, char **argv)
 					"worker, not %d\n", cfg.workers);
 		cfg.workers = 1;
 	}
+	cfg.same = same;
+	cfg.n_same = n_same;
 	cfg.state_db_primary = s[S_DB_P].value;
 	cfg.state_db_shadow = s[S_DB_S].value;
 

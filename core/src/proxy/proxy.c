@@ -108,7 +108,27 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 		free(p);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
+	for (size_t k = 0; k < cfg->n_same; k++)
+		if (ph_same_add_spec(&p->same, cfg->same[k])) {
+			ph_same_release(&p->same);
+			ph_id_map_free(p->ids);
+			ph_latency_windows_free(p->latency);
+			free(p);
+			return ph_error(err, PH_E_INVALID,
+					"--same '%s': expected PRIMARY=SHADOW, two values",
+					cfg->same[k]);
+		}
+	if (ph_same_add_ports(&p->same, cfg->primary, cfg->shadow)) {
+		ph_same_release(&p->same);
+		ph_id_map_free(p->ids);
+		ph_latency_windows_free(p->latency);
+		free(p);
+		return ph_error(err, PH_E_NOMEM, "out of memory");
+	}
+	p->cfg.same = NULL; /* copied */
+	p->cfg.n_same = 0;
 	if (ph_queue_init(&p->queue, cfg->queue ? cfg->queue : 1)) {
+		ph_same_release(&p->same);
 		ph_id_map_free(p->ids);
 		ph_latency_windows_free(p->latency);
 		free(p);
@@ -116,6 +136,7 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 	}
 	if ((rc = ph_logfile_open(&p->log, cfg->log_path, cfg->log_max_bytes, err))) {
 		ph_queue_release(&p->queue);
+		ph_same_release(&p->same);
 		ph_id_map_free(p->ids);
 		ph_latency_windows_free(p->latency);
 		free(p);
@@ -257,6 +278,7 @@ void ph_proxy_free(struct ph_proxy *p)
 	pthread_cond_destroy(&p->stop_cond);
 	ph_id_map_free(p->ids);
 	ph_latency_windows_free(p->latency);
+	ph_same_release(&p->same);
 	free(p);
 }
 

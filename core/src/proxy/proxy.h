@@ -39,6 +39,8 @@ struct ph_proxy_config {
 	int workers;			/* shadow workers */
 	const char *state_db_primary;	/* optional: the databases, opened read-only */
 	const char *state_db_shadow;
+	const char *const *same;	/* "PRIMARY=SHADOW" values of the instances (same.h) */
+	size_t n_same;
 };
 
 /* The counters of the stop event. */

@@ -19,6 +19,7 @@
 #include "proxy/logfile.h"
 #include "proxy/proxy.h"
 #include "proxy/queue.h"
+#include "proxy/same.h"
 
 #define MAX_WORKERS 16
 #define POOL_MAX 64			   /* idle primary handles kept */
@@ -85,6 +86,7 @@ struct ph_proxy {
 	char id_prefix[16];
 	struct ph_id_map *ids; /* with shadow_writes: the ids each side made, paired */
 	struct ph_latency_windows *latency; /* timing judged over windows (latency.h) */
+	struct ph_same same;	/* the instances' own values: ports, --same (same.h) */
 };
 
 

@@ -53,8 +53,8 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	long status = 0;
 	double latency = -1;
 	int have_res = 0, have_state = 0, is_write = 0, have_ids = 0;
-	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL;
-	size_t body_s_len = 0, mapped_len = 0;
+	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL, *same = NULL;
+	size_t body_s_len = 0, mapped_len = 0, same_len = 0;
 	struct ph_latency_verdict lv;
 	json_t *entry, *sstate = NULL;
 	CURLcode cc;
@@ -116,6 +116,13 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	/* the shadow's answer names the ids the primary's names, where they are paired */
 	if (p->ids && !ph_id_map_body(p->ids, 0, s.body.p, s.body.len, &mapped, &mapped_len))
 		mapped = NULL;
+	/* and says the primary's port, folder, ... where it said its own (same.h) */
+	if (ph_same_body(&p->same, mapped ? mapped : s.body.p, mapped ? mapped_len : s.body.len,
+			 &same, &same_len)) {
+		free(mapped);
+		mapped = same;
+		mapped_len = same_len;
+	}
 	a.status = t->status;
 	a.body = t->pbody ? t->pbody : "";
 	a.body_len = t->pbody_len;
