@@ -107,6 +107,7 @@ static void prepare_task(struct ph_proxy *p, const char *method, struct req *rq,
 		return;
 	snprintf(t->method, sizeof(t->method), "%s", method);
 	ph_shadow_ts(t->ts, sizeof(t->ts));
+	t->answered_ms = ph_now_ms();
 	snprintf(t->request_id, sizeof(t->request_id), "ps-%s-%06lu", p->id_prefix, n);
 	t->status = status;
 	t->platency = latency;

@@ -59,6 +59,7 @@ struct task {
 	char ts[32];
 	char request_id[32];
 	json_t *pstate; /* the primary's rows after a write, with --state-db-* (state.h) */
+	double answered_ms; /* ph_now_ms() when the primary's answer was queued */
 };
 
 struct ph_proxy {

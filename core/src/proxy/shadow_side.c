@@ -13,6 +13,7 @@
 
 #include "parity/clock.h"
 #include "compare/compare.h"
+#include "compare/timestamp.h"
 #include "parity/result.h"
 #include "proxy/entry.h"
 #include "proxy/state.h"
@@ -40,6 +41,38 @@ int ph_px_answer_id(const char *body, size_t len, char *buf, size_t size)
 	}
 	json_decref(doc);
 	return ok;
+}
+
+/*
+ * A time each side stamped when it was asked: the shadow is asked later, by the replay's
+ * lag, so a value divergence between two timestamps no further apart than that lag (and
+ * a second, for stamps cut to the second) is the replay's, not a difference. Dropped from
+ * res, its verdict recomputed.
+ */
+static void drop_replay_lag(struct ph_result *res, double lag_ms)
+{
+	size_t i, j = 0;
+
+	res->verdict = PH_PARITY;
+	for (i = 0; i < res->count; i++) {
+		struct ph_divergence *d = &res->items[i];
+		long long a, b;
+
+		if (d->cls == PH_SEMANTIC && json_is_string(d->a) && json_is_string(d->b) &&
+		    !ph_timestamp_parse(json_string_value(d->a), json_string_length(d->a), &a) &&
+		    !ph_timestamp_parse(json_string_value(d->b), json_string_length(d->b), &b) &&
+		    (double)llabs(b - a) <= lag_ms + 1000.0) {
+			free(d->path);
+			free(d->message);
+			json_decref(d->a);
+			json_decref(d->b);
+			continue;
+		}
+		if (d->cls > res->verdict && d->cls != PH_EXPECTATION)
+			res->verdict = d->cls;
+		res->items[j++] = *d;
+	}
+	res->count = j;
 }
 
 static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
@@ -139,6 +172,7 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 		x.error = "garbage"; /* could not compare: out of memory */
 		goto write;
 	}
+	drop_replay_lag(&res, ph_now_ms() - t->answered_ms + (t->platency > 0 ? t->platency : 0));
 	atomic_fetch_add(&p->compared, 1);
 	if (t->platency >= 0 && latency >= 0 &&
 	    ph_latency_add(p->latency, x.rule, t->platency, latency, &lv))
