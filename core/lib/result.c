@@ -53,6 +53,29 @@ int ph_result_addf(struct ph_result *res, enum ph_class cls, const char *kind, c
 	return ph_result_add(res, cls, kind, path, a, b, msg);
 }
 
+void ph_result_drop(struct ph_result *res, int (*drop)(void *ctx, const struct ph_divergence *d),
+		    void *ctx)
+{
+	size_t i, j = 0;
+
+	res->verdict = PH_PARITY;
+	for (i = 0; i < res->count; i++) {
+		struct ph_divergence *d = &res->items[i];
+
+		if (drop(ctx, d)) {
+			free(d->path);
+			free(d->message);
+			json_decref(d->a);
+			json_decref(d->b);
+			continue;
+		}
+		if (d->cls > res->verdict && d->cls != PH_EXPECTATION)
+			res->verdict = d->cls;
+		res->items[j++] = *d;
+	}
+	res->count = j;
+}
+
 void ph_result_clear(struct ph_result *res)
 {
 	for (size_t i = 0; i < res->count; i++) {

@@ -561,10 +561,38 @@ static void expectation_rows_are_counted_apart(void **state)
 	json_decref(m);
 }
 
+static int is_semantic(void *ctx, const struct ph_divergence *d)
+{
+	(*(int *)ctx)++;
+	return d->cls == PH_SEMANTIC;
+}
+
+/* Dropping divergences recomputes the verdict from the rest, expectations aside. */
+static void result_drop_recomputes_the_verdict(void **state)
+{
+	struct ph_result res = {0};
+	int asked = 0;
+
+	(void)state;
+	ph_result_add(&res, PH_SEMANTIC, "value", "a", NULL, NULL, "x");
+	ph_result_add(&res, PH_TIMING, "latency", "", NULL, NULL, "y");
+	ph_result_add(&res, PH_EXPECTATION, "expectation", "b", NULL, NULL, "z");
+	ph_result_add(&res, PH_SEMANTIC, "value", "c", json_integer(1), json_integer(2), "w");
+	assert_int_equal(res.verdict, PH_SEMANTIC);
+	ph_result_drop(&res, is_semantic, &asked);
+	assert_int_equal(asked, 4);
+	assert_int_equal(res.count, 2);
+	assert_int_equal(res.verdict, PH_TIMING);
+	assert_string_equal(res.items[0].path, "");
+	assert_string_equal(res.items[1].path, "b");
+	ph_result_clear(&res);
+}
+
 T_MAIN(t_dir_setup, t_dir_teardown, cmocka_unit_test(new_matrix_is_valid),
        cmocka_unit_test(row_takes_worst_class_and_copies_divergences),
        cmocka_unit_test(error_rows_and_bad_rows),
        cmocka_unit_test(finish_counts_statuses_and_verdict),
        cmocka_unit_test(expectation_rows_are_counted_apart),
+       cmocka_unit_test(result_drop_recomputes_the_verdict),
        cmocka_unit_test(canonical_domain_order), cmocka_unit_test(validate_names_the_path),
        cmocka_unit_test(load_and_round_trip))

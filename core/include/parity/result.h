@@ -22,6 +22,13 @@ int ph_result_addf(struct ph_result *res, enum ph_class cls, const char *kind, c
 	__attribute__((format(printf, 7, 8)));
 
 /*
+ * Remove the divergences drop(ctx, d) says to (freeing them) and recompute res's verdict
+ * from the rest; for results the plugin built and results the host filled alike.
+ */
+void ph_result_drop(struct ph_result *res, int (*drop)(void *ctx, const struct ph_divergence *d),
+		    void *ctx);
+
+/*
  * Free the divergences of a result the plugin built (not one the host filled: that goes
  * back through the host's result_release) and leave it empty, verdict parity. res->rule is
  * neither read nor freed: a plugin's own result usually borrows it.

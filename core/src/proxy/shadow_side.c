@@ -46,33 +46,17 @@ int ph_px_answer_id(const char *body, size_t len, char *buf, size_t size)
 /*
  * A time each side stamped when it was asked: the shadow is asked later, by the replay's
  * lag, so a value divergence between two timestamps no further apart than that lag (and
- * a second, for stamps cut to the second) is the replay's, not a difference. Dropped from
- * res, its verdict recomputed.
+ * a second, for stamps cut to the second) is the replay's, not a difference.
  */
-static void drop_replay_lag(struct ph_result *res, double lag_ms)
+static int replay_lag(void *ctx, const struct ph_divergence *d)
 {
-	size_t i, j = 0;
+	double lag_ms = *(const double *)ctx;
+	long long a, b;
 
-	res->verdict = PH_PARITY;
-	for (i = 0; i < res->count; i++) {
-		struct ph_divergence *d = &res->items[i];
-		long long a, b;
-
-		if (d->cls == PH_SEMANTIC && json_is_string(d->a) && json_is_string(d->b) &&
-		    !ph_timestamp_parse(json_string_value(d->a), json_string_length(d->a), &a) &&
-		    !ph_timestamp_parse(json_string_value(d->b), json_string_length(d->b), &b) &&
-		    (double)llabs(b - a) <= lag_ms + 1000.0) {
-			free(d->path);
-			free(d->message);
-			json_decref(d->a);
-			json_decref(d->b);
-			continue;
-		}
-		if (d->cls > res->verdict && d->cls != PH_EXPECTATION)
-			res->verdict = d->cls;
-		res->items[j++] = *d;
-	}
-	res->count = j;
+	return d->cls == PH_SEMANTIC && json_is_string(d->a) && json_is_string(d->b) &&
+	       !ph_timestamp_parse(json_string_value(d->a), json_string_length(d->a), &a) &&
+	       !ph_timestamp_parse(json_string_value(d->b), json_string_length(d->b), &b) &&
+	       (double)llabs(b - a) <= lag_ms + 1000.0;
 }
 
 static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
@@ -89,6 +73,7 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL, *same = NULL;
 	size_t body_s_len = 0, mapped_len = 0, same_len = 0;
 	struct ph_latency_verdict lv;
+	double lag;
 	json_t *entry, *sstate = NULL;
 	CURLcode cc;
 
@@ -172,7 +157,8 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 		x.error = "garbage"; /* could not compare: out of memory */
 		goto write;
 	}
-	drop_replay_lag(&res, ph_now_ms() - t->answered_ms + (t->platency > 0 ? t->platency : 0));
+	lag = ph_now_ms() - t->answered_ms + (t->platency > 0 ? t->platency : 0);
+	ph_result_drop(&res, replay_lag, &lag);
 	atomic_fetch_add(&p->compared, 1);
 	if (t->platency >= 0 && latency >= 0 &&
 	    ph_latency_add(p->latency, x.rule, t->platency, latency, &lv))

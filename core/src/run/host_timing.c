@@ -106,27 +106,10 @@ static int confirm_timing(struct ph_run *run, const struct ph_request *ra,
 	return rc;
 }
 
-/* Drop the timing divergences of res and recompute its verdict. */
-static void drop_timing(struct ph_result *res)
+static int is_timing(void *ctx, const struct ph_divergence *d)
 {
-	size_t i, j = 0;
-
-	res->verdict = PH_PARITY;
-	for (i = 0; i < res->count; i++) {
-		struct ph_divergence *d = &res->items[i];
-
-		if (d->cls == PH_TIMING) {
-			free(d->path);
-			free(d->message);
-			json_decref(d->a);
-			json_decref(d->b);
-			continue;
-		}
-		if (d->cls > res->verdict && d->cls != PH_EXPECTATION)
-			res->verdict = d->cls;
-		res->items[j++] = *d;
-	}
-	res->count = j;
+	(void)ctx;
+	return d->cls == PH_TIMING;
 }
 
 /* The first timing divergence of res, or NULL. */
@@ -158,7 +141,7 @@ int ph_host_timing_confirm(struct ph_run *run, const struct ph_request *ref_req,
 			    json_number_value(d->b), &samples, &ma, &mb, &p);
 	*info = json_pack("{s:o}", "samples_ms", samples);
 	if (rc == 0) {
-		drop_timing(res);
+		ph_result_drop(res, is_timing, NULL);
 		json_object_set_new(*info, "flaky",
 				    json_pack("{s:s, s:I}", "class", "timing", "retries",
 					      (json_int_t)(json_array_size(json_object_get(
