@@ -394,12 +394,20 @@ def case_usage(env, procs):
     log = os.path.join(env.tmp, "x.jsonl")
     base = [env.parity, "shadow", "--primary", f"http://127.0.0.1:{porta}", "--shadow",
             "http://127.0.0.1:9", "--log", log]
+    db = os.path.join(env.tmp, "one.db")
+    open(db, "w").close()
     for argv, code, what in (
             (base, 2, "--listen missing"),
             (base + ["--listen", "0", "--bind", "10.1.2.3"], 2, "non-loopback bind"),
             (base + ["--listen", "0", "--queue", "0"], 2, "--queue 0"),
             (base + ["--listen", "0", "--nope"], 2, "unknown option"),
             (base + ["--listen", "0", "--state-db-primary", "x"], 2, "one state db"),
+            (base + ["--listen", "0", "--state-db-primary", db, "--state-db-shadow",
+                     os.path.join(env.tmp, ".", "one.db")], 2, "one database for both sides"),
+            (base + ["--listen", "0", "--same", "no-equals-sign"], 2, "--same without '='"),
+            ([env.parity, "shadow", "--listen", "0", "--primary", f"http://127.0.0.1:{porta}",
+              "--shadow", f"http://127.0.0.1:{porta}", "--log", log], 2,
+             "the primary as its own shadow"),
             ([env.parity, "shadow", "--listen", "0", "--primary",
               f"http://127.0.0.1:{dead_port()}", "--shadow", "http://127.0.0.1:9", "--log", log],
              3, "unreachable primary")):

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -283,6 +284,21 @@ int cmd_shadow(int argc, char **argv)
 	if (!http_url(s[S_PRIMARY].value) || !http_url(s[S_SHADOW].value)) {
 		code = ph_cli_usage("shadow", "--primary and --shadow: expected http://host:port URLs");
 		goto out;
+	}
+	if (!strcmp(s[S_PRIMARY].value, s[S_SHADOW].value)) {
+		code = ph_cli_usage("shadow", "--primary and --shadow are the same runtime: every "
+					      "request would reach it twice");
+		goto out;
+	}
+	if (s[S_DB_P].value && s[S_DB_S].value) {
+		char a[PATH_MAX], b[PATH_MAX];
+
+		if (realpath(s[S_DB_P].value, a) && realpath(s[S_DB_S].value, b) && !strcmp(a, b)) {
+			code = ph_cli_usage("shadow", "--state-db-primary and --state-db-shadow are "
+						      "one database: the shadow has no data of its "
+						      "own");
+			goto out;
+		}
 	}
 	if (!!s[S_DB_P].value != !!s[S_DB_S].value) {
 		code = ph_cli_usage("shadow", "--state-db-primary and --state-db-shadow go together");
