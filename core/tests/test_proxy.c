@@ -294,31 +294,46 @@ static void latency_judged_over_windows(void **state)
 	ph_latency_windows_free(w);
 }
 
-/* The instances' own values: ports as numbers and after ':', folders inside strings. */
-static void same_values_said_the_primary_way(void **state)
+/*
+ * The instances' own values get one name on both sides: ports as numbers (and in an
+ * address), folders inside strings, pids; digits inside other values are left.
+ */
+static void same_values_said_by_one_name(void **state)
 {
-	struct ph_same m = {0};
-	const char *body = "{\"port\": 3861, \"id\": \"mem-38612\", \"n\": 3861,"
-			   " \"url\": \"http://127.0.0.1:3861/x\", \"dir\": \"/srv/b/agents\","
-			   " \"pid\": 222}";
-	char *out;
-	size_t len;
+	struct ph_same m;
+	const char *primary = "{\"port\": 3850, \"id\": \"mem-38612\", \"n\": 3850,"
+			      " \"url\": \"http://127.0.0.1:3850/x\", \"dir\": \"/srv/a/agents\","
+			      " \"pid\": 111}";
+	const char *shadow = "{\"port\": 3861, \"id\": \"mem-38612\", \"n\": 3861,"
+			     " \"url\": \"http://127.0.0.1:3861/x\", \"dir\": \"/srv/b/agents\","
+			     " \"pid\": 222}";
+	char *a, *b;
+	size_t la, lb;
 
 	(void)state;
+	assert_int_equal(ph_same_init(&m), 0);
+	assert_int_equal(ph_same_body(&m, 1, shadow, strlen(shadow), &b, &lb), 0); /* none yet */
 	assert_int_equal(ph_same_add_ports(&m, "http://127.0.0.1:3850", "http://127.0.0.1:3861"),
 			 0);
 	assert_int_equal(ph_same_add_spec(&m, "/srv/a=/srv/b"), 0);
 	assert_int_equal(ph_same_add_spec(&m, "111=222"), 0);
 	assert_int_equal(ph_same_add_spec(&m, "no-equals"), -1);
 	assert_int_equal(ph_same_add_spec(&m, "=x"), -1);
-	assert_int_equal(ph_same_body(&m, body, strlen(body), &out, &len), 1);
-	assert_string_equal(out, "{\"port\":3850,\"id\":\"mem-38612\",\"n\":3850,"
-				 "\"url\":\"http://127.0.0.1:3850/x\",\"dir\":\"/srv/a/agents\","
-				 "\"pid\":111}");
-	free(out);
-	assert_int_equal(ph_same_body(&m, "{\"a\": 1}", 8, &out, &len), 0);
+	assert_int_equal(ph_same_add_spec(&m, "ab=cd"), -1); /* too short: would match anywhere */
+	assert_int_equal(ph_same_body(&m, 0, primary, strlen(primary), &a, &la), 1);
+	assert_int_equal(ph_same_body(&m, 1, shadow, strlen(shadow), &b, &lb), 1);
+	assert_string_equal(a, b);
+	assert_int_equal(la, lb);
+	assert_non_null(strstr(b, "\"mem-38612\""));
+	assert_null(strstr(b, ":3861")); /* neither the number nor the address */
+	assert_non_null(strstr(b, "\"port\":\"{port}\""));
+	assert_null(strstr(b, "/srv/b"));
+	assert_null(strstr(b, "222"));
+	free(a);
+	free(b);
+	assert_int_equal(ph_same_body(&m, 1, "{\"a\": 1}", 8, &b, &lb), 0);
+	assert_int_equal(ph_same_body(&m, 1, "not json", 8, &b, &lb), 0);
 	ph_same_release(&m);
-	assert_int_equal(ph_same_body(&m, body, strlen(body), &out, &len), 0); /* none */
 }
 
 int main(void)
@@ -327,7 +342,7 @@ int main(void)
 		cmocka_unit_test(queue_bounded),
 		cmocka_unit_test(ids_paired_both_ways),
 		cmocka_unit_test(latency_judged_over_windows),
-		cmocka_unit_test(same_values_said_the_primary_way),
+		cmocka_unit_test(same_values_said_by_one_name),
 		cmocka_unit_test(entry_no_values),
 		cmocka_unit_test(entry_parity_is_nothing),
 		cmocka_unit_test(entry_error_and_state),

@@ -101,10 +101,11 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 	pthread_mutex_init(&p->pool_lock, NULL);
 	pthread_mutex_init(&p->stop_lock, NULL);
 	pthread_cond_init(&p->stop_cond, NULL);
-	if ((cfg->shadow_writes && !(p->ids = ph_id_map_new(ID_PAIRS))) ||
+	if (ph_same_init(&p->same) || (cfg->shadow_writes && !(p->ids = ph_id_map_new(ID_PAIRS))) ||
 	    !(p->latency = ph_latency_windows_new(&cfg->timing,
 						  PH_TIMING_CONFIRM_DEFAULT.alpha))) {
 		ph_id_map_free(p->ids);
+		ph_same_release(&p->same);
 		free(p);
 		return ph_error(err, PH_E_NOMEM, "out of memory");
 	}
@@ -115,7 +116,8 @@ int ph_proxy_start(struct ph_proxy **out, const struct ph_proxy_config *cfg, str
 			ph_latency_windows_free(p->latency);
 			free(p);
 			return ph_error(err, PH_E_INVALID,
-					"--same '%s': expected PRIMARY=SHADOW, two values",
+					"--same '%s': expected PRIMARY=SHADOW, two values of at "
+					"least 3 bytes",
 					cfg->same[k]);
 		}
 	if (ph_same_add_ports(&p->same, cfg->primary, cfg->shadow)) {

@@ -75,7 +75,8 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	double latency = -1;
 	int have_res = 0, have_state = 0, is_write = 0, have_ids = 0;
 	char ida[256], idb[256], *uri_s = NULL, *body_s = NULL, *mapped = NULL, *same = NULL;
-	size_t body_s_len = 0, mapped_len = 0, same_len = 0;
+	char *pnamed = NULL;
+	size_t body_s_len = 0, mapped_len = 0, same_len = 0, pnamed_len = 0;
 	struct ph_latency_verdict lv;
 	double lag;
 	json_t *entry, *sstate = NULL;
@@ -138,16 +139,18 @@ static void handle(struct ph_proxy *p, CURL *curl, struct task *t)
 	/* the shadow's answer names the ids the primary's names, where they are paired */
 	if (p->ids && !ph_id_map_body(p->ids, 0, s.body.p, s.body.len, &mapped, &mapped_len))
 		mapped = NULL;
-	/* and says the primary's port, folder, ... where it said its own (same.h) */
-	if (ph_same_body(&p->same, mapped ? mapped : s.body.p, mapped ? mapped_len : s.body.len,
+	/* and both say each instance's port, folder, ... by one name (same.h) */
+	if (ph_same_body(&p->same, 1, mapped ? mapped : s.body.p, mapped ? mapped_len : s.body.len,
 			 &same, &same_len)) {
 		free(mapped);
 		mapped = same;
 		mapped_len = same_len;
 	}
+	if (!ph_same_body(&p->same, 0, t->pbody, t->pbody_len, &pnamed, &pnamed_len))
+		pnamed = NULL;
 	a.status = t->status;
-	a.body = t->pbody ? t->pbody : "";
-	a.body_len = t->pbody_len;
+	a.body = pnamed ? pnamed : t->pbody ? t->pbody : "";
+	a.body_len = pnamed ? pnamed_len : t->pbody_len;
 	a.latency_ms = -1; /* timing is judged over windows of exchanges, below */
 	b.status = status;
 	b.body = mapped ? mapped : s.body.p ? s.body.p : "";
@@ -191,6 +194,7 @@ write:
 	if (have_state)
 		ph_result_release(&state);
 	free(mapped);
+	free(pnamed);
 	ph_strbuf_release(&s.body);
 	ph_px_hdrs_clear(&s.headers);
 }
