@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "parity/dbrow.h"
 #include "parity/jsonio.h"
 #include "parity/path.h"
 #include "parity/result.h"
@@ -184,17 +185,9 @@ static json_t *normalise(const json_t *row, const json_t *ignore)
 	const char *k;
 
 	json_object_foreach((json_t *)row, k, v)
-	{
-		size_t n = strlen(k);
-
-		if (in_list(ignore, k))
-			continue;
-		if (!json_is_null(v) &&
-		    ((n > 3 && !strcmp(k + n - 3, "_at")) || !strcmp(k, "last_accessed")))
-			json_object_set_new(out, k, json_string("<set>"));
-		else
+		if (!in_list(ignore, k))
 			json_object_set(out, k, v);
-	}
+	ph_dbrow_mask_times(out);
 	return out;
 }
 

@@ -12,24 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parity/dbrow.h"
 #include "parity/row.h"
 #include "parts.h"
-
-/* Mask timestamps: a column named *_at or last_accessed keeps only null versus set. */
-static void mask_timestamps(json_t *row)
-{
-	const char *k;
-	json_t *v;
-
-	json_object_foreach(row, k, v)
-	{
-		size_t n = strlen(k);
-
-		if (!json_is_null(v) &&
-		    ((n > 3 && !strcmp(k + n - 3, "_at")) || !strcmp(k, "last_accessed")))
-			json_object_set_new(row, k, json_string("<set>"));
-	}
-}
 
 /* Is the memory label in the case's scope (touched, or first seen now)? */
 static int in_scope(struct ph_write_state *ws, const char *label)
@@ -65,7 +50,7 @@ json_t *ph_write_normalise_memories(struct ph_write_state *ws, int side, const j
 		if (!in_scope(ws, l))
 			continue;
 		row = ph_write_rewrite_ids(ws, side, r, 0);
-		mask_timestamps(row);
+		ph_dbrow_mask_times(row);
 		json_array_append_new(out, row);
 	}
 	return out;
@@ -109,7 +94,7 @@ json_t *ph_write_normalise_children(struct ph_write_state *ws, int side, const j
 			nid = ph_write_dupf("%s#%lld", key, (long long)n);
 			row = ph_write_rewrite_ids(ws, side, r, 0);
 			json_object_del(row, "_rowid");
-			mask_timestamps(row);
+			ph_dbrow_mask_times(row);
 			if (nid)
 				json_object_set_new(row, "id", json_string(nid));
 			json_array_append_new(out, row);

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "compare/compare.h"
+#include "parity/dbrow.h"
 
 static json_t *column_value(sqlite3_stmt *st, int i)
 {
@@ -34,19 +35,15 @@ static json_t *row_of(sqlite3_stmt *st)
 
 	for (i = 0; row && i < n; i++) {
 		const char *k = sqlite3_column_name(st, i);
-		size_t kn = strlen(k);
 		json_t *v;
 
 		if (!strcmp(k, "id") || !strcmp(k, "memory_id") || !strcmp(k, "rowid"))
 			continue;
 		v = column_value(st, i);
-		if (v && !json_is_null(v) &&
-		    ((kn > 3 && !strcmp(k + kn - 3, "_at")) || !strcmp(k, "last_accessed"))) {
-			json_decref(v);
-			v = json_string("<set>");
-		}
 		json_object_set_new(row, k, v ? v : json_null());
 	}
+	if (row)
+		ph_dbrow_mask_times(row);
 	return row;
 }
 
